@@ -1,0 +1,78 @@
+// train: the convolutional autoencoder on Fashion-MNIST with TensorFlow.js (see src/train/stage.ts).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runCli } from '../src/util/cli.js';
+import { ProgressLine } from '../src/util/progress.js';
+import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
+import { BACKEND_CHOICES } from '../src/train/backend.js';
+import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
+import { OPTIMIZERS } from '../src/train/optimizer.js';
+import { defaultThreads, runTrainStage } from '../src/train/stage.js';
+import { BATCH_RANGE } from '../src/train/trainer.js';
+
+export const TRAIN_DEFAULTS = { size: 'small' as SizePreset, epochs: 10, batchSize: 128, lr: 1e-3 };
+
+runCli(async () => {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('train')
+    .usage('$0 [options]\n\nTrains the encoder and decoder; writes tfjs models, history.jsonl, manifest.json and a checkpoint to --out.')
+    .option('data', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'verified dataset folder (make data)' })
+    .option('out', { type: 'string', default: 'models/tfjs', describe: 'output folder' })
+    .option('latent', { type: 'number', default: 2, describe: `code size (${LATENT_RANGE[0]}..${LATENT_RANGE[1]})` })
+    .option('size', { choices: Object.keys(SIZE_PRESETS), default: TRAIN_DEFAULTS.size, describe: 'named filter preset' })
+    .option('filters', { type: 'string', describe: 'conv filters as "F1,F2" (overrides --size)' })
+    .option('hidden', { type: 'number', describe: 'dense units before the code (default: from --size)' })
+    .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs })
+    .option('batch-size', { type: 'number', default: TRAIN_DEFAULTS.batchSize, describe: `${BATCH_RANGE[0]}..${BATCH_RANGE[1]}` })
+    .option('lr', { type: 'number', default: TRAIN_DEFAULTS.lr, describe: 'learning rate' })
+    .option('optimizer', { choices: OPTIMIZERS, default: 'rmsprop' as const })
+    .option('seed', { type: 'number', default: 1 })
+    .option('limit', { type: 'number', describe: 'train on the first N training images' })
+    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: 'auto: tfjs-node if installed, else wasm' })
+    .option('threads', { type: 'number', default: defaultThreads(), describe: 'data-parallel worker threads' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue from --out/checkpoint' })
+    .example('$0', 'full run with the defaults')
+    .example('$0 --limit 3000 --epochs 1', 'a quick smoke run')
+    .example('$0 --epochs 20 --resume', 'continue an earlier run to 20 epochs')
+    .check((a) => {
+      if (a.filters !== undefined && !/^\d+,\d+$/.test(a.filters)) throw new Error(`--filters must look like "16,32", got "${a.filters}"`);
+      if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`--threads must be a positive integer, got ${a.threads}`);
+      return true;
+    })
+    .strict()
+    .help()
+    .parse();
+
+  const preset = SIZE_PRESETS[argv.size as SizePreset];
+  const filters = argv.filters ? (argv.filters.split(',').map(Number) as [number, number]) : ([...preset.filters] as [number, number]);
+  const progress = new ProgressLine();
+  let steps = 0;
+  const manifest = await runTrainStage({
+    dataDir: argv.data, outDir: argv.out, limit: argv.limit, resume: argv.resume,
+    settings: {
+      model: { latent: argv.latent, filters, hidden: argv.hidden ?? preset.hidden, seed: argv.seed },
+      optimizer: argv.optimizer, lr: argv.lr, epochs: argv.epochs, batchSize: argv['batch-size'],
+      threads: argv.backend === 'tensorflow' ? 1 : argv.threads, backend: argv.backend,
+    },
+  }, (e) => {
+    if (e.type === 'start') {
+      steps = e.stepsPerEpoch;
+      progress.log(`train: backend ${e.backend}, ${e.threads} thread(s), ${e.parameters} parameters, ` +
+        `${e.trainCount} training / ${e.valCount} validation images, ${e.stepsPerEpoch} steps per epoch` +
+        (e.firstEpoch > 1 ? `, resuming at epoch ${e.firstEpoch}` : ''));
+    } else if (e.type === 'step') {
+      progress.update({ label: `epoch ${e.epoch}/${argv.epochs}`, done: e.step, total: steps, rate: e.imagesPerSec / argv['batch-size'], unit: 'batch',
+        extra: `loss ${e.loss.toFixed(4)} ${Math.round(e.imagesPerSec)} img/s` });
+    } else if (e.type === 'epoch') {
+      const r = e.record;
+      progress.log(`epoch ${r.epoch}: train BCE ${r.trainLoss.toFixed(4)}, val BCE ${r.valLoss.toFixed(4)}, val MSE ${r.valMse.toFixed(4)}, ` +
+        `${Math.round(r.imagesPerSec)} img/s, ${r.seconds.toFixed(1)}s`);
+    } else if (e.type === 'evaluate') {
+      progress.log('train: evaluating on the test set');
+    }
+  });
+  const m = manifest.metrics;
+  progress.log(`train: test MSE ${m.testMse.toFixed(4)}, BCE ${m.testBce.toFixed(4)}, 1-NN ${m.knn1.toFixed(4)}, 5-NN ${m.knn5.toFixed(4)}; ` +
+    `${manifest.timings.totalSeconds.toFixed(0)}s in all (${manifest.timings.evalSeconds.toFixed(0)}s evaluation); wrote ${argv.out}`);
+  process.exit(0);
+});

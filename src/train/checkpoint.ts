@@ -1,0 +1,61 @@
+// Per-epoch checkpoints for --resume: checkpoint.json (settings, history, tensor layout) + state.bin
+// (weights then optimizer slots, float32 little-endian). Written atomically as a folder.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeDirAtomic } from '../util/atomic.js';
+import type { FlatState } from './replica.js';
+import type { EpochRecord, TrainSettings } from './trainer.js';
+
+export interface CheckpointIdentity {
+  model: TrainSettings['model'];
+  optimizer: TrainSettings['optimizer'];
+  lr: number;
+  batchSize: number;
+  limit: number;
+}
+
+interface CheckpointJson {
+  identity: CheckpointIdentity;
+  history: EpochRecord[];
+  weights: number[];
+  optimizer: { name: string; shape: number[] }[];
+}
+
+export async function saveCheckpoint(dir: string, identity: CheckpointIdentity, state: FlatState, history: EpochRecord[]): Promise<void> {
+  const parts = [...state.weights, ...state.optimizer.map((s) => s.data)];
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const flat = new Float32Array(total);
+  let o = 0;
+  for (const p of parts) { flat.set(p, o); o += p.length; }
+  const json: CheckpointJson = {
+    identity, history,
+    weights: state.weights.map((w) => w.length),
+    optimizer: state.optimizer.map((s) => ({ name: s.name, shape: s.shape })),
+  };
+  await writeDirAtomic(dir, async (tmp) => {
+    await writeFile(join(tmp, 'state.bin'), new Uint8Array(flat.buffer));
+    await writeFile(join(tmp, 'checkpoint.json'), JSON.stringify(json, null, 1));
+  });
+}
+
+export async function loadCheckpoint(dir: string, expected: CheckpointIdentity): Promise<{ state: FlatState; history: EpochRecord[] }> {
+  let json: CheckpointJson, bytes: Uint8Array;
+  try {
+    json = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as CheckpointJson;
+    bytes = await readFile(join(dir, 'state.bin'));
+  } catch (err) {
+    throw new Error(`--resume: no readable checkpoint in ${dir} (${(err as Error).message})`);
+  }
+  const a = JSON.stringify(json.identity), b = JSON.stringify(expected);
+  if (a !== b) {
+    throw new Error(`--resume: the checkpoint in ${dir} was trained with another configuration.\n  checkpoint: ${a}\n  requested:  ${b}\n` +
+      'Pass the same options, or train from scratch without --resume.');
+  }
+  const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  let o = 0;
+  const take = (n: number) => { const p = flat.slice(o, o + n); o += n; return p; };
+  const weights = json.weights.map((n) => take(n));
+  const optimizer = json.optimizer.map((s) => ({ ...s, data: take(s.shape.reduce((x, y) => x * y, 1)) }));
+  if (o !== flat.length) throw new Error(`--resume: ${join(dir, 'state.bin')} holds ${flat.length} values, checkpoint.json describes ${o}`);
+  return { state: { weights, optimizer }, history: json.history };
+}

@@ -1,0 +1,59 @@
+// Test-set evaluation of a trained autoencoder: reconstruction error and how well codes separate classes.
+import * as tf from '@tensorflow/tfjs';
+import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
+import { knnAccuracy } from '../report/knn.js';
+
+export interface TestMetrics {
+  testMse: number;
+  testBce: number;
+  knn1: number;
+  knn5: number;
+}
+
+function imagesTensor(pixels: Uint8Array, start: number, n: number): tf.Tensor4D {
+  const buf = new Float32Array(n * PIXELS);
+  const src = pixels.subarray(start * PIXELS, (start + n) * PIXELS);
+  for (let i = 0; i < buf.length; i++) buf[i] = src[i]! / 255;
+  return tf.tensor4d(buf, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
+}
+
+/** Codes of `count` images, [count, latent] row-major. */
+export function encodeImages(encoder: tf.LayersModel, pixels: Uint8Array, count: number, batch = 1000): Float32Array {
+  const latent = (encoder.outputs[0]!.shape[1] as number);
+  const out = new Float32Array(count * latent);
+  for (let s = 0; s < count; s += batch) {
+    const n = Math.min(batch, count - s);
+    tf.tidy(() => { out.set((encoder.predict(imagesTensor(pixels, s, n)) as tf.Tensor).dataSync() as Float32Array, s * latent); });
+  }
+  return out;
+}
+
+export function reconstructionError(encoder: tf.LayersModel, decoder: tf.LayersModel, pixels: Uint8Array, count: number, batch = 1000): { mse: number; bce: number } {
+  let sq = 0, bce = 0;
+  for (let s = 0; s < count; s += batch) {
+    const n = Math.min(batch, count - s);
+    tf.tidy(() => {
+      const x = imagesTensor(pixels, s, n);
+      const y = tf.clipByValue(decoder.predict(encoder.predict(x) as tf.Tensor) as tf.Tensor, 1e-7, 1 - 1e-7);
+      sq += tf.sum(tf.squaredDifference(x, y)).dataSync()[0]!;
+      bce -= tf.sum(tf.add(tf.mul(x, tf.log(y)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, y))))).dataSync()[0]!;
+    });
+  }
+  return { mse: sq / (count * PIXELS), bce: bce / (count * PIXELS) };
+}
+
+export function evaluateAutoencoder(
+  encoder: tf.LayersModel, decoder: tf.LayersModel,
+  train: { pixels: Uint8Array; labels: Uint8Array; count: number },
+  test: { pixels: Uint8Array; labels: Uint8Array; count: number },
+): TestMetrics {
+  const latent = encoder.outputs[0]!.shape[1] as number;
+  const { mse, bce } = reconstructionError(encoder, decoder, test.pixels, test.count);
+  const trainCodes = encodeImages(encoder, train.pixels, train.count);
+  const testCodes = encodeImages(encoder, test.pixels, test.count);
+  return {
+    testMse: mse, testBce: bce,
+    knn1: knnAccuracy(trainCodes, train.labels, testCodes, test.labels, latent, 1),
+    knn5: knnAccuracy(trainCodes, train.labels, testCodes, test.labels, latent, 5),
+  };
+}

@@ -1,0 +1,110 @@
+// One data-parallel replica: a full copy of the autoencoder and its optimizer that computes gradients on
+// its shard of each batch and applies the averaged gradient it is given. Every replica applies the same
+// update to the same weights, so replicas stay identical without exchanging weights.
+import * as tf from '@tensorflow/tfjs';
+import { buildAutoencoder, bceLoss, type Autoencoder, type ModelConfig } from './model.js';
+import { makeOptimizer, type OptimizerName } from './optimizer.js';
+import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
+
+export interface FlatState {
+  /** Trainable weights in model order. */
+  weights: Float32Array[];
+  /** Optimizer slots (iterations first), in the optimizer's own order. */
+  optimizer: { name: string; shape: number[]; data: Float32Array }[];
+}
+
+export interface EvalSums {
+  bce: number;
+  squaredError: number;
+  pixels: number;
+}
+
+export class Replica {
+  readonly model: Autoencoder;
+  private readonly vars: tf.Variable[];
+  private readonly optimizer: tf.Optimizer;
+  private readonly batch: Float32Array;
+
+  constructor(config: ModelConfig, optimizer: OptimizerName, lr: number, private readonly images: Uint8Array, maxShard: number) {
+    this.model = buildAutoencoder(config);
+    this.vars = this.model.autoencoder.trainableWeights.map((w) => w.read() as tf.Variable);
+    this.optimizer = makeOptimizer(optimizer, lr);
+    this.batch = new Float32Array(maxShard * PIXELS);
+  }
+
+  get parameterCount(): number {
+    return this.vars.reduce((a, v) => a + v.size, 0);
+  }
+
+  private gather(indices: ArrayLike<number>): tf.Tensor4D {
+    const n = indices.length;
+    const buf = this.batch.subarray(0, n * PIXELS);
+    for (let i = 0; i < n; i++) {
+      const src = indices[i]! * PIXELS;
+      const dst = i * PIXELS;
+      for (let p = 0; p < PIXELS; p++) buf[dst + p] = this.images[src + p]! / 255;
+    }
+    return tf.tensor4d(buf, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
+  }
+
+  /** Mean BCE over the shard and the gradient of it, flattened in variable order. */
+  gradients(indices: ArrayLike<number>): { loss: number; grads: Float32Array } {
+    const x = this.gather(indices);
+    const { value, grads } = tf.variableGrads(() => bceLoss(x, this.model.autoencoder.apply(x, { training: true }) as tf.Tensor), this.vars);
+    const flat = new Float32Array(this.parameterCount);
+    let offset = 0;
+    for (const v of this.vars) {
+      flat.set(grads[v.name]!.dataSync() as Float32Array, offset);
+      offset += v.size;
+    }
+    const loss = value.dataSync()[0]!;
+    tf.dispose([x, value, grads]);
+    return { loss, grads: flat };
+  }
+
+  apply(flatGrads: Float32Array): void {
+    const named: tf.NamedTensorMap = {};
+    let offset = 0;
+    for (const v of this.vars) {
+      named[v.name] = tf.tensor(flatGrads.subarray(offset, offset + v.size), v.shape);
+      offset += v.size;
+    }
+    this.optimizer.applyGradients(named);
+    tf.dispose(Object.values(named));
+  }
+
+  evaluate(indices: ArrayLike<number>, chunk = 500): EvalSums {
+    const sums: EvalSums = { bce: 0, squaredError: 0, pixels: 0 };
+    for (let start = 0; start < indices.length; start += chunk) {
+      const part = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + chunk)) as number[];
+      tf.tidy(() => {
+        const x = this.gather(part);
+        const y = this.model.autoencoder.predict(x) as tf.Tensor;
+        const n = x.size;
+        sums.bce += bceLoss(x, y).dataSync()[0]! * n;
+        sums.squaredError += tf.sum(tf.squaredDifference(x, y)).dataSync()[0]!;
+        sums.pixels += n;
+      });
+    }
+    return sums;
+  }
+
+  async getState(): Promise<FlatState> {
+    const weights = this.vars.map((v) => v.dataSync().slice() as Float32Array);
+    const slots = await this.optimizer.getWeights();
+    const optimizer = slots.map((s) => ({ name: s.name, shape: s.tensor.shape, data: s.tensor.dataSync().slice() as Float32Array }));
+    return { weights, optimizer };
+  }
+
+  async setState(state: FlatState): Promise<void> {
+    if (state.weights.length !== this.vars.length) throw new Error(`state has ${state.weights.length} weights, model has ${this.vars.length}`);
+    this.vars.forEach((v, i) => {
+      const w = state.weights[i]!;
+      if (w.length !== v.size) throw new Error(`weight ${i} has ${w.length} values, model variable ${v.name} needs ${v.size}`);
+      v.assign(tf.tensor(w, v.shape));
+    });
+    if (state.optimizer.length > 0) {
+      await this.optimizer.setWeights(state.optimizer.map((s) => ({ name: s.name, tensor: tf.tensor(s.data, s.shape) })));
+    }
+  }
+}

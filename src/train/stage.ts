@@ -1,0 +1,100 @@
+// The train stage. Reads the verified dataset (data/fashion-mnist); writes, under `outDir`:
+//   encoder/, decoder/   tfjs LayersModels (model.json + weights.bin)
+//   history.jsonl        one line per epoch: losses, images/s, seconds
+//   manifest.json        settings, seed, backend, data hashes, metrics, timings, versions
+//   checkpoint/          the latest epoch's weights and optimizer state, for --resume
+import * as tf from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { loadDataset } from '../data/dataset.js';
+import { PIXELS } from '../data/fashion-mnist.js';
+import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { saveLayersModel } from '../util/tfjs-io.js';
+import { initBackend, type BackendChoice } from './backend.js';
+import { checkpointIdentityOf, type TrainStageOptions } from './stage-options.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { buildAutoencoder, checkModelConfig } from './model.js';
+import { checkSettings, splitCounts, trainAutoencoder, type EpochRecord, type TrainEvent } from './trainer.js';
+import { evaluateAutoencoder, type TestMetrics } from './evaluate.js';
+
+export interface TrainManifest {
+  stage: 'train';
+  settings: TrainStageOptions['settings'] & { threads: number; limit: number };
+  backend: string;
+  parameters: number;
+  data: { dir: string; trainImagesSha256: string; testImagesSha256: string; trainCount: number; valCount: number };
+  history: EpochRecord[];
+  metrics: TestMetrics;
+  timings: { trainSeconds: number; evalSeconds: number; totalSeconds: number; meanImagesPerSec: number };
+  versions: { node: string; tfjs: string };
+  createdAt: string;
+}
+
+export type StageEvent = TrainEvent | { type: 'evaluate' } | { type: 'saved'; dir: string };
+
+export function defaultThreads(): number {
+  return availableParallelism();
+}
+
+export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEvent) => void = () => undefined): Promise<TrainManifest> {
+  const t0 = performance.now();
+  checkModelConfig(o.settings.model);
+  const data = await loadDataset(o.dataDir);
+  const limit = Math.min(o.limit ?? data.train.images.count, data.train.images.count);
+  if (limit < 20) throw new RangeError(`--limit must be at least 20 images, got ${limit}`);
+  checkSettings(o.settings, splitCounts(limit).train);
+  await ensureWritableDir(o.outDir);
+  const pixels = data.train.images.pixels.subarray(0, limit * PIXELS);
+  const identity = checkpointIdentityOf(o, limit);
+  const checkpointDir = join(o.outDir, 'checkpoint');
+  const resume = o.resume ? await loadCheckpoint(checkpointDir, identity) : undefined;
+  if (resume && resume.history.length >= o.settings.epochs) {
+    throw new Error(`--resume: the checkpoint already holds ${resume.history.length} epochs; ask for more with --epochs`);
+  }
+
+  const result = await trainAutoencoder(pixels, o.settings, {
+    resume, onEvent,
+    onEpochEnd: (state, history) => saveCheckpoint(checkpointDir, identity, state, history),
+  });
+  const trainSeconds = (performance.now() - t0) / 1000;
+
+  // Evaluate and save on this thread, on the same kind of backend the workers used.
+  onEvent({ type: 'evaluate' });
+  const t1 = performance.now();
+  await initBackend(result.backend as BackendChoice);
+  const { encoder, decoder, autoencoder } = buildAutoencoder(o.settings.model);
+  autoencoder.setWeights(result.state.weights.map((w, i) => tf.tensor(w, autoencoder.weights[i]!.shape as number[])));
+  const metrics = evaluateAutoencoder(encoder, decoder,
+    { pixels, labels: data.train.labels.labels.subarray(0, limit), count: limit },
+    { pixels: data.test.images.pixels, labels: data.test.labels.labels, count: data.test.images.count });
+  const evalSeconds = (performance.now() - t1) / 1000;
+
+  const meta = { latent: o.settings.model.latent, inputScaling: 'pixel / 255', metrics };
+  await saveLayersModel(encoder, join(o.outDir, 'encoder'), meta);
+  await saveLayersModel(decoder, join(o.outDir, 'decoder'), meta);
+  await writeFileAtomic(join(o.outDir, 'history.jsonl'), result.history.map((h) => JSON.stringify(h)).join('\n') + '\n');
+  const trained = result.history.slice(resume?.history.length ?? 0);
+  const manifest: TrainManifest = {
+    stage: 'train',
+    settings: { ...o.settings, threads: result.threads, limit },
+    backend: result.backend,
+    parameters: result.parameters,
+    data: {
+      dir: o.dataDir,
+      trainImagesSha256: data.manifest.files.trainImages?.sha256 ?? '',
+      testImagesSha256: data.manifest.files.testImages?.sha256 ?? '',
+      trainCount: splitCounts(limit).train, valCount: splitCounts(limit).val,
+    },
+    history: result.history,
+    metrics,
+    timings: {
+      trainSeconds, evalSeconds, totalSeconds: (performance.now() - t0) / 1000,
+      meanImagesPerSec: trained.length ? trained.reduce((a, h) => a + h.imagesPerSec, 0) / trained.length : 0,
+    },
+    versions: { node: process.version, tfjs: tf.version.tfjs },
+    createdAt: new Date().toISOString(),
+  };
+  await writeJsonAtomic(join(o.outDir, 'manifest.json'), manifest);
+  onEvent({ type: 'saved', dir: o.outDir });
+  return manifest;
+}

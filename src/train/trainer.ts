@@ -1,0 +1,112 @@
+// The training loop: epochs of shuffled mini-batches over a ReplicaPool, a held-out validation split,
+// per-epoch history, and a checkpoint callback. Emits events; never prints.
+import { ReplicaPool } from './data-parallel.js';
+import type { ModelConfig } from './model.js';
+import type { OptimizerName } from './optimizer.js';
+import type { BackendChoice, BackendName } from './backend.js';
+import type { FlatState } from './replica.js';
+import { permutation, seededRandom } from '../util/random.js';
+import { PIXELS } from '../data/fashion-mnist.js';
+
+export interface TrainSettings {
+  model: ModelConfig;
+  optimizer: OptimizerName;
+  lr: number;
+  epochs: number;
+  batchSize: number;
+  threads: number;
+  backend: BackendChoice;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  valMse: number;
+  imagesPerSec: number;
+  seconds: number;
+}
+
+export type TrainEvent =
+  | { type: 'start'; backend: BackendName; threads: number; parameters: number; trainCount: number; valCount: number; stepsPerEpoch: number; firstEpoch: number }
+  | { type: 'step'; epoch: number; step: number; steps: number; loss: number; imagesPerSec: number }
+  | { type: 'epoch'; record: EpochRecord };
+
+export interface TrainResult {
+  state: FlatState;
+  history: EpochRecord[];
+  backend: BackendName;
+  threads: number;
+  parameters: number;
+}
+
+export const BATCH_RANGE = [1, 4096] as const;
+
+/** Held-out validation: the last 10% of the images (at most 5,000), never shuffled into training. */
+export function splitCounts(count: number): { train: number; val: number } {
+  const val = Math.min(5000, Math.max(1, Math.floor(count * 0.1)));
+  return { train: count - val, val };
+}
+
+export function checkSettings(s: TrainSettings, trainCount: number): void {
+  if (!Number.isInteger(s.batchSize) || s.batchSize < BATCH_RANGE[0] || s.batchSize > BATCH_RANGE[1]) {
+    throw new RangeError(`--batch-size must be an integer in ${BATCH_RANGE[0]}..${BATCH_RANGE[1]}, got ${s.batchSize}`);
+  }
+  if (s.batchSize > trainCount) throw new RangeError(`--batch-size ${s.batchSize} is larger than the ${trainCount} training images`);
+  if (!Number.isInteger(s.epochs) || s.epochs < 1) throw new RangeError(`--epochs must be a positive integer, got ${s.epochs}`);
+  if (!(s.lr > 0 && s.lr < 1)) throw new RangeError(`--lr must be in (0, 1), got ${s.lr}`);
+}
+
+export async function trainAutoencoder(
+  pixels: Uint8Array,
+  settings: TrainSettings,
+  opts: {
+    resume?: { state: FlatState; history: EpochRecord[] };
+    onEvent?: (e: TrainEvent) => void;
+    onEpochEnd?: (state: FlatState, history: EpochRecord[]) => Promise<void>;
+  } = {},
+): Promise<TrainResult> {
+  const count = pixels.length / PIXELS;
+  const split = splitCounts(count);
+  checkSettings(settings, split.train);
+  const emit = opts.onEvent ?? (() => undefined);
+
+  const shared = new SharedArrayBuffer(pixels.length);
+  new Uint8Array(shared).set(pixels);
+  const threads = Math.min(settings.threads, settings.batchSize);
+  const pool = await ReplicaPool.start(threads, {
+    config: settings.model, optimizer: settings.optimizer, lr: settings.lr, backend: settings.backend,
+    images: shared, maxShard: Math.max(Math.ceil(settings.batchSize / threads), 500),
+  });
+  try {
+    const history = opts.resume ? [...opts.resume.history] : [];
+    if (opts.resume) await pool.setState(opts.resume.state);
+    const steps = Math.floor(split.train / settings.batchSize);
+    const valIndices = Int32Array.from({ length: split.val }, (_, i) => split.train + i);
+    emit({ type: 'start', backend: pool.backend, threads, parameters: pool.parameters, trainCount: split.train, valCount: split.val, stepsPerEpoch: steps, firstEpoch: history.length + 1 });
+
+    for (let epoch = history.length + 1; epoch <= settings.epochs; epoch++) {
+      // The order depends only on seed and epoch, so a resumed run sees the same batches.
+      const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
+      const t0 = performance.now();
+      let lossSum = 0;
+      for (let s = 0; s < steps; s++) {
+        lossSum += await pool.step(order.subarray(s * settings.batchSize, (s + 1) * settings.batchSize));
+        const secs = (performance.now() - t0) / 1000;
+        emit({ type: 'step', epoch, step: s + 1, steps, loss: lossSum / (s + 1), imagesPerSec: ((s + 1) * settings.batchSize) / secs });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const val = await pool.evaluate(valIndices);
+      const record: EpochRecord = {
+        epoch, trainLoss: lossSum / steps, valLoss: val.bce / val.pixels, valMse: val.squaredError / val.pixels,
+        imagesPerSec: (steps * settings.batchSize) / seconds, seconds,
+      };
+      history.push(record);
+      emit({ type: 'epoch', record });
+      if (opts.onEpochEnd) await opts.onEpochEnd(await pool.getState(), history);
+    }
+    return { state: await pool.getState(), history, backend: pool.backend, threads, parameters: pool.parameters };
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,49 @@
+// Worker-thread entry: hosts one Replica and answers the coordinator's messages in order.
+import { parentPort, workerData } from 'node:worker_threads';
+import { initBackend } from './backend.js';
+import { Replica } from './replica.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+async function main(): Promise<void> {
+  const backend = await initBackend(init.backend);
+  const replica = new Replica(init.config, init.optimizer, init.lr, new Uint8Array(init.images), init.maxShard);
+  // Messages are handled strictly one after another.
+  let queue = Promise.resolve();
+  port.on('message', (m: ToWorker) => {
+    queue = queue.then(() => handle(replica, m)).catch((err: unknown) => send({ type: 'error', message: (err as Error).stack ?? String(err) }));
+  });
+  send({ type: 'ready', backend, parameters: replica.parameterCount });
+}
+
+async function handle(replica: Replica, m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'grads': {
+      const { loss, grads } = replica.gradients(m.indices);
+      send({ type: 'grads', loss, count: m.indices.length, grads }, [grads.buffer as ArrayBuffer]);
+      return;
+    }
+    case 'apply':
+      // No reply: the next message is queued behind this one anyway.
+      replica.apply(m.grads);
+      return;
+    case 'eval':
+      send({ type: 'eval', sums: replica.evaluate(m.indices) });
+      return;
+    case 'get-state':
+      send({ type: 'state', state: await replica.getState() });
+      return;
+    case 'set-state':
+      await replica.setState(m.state);
+      send({ type: 'state-set' });
+      return;
+    case 'close':
+      port.close();
+      process.exit(0);
+  }
+}
+
+main().catch((err: unknown) => send({ type: 'error', message: (err as Error).stack ?? String(err) }));

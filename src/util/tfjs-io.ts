@@ -1,0 +1,79 @@
+// Saving and loading tfjs LayersModels as a folder (model.json + weights.bin), the same layout that
+// tfjs-node's `file://` handler writes, without needing tfjs-node.
+import * as tf from '@tensorflow/tfjs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
+import { writeDirAtomic } from './atomic.js';
+
+export const WEIGHTS_FILE = 'weights.bin';
+
+export interface ModelJson {
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  modelTopology: unknown;
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  userDefinedMetadata?: Record<string, unknown>;
+}
+
+function joinBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
+  if (!Array.isArray(data)) return new Uint8Array(data);
+  const out = new Uint8Array(data.reduce((a, b) => a + b.byteLength, 0));
+  let o = 0;
+  for (const b of data) { out.set(new Uint8Array(b), o); o += b.byteLength; }
+  return out;
+}
+
+/** Saves `model` into `dir` atomically (the old folder is replaced only when the new one is complete). */
+export async function saveLayersModel(model: tf.LayersModel, dir: string, metadata?: Record<string, unknown>): Promise<void> {
+  await writeDirAtomic(dir, async (tmp) => {
+    await model.save(tf.io.withSaveHandler(async (artifacts) => {
+      const json: ModelJson = {
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs ?? [] }],
+        ...(metadata ? { userDefinedMetadata: metadata } : {}),
+      };
+      await writeFile(join(tmp, WEIGHTS_FILE), joinBuffers(artifacts.weightData ?? new ArrayBuffer(0)));
+      await writeFile(join(tmp, 'model.json'), JSON.stringify(json));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+  });
+}
+
+/** Reads model.json and its weight shards; `modelJsonPath` names the file in errors. */
+export async function readModelArtifacts(modelJsonPath: string): Promise<{ json: ModelJson; weights: Uint8Array }> {
+  let json: ModelJson;
+  try {
+    json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as ModelJson;
+  } catch (err) {
+    throw new Error(`${modelJsonPath}: not a readable tfjs model.json (${(err as Error).message})`);
+  }
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new Error(`${modelJsonPath}: not a tfjs LayersModel (no modelTopology or weightsManifest)`);
+  }
+  const shards: Uint8Array[] = [];
+  for (const group of json.weightsManifest) {
+    for (const p of group.paths) {
+      const path = join(dirname(modelJsonPath), p);
+      try { shards.push(await readFile(path)); } catch { throw new Error(`${modelJsonPath}: weight shard ${path} is missing`); }
+    }
+  }
+  const weights = new Uint8Array(shards.reduce((a, s) => a + s.length, 0));
+  let o = 0;
+  for (const s of shards) { weights.set(s, o); o += s.length; }
+  return { json, weights };
+}
+
+export async function loadLayersModel(modelJsonPath: string): Promise<tf.LayersModel> {
+  const { json, weights } = await readModelArtifacts(modelJsonPath);
+  return tf.loadLayersModel({
+    load: async () => ({
+      modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+    }),
+  });
+}
