@@ -1,0 +1,112 @@
+// Builds an ONNX graph from tfjs layers while tracking each value's layout.
+//
+// tfjs tensors are NHWC; ONNX convolutions and pools are NCHW. A 4-D value may exist in either form or
+// both: a layer asks for the form it needs and a Transpose is inserted (once) only when that form is
+// missing. A chain of conv layers therefore stays NCHW with no transposes in between, and a value only
+// goes back to NHWC where tfjs semantics need it (Flatten, Reshape, the graph output).
+import { onnx, type OnnxTypes } from './proto.js';
+
+export type Layout = 'nhwc' | 'nchw';
+
+/** A tfjs tensor during conversion: its tfjs (channels-last) shape, batch first as null, and its ONNX names. */
+export interface Value {
+  shape: (number | null)[];
+  forms: Partial<Record<Layout, string>>;
+}
+
+export const TO_NCHW = [0, 3, 1, 2];
+export const TO_NHWC = [0, 2, 3, 1];
+
+export type AttrValue = number | string | number[] | { floats: number[] } | { float: number };
+
+export class GraphBuilder {
+  readonly nodes: OnnxTypes.INodeProto[] = [];
+  readonly initializers: OnnxTypes.ITensorProto[] = [];
+  private readonly used = new Set<string>();
+
+  /** A fresh value name based on `base`. */
+  name(base: string): string {
+    const clean = base.replace(/[^A-Za-z0-9_./-]/g, '_');
+    let n = clean, i = 1;
+    while (this.used.has(n)) n = `${clean}_${i++}`;
+    this.used.add(n);
+    return n;
+  }
+
+  reserve(name: string): void {
+    if (this.used.has(name)) throw new Error(`ONNX value name "${name}" is used twice`);
+    this.used.add(name);
+  }
+
+  node(opType: string, inputs: string[], outputBase: string, attrs: Record<string, AttrValue> = {}, outputName?: string): string {
+    const out = outputName ?? this.name(outputBase);
+    if (outputName) this.reserve(outputName);
+    this.nodes.push(onnx.NodeProto.create({
+      opType, input: inputs, output: [out], name: this.name(`${outputBase}/${opType}`),
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    }));
+    return out;
+  }
+
+  floatTensor(base: string, dims: number[], data: Float32Array): string {
+    const expected = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== expected) throw new Error(`initializer ${base}: ${data.length} values for shape [${dims.join(', ')}]`);
+    const name = this.name(base);
+    this.initializers.push(onnx.TensorProto.create({
+      name, dims, dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+    }));
+    return name;
+  }
+
+  int64Tensor(base: string, values: number[]): string {
+    const name = this.name(base);
+    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
+    this.initializers.push(onnx.TensorProto.create({
+      name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer),
+    }));
+    return name;
+  }
+
+  /** The value's name in `layout`, inserting one Transpose if only the other form exists. */
+  as(v: Value, layout: Layout): string {
+    if (v.shape.length !== 4) {
+      const any = v.forms.nhwc ?? v.forms.nchw;
+      if (!any) throw new Error('value has no ONNX form');
+      return any;
+    }
+    const have = v.forms[layout];
+    if (have) return have;
+    const other = layout === 'nchw' ? v.forms.nhwc : v.forms.nchw;
+    if (!other) throw new Error('value has no ONNX form');
+    const t = this.node('Transpose', [other], `${other}_${layout}`, { perm: layout === 'nchw' ? TO_NCHW : TO_NHWC });
+    v.forms[layout] = t;
+    return t;
+  }
+
+  /** The form the value already has, preferring `preferred` (elementwise ops work in either). */
+  anyForm(v: Value, preferred: Layout = 'nchw'): { name: string; layout: Layout } {
+    const p = v.forms[preferred];
+    if (p) return { name: p, layout: preferred };
+    const other: Layout = preferred === 'nchw' ? 'nhwc' : 'nchw';
+    const o = v.forms[other];
+    if (!o) throw new Error('value has no ONNX form');
+    return { name: o, layout: other };
+  }
+}
+
+function attribute(name: string, v: AttrValue): OnnxTypes.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'number') return { name, type: T.INT, i: v };
+  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
+  if ('floats' in v) return { name, type: T.FLOATS, floats: v.floats };
+  return { name, type: T.FLOAT, f: v.float };
+}
+
+/** Maps a tfjs (channels-last) axis of a rank-4 tensor to its NCHW position. */
+export function nchwAxis(axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (rank !== 4) return a;
+  return [0, 2, 3, 1][a]!;
+}

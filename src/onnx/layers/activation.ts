@@ -1,0 +1,41 @@
+// Activation layers: Activation (any supported name), ReLU (optionally capped), LeakyReLU, ELU, Softmax.
+import { applyActivation } from '../activations.js';
+import type { LayerContext, LayerConverter } from '../layer-context.js';
+
+const where = (ctx: LayerContext) => `layer "${ctx.layer.name}" (${ctx.layer.className})`;
+
+export const activation: LayerConverter = (ctx) => {
+  const { name, layout } = ctx.g.anyForm(ctx.input);
+  return applyActivation(ctx.g, name, layout, ctx.input.shape, ctx.config.activation, ctx.layer.name, where(ctx));
+};
+
+export const relu: LayerConverter = (ctx) => {
+  const c = ctx.config;
+  if (c.negative_slope !== undefined && c.negative_slope !== 0) return ctx.unsupported('negative_slope', c.negative_slope);
+  if (c.threshold !== undefined && c.threshold !== 0) return ctx.unsupported('threshold', c.threshold);
+  const { name, layout } = ctx.g.anyForm(ctx.input);
+  const g = ctx.g;
+  const y = c.max_value === null || c.max_value === undefined
+    ? g.node('Relu', [name], ctx.name('relu'))
+    : g.node('Clip', [name, g.floatTensor(ctx.name('min'), [], Float32Array.of(0)), g.floatTensor(ctx.name('max'), [], Float32Array.of(c.max_value as number))], ctx.name('relu'));
+  return { shape: ctx.input.shape, forms: { [layout]: y } };
+};
+
+export const leakyRelu: LayerConverter = (ctx) => {
+  const { name, layout } = ctx.g.anyForm(ctx.input);
+  const alpha = typeof ctx.config.alpha === 'number' ? ctx.config.alpha : 0.3;
+  return { shape: ctx.input.shape, forms: { [layout]: ctx.g.node('LeakyRelu', [name], ctx.name('leaky_relu'), { alpha: { float: alpha } }) } };
+};
+
+export const elu: LayerConverter = (ctx) => {
+  const { name, layout } = ctx.g.anyForm(ctx.input);
+  const alpha = typeof ctx.config.alpha === 'number' ? ctx.config.alpha : 1;
+  return { shape: ctx.input.shape, forms: { [layout]: ctx.g.node('Elu', [name], ctx.name('elu'), { alpha: { float: alpha } }) } };
+};
+
+export const softmax: LayerConverter = (ctx) => {
+  const axis = ctx.config.axis ?? -1;
+  if (axis !== -1 && axis !== ctx.input.shape.length - 1) return ctx.unsupported('axis', axis);
+  const { name, layout } = ctx.g.anyForm(ctx.input);
+  return applyActivation(ctx.g, name, layout, ctx.input.shape, 'softmax', ctx.layer.name, where(ctx));
+};

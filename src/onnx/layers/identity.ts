@@ -1,0 +1,6 @@
+// Layers that only act during training (dropout, noise, regularisers) are the identity at inference.
+import type { LayerConverter } from '../layer-context.js';
+
+export const TRAINING_ONLY_LAYERS = ['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization'];
+
+export const identity: LayerConverter = (ctx) => ({ shape: ctx.input.shape, forms: { ...ctx.input.forms } });
