@@ -34,8 +34,10 @@ export const elu: LayerConverter = (ctx) => {
 };
 
 export const softmax: LayerConverter = (ctx) => {
-  const axis = ctx.config.axis ?? -1;
-  if (axis !== -1 && axis !== ctx.input.shape.length - 1) return ctx.unsupported('axis', axis);
+  // tfjs itself computes softmax only over the last axis (its default axis value 1 means that for rank 2).
+  const rank = ctx.input.shape.length;
+  const raw = Array.isArray(ctx.config.axis) && ctx.config.axis.length === 1 ? ctx.config.axis[0] : ctx.config.axis ?? -1;
+  if (raw !== -1 && raw !== rank - 1) return ctx.unsupported('axis', ctx.config.axis);
   const { name, layout } = ctx.g.anyForm(ctx.input);
   return applyActivation(ctx.g, name, layout, ctx.input.shape, 'softmax', ctx.layer.name, where(ctx));
 };

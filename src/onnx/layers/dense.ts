@@ -1,6 +1,8 @@
 // Dense: Gemm on [batch, features] inputs; MatMul + Add along the last axis for higher ranks.
+// Gemm takes its weight as [units, features] with transB = 1, the form every importer reads
+// (OpenCV 4.6 mis-sizes a Gemm with transB = 0 and a bias).
 import { applyActivation } from '../activations.js';
-import type { LayerConverter } from '../layer-context.js';
+import { permute, type LayerConverter } from '../layer-context.js';
 
 export const dense: LayerConverter = (ctx) => {
   const c = ctx.config;
@@ -9,15 +11,17 @@ export const dense: LayerConverter = (ctx) => {
   const inFeatures = shape[shape.length - 1];
   if (typeof inFeatures !== 'number') return ctx.fail('needs a known last dimension');
   const g = ctx.g;
-  const kernel = g.floatTensor(ctx.name('kernel'), [inFeatures, units], ctx.weight('kernel', [inFeatures, units]).data);
+  const w = ctx.weight('kernel', [inFeatures, units]);
   const bias = c.use_bias !== false ? g.floatTensor(ctx.name('bias'), [units], ctx.weight('bias', [units]).data) : undefined;
   // The features axis is the tfjs last axis, so a rank-4 input is taken in its channels-last form.
   const x = g.as(ctx.input, 'nhwc');
   let y: string;
   if (shape.length === 2) {
-    y = g.node('Gemm', bias ? [x, kernel, bias] : [x, kernel], ctx.name('gemm'));
+    const wt = permute(w.data, w.shape, [1, 0]);
+    const kernel = g.floatTensor(ctx.name('kernel'), wt.shape, wt.data);
+    y = g.node('Gemm', bias ? [x, kernel, bias] : [x, kernel], ctx.name('gemm'), { transB: 1 });
   } else {
-    y = g.node('MatMul', [x, kernel], ctx.name('matmul'));
+    y = g.node('MatMul', [x, g.floatTensor(ctx.name('kernel'), w.shape, w.data)], ctx.name('matmul'));
     if (bias) y = g.node('Add', [y, bias], ctx.name('bias_add'));
   }
   return applyActivation(g, y, 'nhwc', [...shape.slice(0, -1), units], c.activation, ctx.layer.name, `layer "${ctx.layer.name}" (Dense)`);

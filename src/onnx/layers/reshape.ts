@@ -2,8 +2,10 @@
 import type { LayerConverter } from '../layer-context.js';
 
 export const reshape: LayerConverter = (ctx) => {
-  const target = ctx.config.target_shape;
-  if (!Array.isArray(target) || !target.every((d) => typeof d === 'number')) return ctx.unsupported('target_shape', target);
+  const raw = ctx.config.target_shape;
+  // An unknown dimension is saved as null (tfjs) or -1 (Keras).
+  const target = Array.isArray(raw) ? raw.map((d) => (d === null ? -1 : d)) : raw;
+  if (!Array.isArray(target) || !target.every((d) => typeof d === 'number') || target.filter((d) => d === -1).length > 1) return ctx.unsupported('target_shape', raw);
   const inRest = ctx.input.shape.slice(1);
   if (inRest.some((d) => d === null)) return ctx.fail('needs known non-batch input dimensions');
   const total = (inRest as number[]).reduce((a, b) => a * b, 1);

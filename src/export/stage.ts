@@ -1,0 +1,89 @@
+// The export stage. Reads the train stage's tfjs models and manifest (models/tfjs); writes
+// models/encoder.onnx, models/decoder.onnx and models/manifest.json (hashes, interface, metadata).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CLASS_NAMES } from '../data/fashion-mnist.js';
+import { convertFile } from '../onnx/convert-file.js';
+import { DEFAULT_OPSET, PRODUCER, PRODUCER_VERSION } from '../onnx/convert.js';
+import { ensureWritableDir, writeJsonAtomic } from '../util/atomic.js';
+import { sha256File } from '../util/hash.js';
+import type { TrainManifest } from '../train/stage.js';
+
+export interface ExportedModel {
+  file: string;
+  sha256: string;
+  bytes: number;
+  input: { name: string; shape: (number | string)[] };
+  output: { name: string; shape: (number | string)[] };
+  nodes: number;
+  opTypes: Record<string, number>;
+}
+
+export interface ExportManifest {
+  stage: 'export';
+  opset: number;
+  source: { dir: string; trainManifestSha256: string };
+  encoder: ExportedModel;
+  decoder: ExportedModel;
+  metadata: Record<string, string>;
+  createdAt: string;
+}
+
+export async function readTrainManifest(tfjsDir: string): Promise<TrainManifest> {
+  const path = join(tfjsDir, 'manifest.json');
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as TrainManifest;
+  } catch {
+    throw new Error(`${path} is missing or unreadable: run \`make train\` first`);
+  }
+}
+
+/** The metadata_props every exported file carries: what a user needs to call it correctly. */
+export function modelMetadata(train: TrainManifest, role: 'encoder' | 'decoder'): Record<string, string> {
+  const m = train.metrics;
+  return {
+    role,
+    producer: `${PRODUCER} ${PRODUCER_VERSION}`,
+    latent_size: String(train.settings.model.latent),
+    input_scaling: role === 'encoder' ? 'float32 pixel / 255 in [0, 1], 0 = background' : 'float32 code from encoder.onnx',
+    output_scaling: role === 'decoder' ? 'float32 pixel intensity in [0, 1] (sigmoid)' : 'float32 code',
+    layout: 'NHWC: images are [batch, 28, 28, 1]',
+    class_names: JSON.stringify(CLASS_NAMES),
+    training: JSON.stringify({ epochs: train.history.length, optimizer: train.settings.optimizer, lr: train.settings.lr, batchSize: train.settings.batchSize, seed: train.settings.model.seed, backend: train.backend }),
+    metrics: JSON.stringify({ test_mse: m.testMse, test_bce: m.testBce, knn1_accuracy: m.knn1, knn5_accuracy: m.knn5 }),
+    parameters: String(train.parameters),
+  };
+}
+
+export async function runExportStage(o: { tfjsDir: string; outDir: string; opset?: number }): Promise<ExportManifest> {
+  const train = await readTrainManifest(o.tfjsDir);
+  await ensureWritableDir(o.outDir);
+  const opset = o.opset ?? DEFAULT_OPSET;
+  const latent = train.settings.model.latent;
+  const one = async (role: 'encoder' | 'decoder'): Promise<ExportedModel> => {
+    const file = join(o.outDir, `${role}.onnx`);
+    const [inputName, outputName] = role === 'encoder' ? ['image', 'code'] : ['code', 'image'];
+    const r = await convertFile(join(o.tfjsDir, role, 'model.json'), file, {
+      opset, inputName, outputName, graphName: role, metadata: modelMetadata(train, role),
+      docString: role === 'encoder'
+        ? `Fashion-MNIST autoencoder, encoder: image [batch,28,28,1] float32 in [0,1] (pixel/255, NHWC) -> code [batch,${latent}].`
+        : `Fashion-MNIST autoencoder, decoder: code [batch,${latent}] -> image [batch,28,28,1] float32 in [0,1] (NHWC).`,
+    });
+    const dims = (s: (number | null)[]) => s.map((d) => d ?? 'batch');
+    return {
+      file: `${role}.onnx`, sha256: await sha256File(file), bytes: r.bytes.length,
+      input: { name: r.inputName, shape: dims(r.inputShape) }, output: { name: r.outputName, shape: dims(r.outputShape) },
+      nodes: r.nodeCount, opTypes: r.opTypes,
+    };
+  };
+  const manifest: ExportManifest = {
+    stage: 'export', opset,
+    source: { dir: o.tfjsDir, trainManifestSha256: await sha256File(join(o.tfjsDir, 'manifest.json')) },
+    encoder: await one('encoder'),
+    decoder: await one('decoder'),
+    metadata: modelMetadata(train, 'encoder'),
+    createdAt: new Date().toISOString(),
+  };
+  await writeJsonAtomic(join(o.outDir, 'manifest.json'), manifest);
+  return manifest;
+}

@@ -1,0 +1,36 @@
+// onnxruntime-node sessions set up for throughput, with errors that name the file.
+import ort from 'onnxruntime-node';
+import { availableParallelism } from 'node:os';
+import { inspectOnnx, type OnnxInfo } from '../onnx/inspect.js';
+
+export { ort };
+
+export interface OpenedModel {
+  session: ort.InferenceSession;
+  info: OnnxInfo;
+}
+
+export async function openModel(path: string, opts: { threads?: number } = {}): Promise<OpenedModel> {
+  const info = await inspectOnnx(path);
+  const threads = opts.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`--threads must be a positive integer, got ${threads}`);
+  try {
+    const session = await ort.InferenceSession.create(info.bytes, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      enableCpuMemArena: true,
+    });
+    return { session, info };
+  } catch (err) {
+    throw new Error(`${path}: onnxruntime cannot load this model (${(err as Error).message})`);
+  }
+}
+
+/** Runs a one-input, one-output model on a float32 batch. */
+export async function runBatch(m: OpenedModel, data: Float32Array, dims: number[]): Promise<Float32Array> {
+  const input = m.session.inputNames[0]!, output = m.session.outputNames[0]!;
+  const result = await m.session.run({ [input]: new ort.Tensor('float32', data, dims) });
+  return result[output]!.data as Float32Array;
+}

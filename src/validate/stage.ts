@@ -1,0 +1,115 @@
+// The validate stage: tfjs and onnxruntime on the whole test set. Reads models/tfjs/{encoder,decoder},
+// models/{encoder,decoder}.onnx and the dataset; writes reports/parity.json and reports/parity.md.
+// Fails when any difference exceeds PARITY_ATOL.
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { loadDataset } from '../data/dataset.js';
+import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
+import { initBackend, type BackendChoice } from '../train/backend.js';
+import { loadLayersModel } from '../util/tfjs-io.js';
+import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { openModel, runBatch } from '../serve/session.js';
+import { PARITY_ATOL } from './tolerance.js';
+
+export interface Diff {
+  maxAbs: number;
+  meanAbs: number;
+  /** Test-set index of the image (or code) with the largest difference. */
+  worstIndex: number;
+}
+
+export interface ParityReport {
+  stage: 'validate';
+  images: number;
+  atol: number;
+  passed: boolean;
+  backend: string;
+  encoder: Diff;
+  decoder: Diff;
+  chain: Diff;
+  timings: { tfjsSeconds: number; onnxSeconds: number };
+  createdAt: string;
+}
+
+class DiffAccumulator {
+  private max = 0; private sum = 0; private count = 0; private worst = -1;
+  add(a: Float32Array, b: Float32Array, firstIndex: number, perItem: number): void {
+    for (let i = 0; i < a.length; i++) {
+      const d = Math.abs(a[i]! - b[i]!);
+      this.sum += d;
+      if (!(d <= this.max)) { this.max = Number.isNaN(d) ? Infinity : d; this.worst = firstIndex + Math.floor(i / perItem); }
+    }
+    this.count += a.length;
+  }
+  result(): Diff { return { maxAbs: this.max, meanAbs: this.sum / Math.max(1, this.count), worstIndex: this.worst }; }
+}
+
+export async function runValidateStage(o: { dataDir: string; tfjsDir: string; onnxDir: string; reportDir: string; backend?: BackendChoice; batch?: number; onProgress?: (done: number, total: number) => void }): Promise<ParityReport> {
+  const data = await loadDataset(o.dataDir, { which: 'test' });
+  await ensureWritableDir(o.reportDir);
+  const backend = await initBackend(o.backend ?? 'auto');
+  const tfEnc = await loadLayersModel(join(o.tfjsDir, 'encoder', 'model.json'));
+  const tfDec = await loadLayersModel(join(o.tfjsDir, 'decoder', 'model.json'));
+  const ortEnc = await openModel(join(o.onnxDir, 'encoder.onnx'));
+  const ortDec = await openModel(join(o.onnxDir, 'decoder.onnx'));
+  const latent = tfEnc.outputs[0]!.shape[1] as number;
+
+  const n = data.test.images.count, batch = o.batch ?? 1000;
+  const enc = new DiffAccumulator(), dec = new DiffAccumulator(), chain = new DiffAccumulator();
+  let tfjsMs = 0, onnxMs = 0;
+  const x = new Float32Array(batch * PIXELS);
+  for (let s = 0; s < n; s += batch) {
+    const b = Math.min(batch, n - s);
+    const xs = x.subarray(0, b * PIXELS);
+    const src = data.test.images.pixels.subarray(s * PIXELS, (s + b) * PIXELS);
+    for (let i = 0; i < xs.length; i++) xs[i] = src[i]! / 255;
+    const dims = [b, IMAGE_SIZE, IMAGE_SIZE, 1];
+
+    let t = performance.now();
+    const [tfCodes, tfImages, tfFromTfCodes] = tf.tidy(() => {
+      const codes = tfEnc.predict(tf.tensor4d(xs, dims as [number, number, number, number])) as tf.Tensor;
+      const images = tfDec.predict(codes) as tf.Tensor;
+      return [codes.dataSync() as Float32Array, images.dataSync() as Float32Array, images.dataSync() as Float32Array];
+    });
+    tfjsMs += performance.now() - t;
+
+    t = performance.now();
+    const ortCodes = await runBatch(ortEnc, xs, dims);
+    const ortImagesFromTfCodes = await runBatch(ortDec, tfCodes, [b, latent]);
+    const ortChain = await runBatch(ortDec, ortCodes, [b, latent]);
+    onnxMs += performance.now() - t;
+
+    enc.add(ortCodes, tfCodes, s, latent);
+    dec.add(ortImagesFromTfCodes, tfImages, s, PIXELS);
+    chain.add(ortChain, tfFromTfCodes, s, PIXELS);
+    o.onProgress?.(s + b, n);
+  }
+  const report: ParityReport = {
+    stage: 'validate', images: n, atol: PARITY_ATOL, passed: false, backend,
+    encoder: enc.result(), decoder: dec.result(), chain: chain.result(),
+    timings: { tfjsSeconds: tfjsMs / 1000, onnxSeconds: onnxMs / 1000 },
+    createdAt: new Date().toISOString(),
+  };
+  report.passed = [report.encoder, report.decoder, report.chain].every((d) => d.maxAbs <= PARITY_ATOL);
+  await writeJsonAtomic(join(o.reportDir, 'parity.json'), report);
+  await writeFileAtomic(join(o.reportDir, 'parity.md'), parityMarkdown(report));
+  return report;
+}
+
+export function parityMarkdown(r: ParityReport): string {
+  const row = (name: string, what: string, d: Diff) => `| ${name} | ${what} | ${d.maxAbs.toExponential(2)} | ${d.meanAbs.toExponential(2)} | ${d.worstIndex} |`;
+  return [
+    `# Parity: tfjs (${r.backend}) vs onnxruntime-node on ${r.images} test images`,
+    '',
+    `Bar: max absolute error <= ${r.atol}. Result: **${r.passed ? 'passed' : 'FAILED'}**.`,
+    '',
+    '| model | compared | max abs error | mean abs error | worst test index |',
+    '|---|---|---|---|---|',
+    row('encoder', 'codes', r.encoder),
+    row('decoder', 'pixels, from the same codes', r.decoder),
+    row('chain', 'pixels, each runtime end to end', r.chain),
+    '',
+    `Time for all three passes: tfjs ${r.timings.tfjsSeconds.toFixed(2)} s, onnxruntime ${r.timings.onnxSeconds.toFixed(2)} s.`,
+    '',
+  ].join('\n');
+}
