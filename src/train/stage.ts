@@ -10,7 +10,7 @@ import { loadDataset } from '../data/dataset.js';
 import { PIXELS } from '../data/fashion-mnist.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { saveLayersModel } from '../util/tfjs-io.js';
-import { initBackend, type BackendChoice } from './backend.js';
+import { initBackend } from './backend.js';
 import { checkpointIdentityOf, type TrainStageOptions } from './stage-options.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildAutoencoder, checkModelConfig } from './model.js';
@@ -43,6 +43,9 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
   const limit = Math.min(o.limit ?? data.train.images.count, data.train.images.count);
   if (limit < 20) throw new RangeError(`--limit must be at least 20 images, got ${limit}`);
   checkSettings(o.settings, splitCounts(limit).train);
+  // Resolve the backend here first: an unavailable one fails before anything is written, and the
+  // workers then load exactly the backend this thread evaluates with.
+  const backend = await initBackend(o.settings.backend);
   await ensureWritableDir(o.outDir);
   const pixels = data.train.images.pixels.subarray(0, limit * PIXELS);
   const identity = checkpointIdentityOf(o, limit);
@@ -52,7 +55,7 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
     throw new Error(`--resume: the checkpoint already holds ${resume.history.length} epochs; ask for more with --epochs`);
   }
 
-  const result = await trainAutoencoder(pixels, o.settings, {
+  const result = await trainAutoencoder(pixels, { ...o.settings, backend }, {
     resume, onEvent,
     onEpochEnd: (state, history) => saveCheckpoint(checkpointDir, identity, state, history),
   });
@@ -61,7 +64,6 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
   // Evaluate and save on this thread, on the same kind of backend the workers used.
   onEvent({ type: 'evaluate' });
   const t1 = performance.now();
-  await initBackend(result.backend as BackendChoice);
   const { encoder, decoder, autoencoder } = buildAutoencoder(o.settings.model);
   autoencoder.setWeights(result.state.weights.map((w, i) => tf.tensor(w, autoencoder.weights[i]!.shape as number[])));
   const metrics = evaluateAutoencoder(encoder, decoder,

@@ -1,0 +1,83 @@
+// Training: the loss falls on real data, 1 and 2 threads agree, checkpoints resume, bad input is refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadDataset } from '../src/data/dataset.js';
+import { PIXELS } from '../src/data/fashion-mnist.js';
+import { trainAutoencoder, type TrainSettings, type TrainEvent } from '../src/train/trainer.js';
+import { runTrainStage } from '../src/train/stage.js';
+import { SIZE_PRESETS } from '../src/train/model.js';
+import { TOL, maxAbsDiff } from './tolerance.js';
+
+const DATA = process.env.FASHION_MNIST_DIR ?? 'data/fashion-mnist';
+const hasData = await stat(join(DATA, 'manifest.json')).then(() => true, () => false);
+const skip = !hasData && `no verified dataset in ${DATA} (run make data)`;
+
+const tiny = (over: Partial<TrainSettings> = {}): TrainSettings => ({
+  model: { latent: 2, filters: [...SIZE_PRESETS.tiny.filters], hidden: SIZE_PRESETS.tiny.hidden, seed: 3 },
+  optimizer: 'rmsprop', lr: 2e-3, epochs: 1, batchSize: 32, threads: 1, backend: 'wasm', ...over,
+});
+
+test('one epoch on 3,000 real images: the loss falls', { skip }, async () => {
+  const data = await loadDataset(DATA);
+  const pixels = data.train.images.pixels.subarray(0, 3000 * PIXELS);
+  const losses: number[] = [];
+  const onEvent = (e: TrainEvent) => { if (e.type === 'step') losses.push(e.loss); };
+  const r = await trainAutoencoder(pixels, tiny({ threads: 2 }), { onEvent });
+  assert.equal(r.history.length, 1);
+  const h = r.history[0]!;
+  assert.ok(losses.length === 84, `84 steps of 32 from 2,700 training images, got ${losses.length}`);
+  // An untrained sigmoid output of ~0.5 scores ln 2 = 0.693 per pixel.
+  assert.ok(losses[0]! > 0.6, `first-step loss ${losses[0]}`);
+  assert.ok(h.valLoss < 0.6, `validation BCE after one epoch ${h.valLoss}`);
+  assert.ok(h.trainLoss < losses[0]!, 'mean training loss below the first step');
+  assert.ok(h.valMse > 0 && h.valMse < 0.1, `validation MSE ${h.valMse}`);
+});
+
+test('1 and 2 worker threads from the same seed give the same weights; the same run twice is identical', { skip }, async () => {
+  const data = await loadDataset(DATA);
+  const pixels = data.train.images.pixels.subarray(0, 700 * PIXELS);
+  const one = await trainAutoencoder(pixels, tiny({ threads: 1 }));
+  const two = await trainAutoencoder(pixels, tiny({ threads: 2 }));
+  const oneAgain = await trainAutoencoder(pixels, tiny({ threads: 1 }));
+  let worst = 0;
+  one.state.weights.forEach((w, i) => {
+    worst = Math.max(worst, maxAbsDiff(w, two.state.weights[i]!).max);
+    assert.deepEqual(w, oneAgain.state.weights[i], `weight ${i} differs between two identical runs`);
+  });
+  assert.ok(worst <= TOL.dataParallelAbs, `1 vs 2 threads: max abs weight difference ${worst}`);
+  assert.ok(one.state.weights.some((w, i) => maxAbsDiff(w, two.state.weights[i]!).max > 0) || worst === 0);
+});
+
+test('train stage: writes models, history and manifest; --resume continues; mismatched resume is refused', { skip }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'train-stage-'));
+  const base = { dataDir: DATA, outDir: out, limit: 1200, settings: tiny({ threads: 2, batchSize: 64 }) };
+  const first = await runTrainStage(base);
+  assert.equal(first.history.length, 1);
+  assert.ok(first.metrics.testMse > 0 && first.metrics.testMse < 0.2);
+  assert.ok(first.metrics.knn5 > 0.1, `5-NN accuracy ${first.metrics.knn5} should beat chance`);
+  for (const f of ['encoder/model.json', 'encoder/weights.bin', 'decoder/model.json', 'history.jsonl', 'manifest.json', 'checkpoint/checkpoint.json']) {
+    await stat(join(out, f));
+  }
+  const resumed = await runTrainStage({ ...base, resume: true, settings: { ...base.settings, epochs: 2 } });
+  assert.equal(resumed.history.length, 2);
+  assert.deepEqual(resumed.history[0], first.history[0]);
+  const lines = (await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n');
+  assert.equal(lines.length, 2);
+  const before = await readFile(join(out, 'manifest.json'), 'utf8');
+  await assert.rejects(runTrainStage({ ...base, resume: true, settings: { ...base.settings, epochs: 3, lr: 0.01 } }), /--resume: the checkpoint in .* was trained with another configuration/);
+  await assert.rejects(runTrainStage({ ...base, resume: true, settings: { ...base.settings, epochs: 2 } }), /already holds 2 epochs/);
+  assert.equal(await readFile(join(out, 'manifest.json'), 'utf8'), before, 'a refused run overwrites nothing');
+  await rm(out, { recursive: true });
+});
+
+test('train stage: bad options are named errors before any work', { skip }, async () => {
+  const base = { dataDir: DATA, outDir: join(tmpdir(), 'never-written'), limit: 500, settings: tiny() };
+  await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, model: { ...base.settings.model, latent: 65 } } }), /--latent must be an integer in 2\.\.64, got 65/);
+  await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, batchSize: 0 } }), /--batch-size must be an integer in 1\.\.4096, got 0/);
+  await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, backend: 'tensorflow' } }), /backend "tensorflow" is unavailable|./);
+  await assert.rejects(runTrainStage({ ...base, dataDir: '/nonexistent' }), /\/nonexistent\/manifest\.json is missing or unreadable: run `make data`/);
+  await assert.rejects(stat(base.outDir));
+});
