@@ -1,0 +1,74 @@
+# The pipeline, one target per stage, chained by the files each stage writes:
+# a rerun redoes only the stages whose inputs changed. `make -B <stage>` forces one.
+SHELL := /bin/bash
+NODE ?= node
+TRAIN_ARGS ?=
+
+DATA     := data/fashion-mnist/manifest.json
+TFJS     := models/tfjs/manifest.json
+ONNX     := models/manifest.json
+PARITY   := reports/parity.json
+CODES    := reports/test-codes.csv
+METRICS  := reports/metrics.json
+DEMO     := web-demo/dist/index.html
+TS_SOURCES := $(shell find src pipeline test web-demo/src -name '*.ts' 2>/dev/null) tsconfig.json
+
+.PHONY: all deps build data train export validate encode report demo serve bench bench-train test clean
+
+all: data train export validate encode report demo
+
+deps: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci
+	@touch $@
+
+build: .build-stamp
+.build-stamp: node_modules/.package-lock.json $(TS_SOURCES)
+	npx tsc -p tsconfig.json
+	@chmod +x pipeline/tfjs2onnx.js
+	@touch $@
+
+data: $(DATA)
+$(DATA): | .build-stamp
+	$(NODE) pipeline/fetch.js
+
+train: $(TFJS)
+$(TFJS): $(DATA) | .build-stamp
+	$(NODE) pipeline/train.js $(TRAIN_ARGS)
+
+export: $(ONNX)
+$(ONNX): $(TFJS) | .build-stamp
+	$(NODE) pipeline/export.js
+
+validate: $(PARITY)
+$(PARITY): $(ONNX) $(DATA) | .build-stamp
+	$(NODE) pipeline/validate.js
+
+encode: $(CODES)
+$(CODES): $(ONNX) $(DATA) | .build-stamp
+	$(NODE) pipeline/encode.js --onnx models/encoder.onnx --output $(CODES)
+	$(NODE) pipeline/encode.js --onnx models/encoder.onnx --output reports/test-codes.npy
+
+report: $(METRICS)
+$(METRICS): $(ONNX) $(DATA) | .build-stamp
+	$(NODE) pipeline/report.js
+
+demo: $(DEMO)
+$(DEMO): $(ONNX) $(DATA) $(wildcard web-demo/src/*) | .build-stamp
+	$(NODE) pipeline/demo.js
+
+serve: $(DEMO)
+	$(NODE) pipeline/serve.js
+
+bench: $(ONNX) $(DATA) | .build-stamp
+	$(NODE) pipeline/bench.js
+
+bench-train: $(DATA) | .build-stamp
+	$(NODE) pipeline/bench-train.js
+
+test: .build-stamp $(DATA)
+	$(NODE) --test --test-concurrency=1 test/
+
+clean:
+	rm -rf models/tfjs models/*.onnx models/manifest.json reports web-demo/dist .build-stamp
+	find src pipeline test web-demo/src -name '*.js' -delete
