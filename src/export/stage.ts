@@ -52,6 +52,7 @@ export function modelMetadata(train: TrainManifest, role: 'encoder' | 'decoder')
     training: JSON.stringify({ epochs: train.history.length, optimizer: train.settings.optimizer, lr: train.settings.lr, batchSize: train.settings.batchSize, seed: train.settings.model.seed, backend: train.backend }),
     metrics: JSON.stringify({ test_mse: m.testMse, test_bce: m.testBce, knn1_accuracy: m.knn1, knn5_accuracy: m.knn5 }),
     parameters: String(train.parameters),
+    code_range: JSON.stringify(m.codeRange),
   };
 }
 

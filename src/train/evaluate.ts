@@ -2,12 +2,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
 import { knnAccuracy } from '../report/knn.js';
+import { quantile } from '../report/metrics.js';
 
 export interface TestMetrics {
   testMse: number;
   testBce: number;
   knn1: number;
   knn5: number;
+  /** 1st and 99th percentile of each of the first two code dimensions on the test set: [[lo0, hi0], [lo1, hi1]]. */
+  codeRange: [number, number][];
 }
 
 function imagesTensor(pixels: Uint8Array, start: number, n: number): tf.Tensor4D {
@@ -55,5 +58,9 @@ export function evaluateAutoencoder(
     testMse: mse, testBce: bce,
     knn1: knnAccuracy(trainCodes, train.labels, testCodes, test.labels, latent, 1),
     knn5: knnAccuracy(trainCodes, train.labels, testCodes, test.labels, latent, 5),
+    codeRange: [0, 1].map((d) => {
+      const col = testCodes.filter((_, i) => i % latent === d);
+      return [quantile(col, 0.01), quantile(col, 0.99)] as [number, number];
+    }),
   };
 }

@@ -1,0 +1,25 @@
+// report: pictures and metrics of what the autoencoder learned (see src/report/stage.ts).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runCli } from '../src/util/cli.js';
+import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
+import { runReportStage } from '../src/report/stage.js';
+
+runCli(async () => {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('report')
+    .usage('$0 [options]\n\nWrites latent.png, reconstructions.png, manifold.png, training.png, metrics.json and metrics.md from the ONNX models.')
+    .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
+    .option('models', { type: 'string', default: 'models', describe: 'folder with encoder.onnx and decoder.onnx' })
+    .option('tfjs', { type: 'string', default: 'models/tfjs', describe: 'train stage output (for the loss curves)' })
+    .option('out', { type: 'string', default: 'reports' })
+    .example('$0', 'write reports/')
+    .strict()
+    .help()
+    .parse();
+  const t0 = performance.now();
+  const m = await runReportStage({ dataDir: argv.data, modelsDir: argv.models, tfjsDir: argv.tfjs, outDir: argv.out, onStep: (s) => process.stderr.write(`report: ${s}\n`) });
+  const t = m.test;
+  process.stdout.write(`report: test MSE ${t.mse.toFixed(4)}, BCE ${t.bce.toFixed(4)}, 1-NN ${t.knn1.toFixed(4)}, 5-NN ${t.knn5.toFixed(4)}, ` +
+    `trustworthiness ${t.trustworthiness5.toFixed(4)}, silhouette ${t.silhouette.toFixed(4)}; wrote ${argv.out}/ in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
+});

@@ -1,0 +1,180 @@
+// The report stage. Reads models/{encoder,decoder}.onnx, models/tfjs/manifest.json (training history)
+// and the dataset; writes reports/latent.png, reconstructions.png, manifold.png, training.png,
+// metrics.json and metrics.md.
+import { join } from 'node:path';
+import { loadDataset } from '../data/dataset.js';
+import { CLASS_NAMES, IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
+import { readTrainManifest } from '../export/stage.js';
+import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { openModel, runBatch, type OpenedModel } from '../serve/session.js';
+import { checkEncoder } from '../serve/encode.js';
+import { accuracy, knnPredict } from './knn.js';
+import { classOverlap, pca2, quantile, silhouette, trustworthiness } from './metrics.js';
+import { imageGridPng, lossCurvesPng, scatterPng } from './plots.js';
+import { permutation, seededRandom } from '../util/random.js';
+
+/** Sainburg, McInnes & Gentner (2021), Fashion-MNIST test set, 2-D embeddings. */
+export const PUBLISHED_REFERENCES = {
+  source: 'Sainburg, McInnes & Gentner (2021), Parametric UMAP embeddings, Fashion-MNIST test set, 2-D',
+  autoencoder: { knn1: 0.6816, knn5: 0.7339, trustworthiness: 0.9803, silhouette: 0.0427, mse: 0.0240 },
+  umap: { knn5: 0.7608 },
+  tsne: { knn5: 0.8039 },
+} as const;
+
+export const TRUSTWORTHINESS_SAMPLE = 2000;
+
+export interface ReportMetrics {
+  stage: 'report';
+  latent: number;
+  test: { images: number; mse: number; bce: number; knn1: number; knn5: number; trustworthiness5: number; trustworthinessSample: number; silhouette: number };
+  perClassMse: Record<string, number>;
+  /** overlap[a][b]: share of the 5 nearest training codes of test images of class a that belong to class b. */
+  classOverlap: { classes: string[]; k: number; matrix: number[][] };
+  mostMixed: { a: string; b: string; share: number }[];
+  references: typeof PUBLISHED_REFERENCES;
+  createdAt: string;
+}
+
+async function runAll(m: OpenedModel, input: Float32Array, itemSize: number, outSize: number, dims: (n: number) => number[], batch = 1000): Promise<Float32Array> {
+  const n = input.length / itemSize;
+  const out = new Float32Array(n * outSize);
+  for (let s = 0; s < n; s += batch) {
+    const b = Math.min(batch, n - s);
+    out.set(await runBatch(m, input.subarray(s * itemSize, (s + b) * itemSize), dims(b)), s * outSize);
+  }
+  return out;
+}
+
+function scale(pixels: Uint8Array): Float32Array {
+  const out = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) out[i] = pixels[i]! / 255;
+  return out;
+}
+
+export async function runReportStage(o: { dataDir: string; modelsDir: string; tfjsDir: string; outDir: string; onStep?: (what: string) => void }): Promise<ReportMetrics> {
+  const step = o.onStep ?? (() => undefined);
+  const data = await loadDataset(o.dataDir);
+  const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
+  const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
+  const latent = checkEncoder(encoder.info);
+  const train = await readTrainManifest(o.tfjsDir).catch(() => null);
+  await ensureWritableDir(o.outDir);
+  const imgDims = (b: number) => [b, IMAGE_SIZE, IMAGE_SIZE, 1];
+
+  step('encoding the training and test sets');
+  const testX = scale(data.test.images.pixels);
+  const testY = data.test.labels.labels, trainY = data.train.labels.labels;
+  const testCodes = await runAll(encoder, testX, PIXELS, latent, imgDims);
+  const trainCodes = await runAll(encoder, scale(data.train.images.pixels), PIXELS, latent, imgDims);
+  step('decoding the test codes');
+  const recon = await runAll(decoder, testCodes, latent, PIXELS, (b) => [b, latent]);
+
+  const n = data.test.images.count;
+  let sq = 0, bce = 0;
+  const classSq = new Float64Array(10), classN = new Float64Array(10);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let p = i * PIXELS; p < (i + 1) * PIXELS; p++) {
+      const x = testX[p]!, y = Math.min(Math.max(recon[p]!, 1e-7), 1 - 1e-7);
+      s += (x - recon[p]!) ** 2;
+      bce -= x * Math.log(y) + (1 - x) * Math.log(1 - y);
+    }
+    sq += s; classSq[testY[i]!]! += s / PIXELS; classN[testY[i]!]!++;
+  }
+
+  step('k-nearest-neighbour accuracy');
+  const knn1 = accuracy(knnPredict(trainCodes, trainY, testCodes, latent, 1), testY);
+  const knn5 = accuracy(knnPredict(trainCodes, trainY, testCodes, latent, 5), testY);
+  step(`trustworthiness on ${TRUSTWORTHINESS_SAMPLE} test images`);
+  const sample = permutation(n, seededRandom(7)).subarray(0, Math.min(TRUSTWORTHINESS_SAMPLE, n));
+  const sx = new Float32Array(sample.length * PIXELS), sc = new Float32Array(sample.length * latent);
+  sample.forEach((idx, i) => { sx.set(testX.subarray(idx * PIXELS, (idx + 1) * PIXELS), i * PIXELS); sc.set(testCodes.subarray(idx * latent, (idx + 1) * latent), i * latent); });
+  const trust = trustworthiness(sx, PIXELS, sc, latent, 5);
+  step('silhouette and class overlap');
+  const sil = silhouette(testCodes, latent, testY);
+  const overlap = classOverlap(trainCodes, trainY, testCodes, testY, latent, 5);
+  const mixed: ReportMetrics['mostMixed'] = [];
+  for (let a = 0; a < 10; a++) for (let b = a + 1; b < 10; b++) mixed.push({ a: CLASS_NAMES[a]!, b: CLASS_NAMES[b]!, share: (overlap[a]![b]! + overlap[b]![a]!) / 2 });
+  mixed.sort((p, q) => q.share - p.share);
+
+  const metrics: ReportMetrics = {
+    stage: 'report', latent,
+    test: { images: n, mse: sq / (n * PIXELS), bce: bce / (n * PIXELS), knn1, knn5, trustworthiness5: trust, trustworthinessSample: sample.length, silhouette: sil },
+    perClassMse: Object.fromEntries(CLASS_NAMES.map((c, i) => [c, classSq[i]! / classN[i]!])),
+    classOverlap: { classes: [...CLASS_NAMES], k: 5, matrix: overlap },
+    mostMixed: mixed.slice(0, 5),
+    references: PUBLISHED_REFERENCES,
+    createdAt: new Date().toISOString(),
+  };
+
+  step('drawing the pictures');
+  // The code plane: the codes themselves for 2-D, else their top-2 principal components.
+  const pca = latent === 2 ? null : pca2(testCodes, latent);
+  const plane = pca ? pca.projected : testCodes;
+  const axis: [string, string] = pca ? ['principal component 1', 'principal component 2'] : ['z0', 'z1'];
+  await writeFileAtomic(join(o.outDir, 'latent.png'), scatterPng(plane, testY, CLASS_NAMES,
+    `${n} test images in the ${latent}-D code space${pca ? ' (PCA projection to 2-D)' : ''}, coloured by class`, axis));
+
+  const perClass = 3;
+  const picks: number[] = [];
+  for (let c = 0; c < 10; c++) for (let i = 0, found = 0; i < n && found < perClass; i++) if (testY[i] === c) { picks.push(i); found++; }
+  const grid = new Float32Array(10 * perClass * 2 * PIXELS);
+  picks.forEach((idx, k) => {
+    const row = Math.floor(k / perClass), col = (k % perClass) * 2;
+    grid.set(testX.subarray(idx * PIXELS, (idx + 1) * PIXELS), (row * perClass * 2 + col) * PIXELS);
+    grid.set(recon.subarray(idx * PIXELS, (idx + 1) * PIXELS), (row * perClass * 2 + col + 1) * PIXELS);
+  });
+  await writeFileAtomic(join(o.outDir, 'reconstructions.png'), imageGridPng(grid, 10, perClass * 2,
+    { scale: 3, heading: 'Test images (left of each pair) and their reconstructions', rowLabels: [...CLASS_NAMES] }));
+
+  const side = 20;
+  const xs = plane.filter((_, i) => i % 2 === 0), ys = plane.filter((_, i) => i % 2 === 1);
+  const [x0, x1, y0, y1] = [quantile(xs, 0.01), quantile(xs, 0.99), quantile(ys, 0.01), quantile(ys, 0.99)];
+  const walk = new Float32Array(side * side * latent);
+  for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
+    const a = x0 + ((x1 - x0) * c) / (side - 1), b = y1 - ((y1 - y0) * r) / (side - 1);
+    const k = (r * side + c) * latent;
+    if (!pca) { walk[k] = a; walk[k + 1] = b; } else {
+      for (let d = 0; d < latent; d++) walk[k + d] = pca.mean[d]! + a * pca.components[0]![d]! + b * pca.components[1]![d]!;
+    }
+  }
+  const manifold = await runAll(decoder, walk, latent, PIXELS, (b) => [b, latent]);
+  await writeFileAtomic(join(o.outDir, 'manifold.png'), imageGridPng(manifold, side, side,
+    { scale: 2, gap: 0, heading: `Decoder over the code plane${pca ? ' (PCA plane)' : ''}: x ${x0.toFixed(2)}..${x1.toFixed(2)}, y ${y1.toFixed(2)}..${y0.toFixed(2)}` }));
+
+  if (train) {
+    await writeFileAtomic(join(o.outDir, 'training.png'), lossCurvesPng([
+      { name: 'train BCE', values: train.history.map((h) => h.trainLoss), color: '#1f77b4' },
+      { name: 'validation BCE', values: train.history.map((h) => h.valLoss), color: '#d62728' },
+    ], `Training: ${train.settings.optimizer}, lr ${train.settings.lr}, batch ${train.settings.batchSize}, ${train.backend} backend`, 'binary cross-entropy per pixel'));
+  }
+
+  await writeJsonAtomic(join(o.outDir, 'metrics.json'), metrics);
+  await writeFileAtomic(join(o.outDir, 'metrics.md'), metricsMarkdown(metrics));
+  return metrics;
+}
+
+export function metricsMarkdown(m: ReportMetrics): string {
+  const r = PUBLISHED_REFERENCES, t = m.test;
+  const f = (x: number) => x.toFixed(4);
+  const lines = [
+    `| metric (test set, ${t.images} images) | this model (${m.latent}-D) | published 2-D autoencoder | UMAP | t-SNE |`,
+    '|---|---|---|---|---|',
+    `| reconstruction MSE per pixel | ${f(t.mse)} | ${r.autoencoder.mse} | | |`,
+    `| reconstruction BCE per pixel | ${f(t.bce)} | | | |`,
+    `| 1-NN accuracy of codes | ${f(t.knn1)} | ${r.autoencoder.knn1} | | |`,
+    `| 5-NN accuracy of codes | ${f(t.knn5)} | ${r.autoencoder.knn5} | ${r.umap.knn5} | ${r.tsne.knn5} |`,
+    `| trustworthiness (k = 5, ${t.trustworthinessSample}-image sample) | ${f(t.trustworthiness5)} | ${r.autoencoder.trustworthiness} | | |`,
+    `| silhouette by class | ${f(t.silhouette)} | ${r.autoencoder.silhouette} | | |`,
+    '',
+    `References: ${r.source}. kNN is fitted on the 60,000 training codes and scored on the test codes.`,
+    '',
+    'Classes whose codes mix most (mean share of each other among the 5 nearest training codes):',
+    '',
+    ...m.mostMixed.map((x) => `- ${x.a} / ${x.b}: ${(100 * x.share).toFixed(1)}%`),
+    '',
+    'Per-class reconstruction MSE: ' + Object.entries(m.perClassMse).map(([c, v]) => `${c} ${f(v)}`).join(', ') + '.',
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,56 @@
+// Metric code against small cases whose answers are worked out by hand.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { knnAccuracy, knnPredict } from '../src/report/knn.js';
+import { classOverlap, pca2, quantile, silhouette, trustworthiness } from '../src/report/metrics.js';
+
+const f = (xs: number[]) => Float32Array.from(xs);
+
+test('kNN: 1-NN and 3-NN votes on points on a line', () => {
+  // Reference: 0,1,2 are class 0; 10,11 class 1; 5 is class 1 (an outlier near the middle).
+  const ref = f([0, 1, 2, 5, 10, 11]), refLab = [0, 0, 0, 1, 1, 1];
+  const q = f([0.4, 4.6, 9]);
+  assert.deepEqual([...knnPredict(ref, refLab, q, 1, 1)], [0, 1, 1]);
+  // 3-NN of 4.6: 5 (class 1), 2 (0), 1 (0) -> class 0.  3-NN of 9: 10, 11, 5 -> class 1.
+  assert.deepEqual([...knnPredict(ref, refLab, q, 1, 3)], [0, 0, 1]);
+  assert.equal(knnAccuracy(ref, refLab, q, [0, 1, 1], 1, 3), 2 / 3);
+});
+
+test('kNN: a 1-1 tie goes to the nearer class', () => {
+  assert.deepEqual([...knnPredict(f([0, 3]), [1, 0], f([1]), 1, 2)], [1]);
+});
+
+test('trustworthiness: 1 for a faithful embedding; a hand-computed value for a swapped one', () => {
+  // Gaps 1,2,3,4,5,6 so no two distances from a point tie.
+  const high = f([0, 1, 3, 6, 10, 15, 21]);
+  assert.equal(trustworthiness(high, 1, high, 1, 2), 1);
+  // The embedding swaps points 0 and 6. With k = 1, each point's embedded nearest neighbour and its rank in the original:
+  // 0 (at 21) -> 5, original rank 5, penalty 4;  1 (at 1) -> 6 (at 0), rank 6, penalty 5;  6 (at 0) -> 1, rank 5, penalty 4;
+  // points 2..5 keep their true nearest neighbour. T = 1 - 2 / (7 * 1 * (14 - 3 - 1)) * 13 = 1 - 26/70.
+  const low = f([21, 1, 3, 6, 10, 15, 0]);
+  assert.ok(Math.abs(trustworthiness(high, 1, low, 1, 1) - (1 - 26 / 70)) < 1e-12);
+});
+
+test('silhouette: two 1-D clusters by hand', () => {
+  // A = {0, 1}, B = {10, 11}: s(0) = (10.5-1)/10.5, s(1) = (9.5-1)/9.5, and B mirrors A.
+  const s = silhouette(f([0, 1, 10, 11]), 1, [0, 0, 1, 1], 2);
+  assert.ok(Math.abs(s - (9.5 / 10.5 + 8.5 / 9.5) / 2) < 1e-12);
+});
+
+test('class overlap: rows sum to 1 and show which classes mix', () => {
+  const m = classOverlap(f([0, 1, 2, 10, 11]), [0, 0, 1, 1, 1], f([0.5, 10.5]), [0, 1], 1, 2, 2);
+  assert.deepEqual(m, [[1, 0], [0, 1]]);
+  const m3 = classOverlap(f([0, 1, 2, 10, 11]), [0, 0, 1, 1, 1], f([1.4]), [0], 1, 3, 2);
+  assert.deepEqual(m3[0], [2 / 3, 1 / 3]);
+});
+
+test('PCA: points on a tilted line project onto one axis; quantiles interpolate', () => {
+  const pts: number[] = [];
+  for (let t = -2; t <= 2; t++) pts.push(t, 2 * t, -t);
+  const { projected } = pca2(f(pts), 3);
+  for (let i = 0; i < 5; i++) {
+    assert.ok(Math.abs(Math.abs(projected[i * 2]!) - Math.abs((i - 2) * Math.sqrt(6))) < 1e-5);
+    assert.ok(Math.abs(projected[i * 2 + 1]!) < 1e-5);
+  }
+  assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
+});
