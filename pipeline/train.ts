@@ -8,9 +8,9 @@ import { BACKEND_CHOICES } from '../src/train/backend.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { OPTIMIZERS } from '../src/train/optimizer.js';
 import { defaultThreads, runTrainStage } from '../src/train/stage.js';
-import { BATCH_RANGE } from '../src/train/trainer.js';
+import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 
-export const TRAIN_DEFAULTS = { size: 'small' as SizePreset, epochs: 10, batchSize: 128, lr: 1e-3 };
+export const TRAIN_DEFAULTS = { size: 'compact' as SizePreset, epochs: 12, batchSize: 64, lr: 1e-3 };
 
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))
@@ -25,6 +25,7 @@ runCli(async () => {
     .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs })
     .option('batch-size', { type: 'number', default: TRAIN_DEFAULTS.batchSize, describe: `${BATCH_RANGE[0]}..${BATCH_RANGE[1]}` })
     .option('lr', { type: 'number', default: TRAIN_DEFAULTS.lr, describe: 'learning rate' })
+    .option('lr-schedule', { choices: LR_SCHEDULES, default: 'cosine' as const, describe: 'learning rate over the run' })
     .option('optimizer', { choices: OPTIMIZERS, default: 'rmsprop' as const })
     .option('seed', { type: 'number', default: 1 })
     .option('limit', { type: 'number', describe: 'train on the first N training images' })
@@ -51,7 +52,7 @@ runCli(async () => {
     dataDir: argv.data, outDir: argv.out, limit: argv.limit, resume: argv.resume,
     settings: {
       model: { latent: argv.latent, filters, hidden: argv.hidden ?? preset.hidden, seed: argv.seed },
-      optimizer: argv.optimizer, lr: argv.lr, epochs: argv.epochs, batchSize: argv['batch-size'],
+      optimizer: argv.optimizer, lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
       threads: argv.backend === 'tensorflow' ? 1 : argv.threads, backend: argv.backend,
     },
   }, (e) => {

@@ -10,6 +10,9 @@ export interface CheckpointIdentity {
   model: TrainSettings['model'];
   optimizer: TrainSettings['optimizer'];
   lr: number;
+  schedule: string;
+  /** The cosine schedule depends on the total, so a resumed run must ask for the same epochs. */
+  epochs: number | null;
   batchSize: number;
   limit: number;
 }

@@ -71,7 +71,7 @@ export class ReplicaPool {
   }
 
   /** One optimisation step on `batch` (indices into the shared images); returns the batch's mean loss. */
-  async step(batch: Int32Array): Promise<number> {
+  async step(batch: Int32Array, lr: number): Promise<number> {
     const bounds = shardBounds(batch.length, this.channels.length);
     this.channels.forEach((c, r) => c.send({ type: 'grads', indices: batch.subarray(bounds[r]![0], bounds[r]![1]) }));
     const parts = await Promise.all(this.channels.map((c) => c.receive('grads')));
@@ -85,7 +85,7 @@ export class ReplicaPool {
       if (parts.length === 1) { avg.set(g); break; }
       for (let k = 0; k < avg.length; k++) avg[k]! += g[k]! * w;
     }
-    for (const c of this.channels) c.send({ type: 'apply', grads: avg });
+    for (const c of this.channels) c.send({ type: 'apply', grads: avg, lr });
     return loss;
   }
 

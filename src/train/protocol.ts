@@ -18,7 +18,7 @@ export interface WorkerInit {
 export type ToWorker =
   | { type: 'set-state'; state: FlatState }
   | { type: 'grads'; indices: Int32Array }
-  | { type: 'apply'; grads: Float32Array }
+  | { type: 'apply'; grads: Float32Array; lr: number }
   | { type: 'eval'; indices: Int32Array }
   | { type: 'get-state' }
   | { type: 'close' };

@@ -62,7 +62,9 @@ export class Replica {
     return { loss, grads: flat };
   }
 
-  apply(flatGrads: Float32Array): void {
+  /** Applies an averaged gradient at learning rate `lr` (the schedule is the coordinator's). */
+  apply(flatGrads: Float32Array, lr: number): void {
+    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
     const named: tf.NamedTensorMap = {};
     let offset = 0;
     for (const v of this.vars) {

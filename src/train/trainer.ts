@@ -12,6 +12,8 @@ export interface TrainSettings {
   model: ModelConfig;
   optimizer: OptimizerName;
   lr: number;
+  /** constant: lr throughout; cosine: lr decays along a half cosine to 0 over all steps. */
+  schedule: LrSchedule;
   epochs: number;
   batchSize: number;
   threads: number;
@@ -38,6 +40,14 @@ export interface TrainResult {
   backend: BackendName;
   threads: number;
   parameters: number;
+}
+
+export const LR_SCHEDULES = ['cosine', 'constant'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+
+/** Learning rate at `progress` in [0, 1) of the whole run. */
+export function learningRate(base: number, schedule: LrSchedule, progress: number): number {
+  return schedule === 'constant' ? base : base * 0.5 * (1 + Math.cos(Math.PI * progress));
 }
 
 export const BATCH_RANGE = [1, 4096] as const;
@@ -91,7 +101,8 @@ export async function trainAutoencoder(
       const t0 = performance.now();
       let lossSum = 0;
       for (let s = 0; s < steps; s++) {
-        lossSum += await pool.step(order.subarray(s * settings.batchSize, (s + 1) * settings.batchSize));
+        const lr = learningRate(settings.lr, settings.schedule, ((epoch - 1) * steps + s) / (settings.epochs * steps));
+        lossSum += await pool.step(order.subarray(s * settings.batchSize, (s + 1) * settings.batchSize), lr);
         const secs = (performance.now() - t0) / 1000;
         emit({ type: 'step', epoch, step: s + 1, steps, loss: lossSum / (s + 1), imagesPerSec: ((s + 1) * settings.batchSize) / secs });
       }

@@ -28,7 +28,7 @@ async function handle(replica: Replica, m: ToWorker): Promise<void> {
     }
     case 'apply':
       // No reply: the next message is queued behind this one anyway.
-      replica.apply(m.grads);
+      replica.apply(m.grads, m.lr);
       return;
     case 'eval':
       send({ type: 'eval', sums: replica.evaluate(m.indices) });

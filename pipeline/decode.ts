@@ -1,0 +1,65 @@
+// decode: codes -> PNG images with onnxruntime-node (see src/serve/decode.ts).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { join } from 'node:path';
+import { runCli } from '../src/util/cli.js';
+import { openModel } from '../src/serve/session.js';
+import { checkDecoder, decodeCodes, readCodes, walkGrid } from '../src/serve/decode.js';
+import { imageGridPng } from '../src/report/plots.js';
+import { ensureWritableDir, writeFileAtomic } from '../src/util/atomic.js';
+import { PIXELS } from '../src/data/fashion-mnist.js';
+
+runCli(async () => {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('decode')
+    .usage('$0 --onnx models/decoder.onnx (--input codes.npy|codes.csv | --walk) --output out/|grid.png\n\nTurns codes back into 28x28 images.')
+    .option('onnx', { type: 'string', default: 'models/decoder.onnx' })
+    .option('input', { type: 'string', describe: 'codes: float32 .npy [N, latent] or the CSV that encode writes' })
+    .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'a folder for one PNG per code, or a .png with --grid / --walk' })
+    .option('grid', { type: 'boolean', default: false, describe: 'write all images into one PNG grid' })
+    .option('walk', { type: 'boolean', default: false, describe: 'decode a grid over a rectangle of the 2-D code plane' })
+    .option('range', { type: 'string', describe: 'with --walk: x0,x1,y0,y1 (default: the test codes\' 1st-99th percentiles from the model metadata)' })
+    .option('steps', { type: 'number', default: 20, describe: 'with --walk: grid points per side' })
+    .option('scale', { type: 'number', default: 2, describe: 'PNG pixels per image pixel' })
+    .example('$0 --input codes.npy --output decoded/', 'one PNG per code')
+    .example('$0 --input codes.csv --grid --output grid.png', 'one grid image')
+    .example('$0 --walk --output manifold.png', 'the manifold picture')
+    .check((a) => {
+      if (!a.walk && !a.input) throw new Error('give --input codes.npy|codes.csv, or --walk');
+      if (a.walk && a.input) throw new Error('--walk decodes a grid of its own; drop --input');
+      if ((a.walk || a.grid) && !a.output.endsWith('.png')) throw new Error(`with --grid or --walk, --output must be a .png file, got ${a.output}`);
+      if (a.range !== undefined && !/^-?[\d.e+-]+(,-?[\d.e+-]+){3}$/.test(a.range)) throw new Error(`--range takes x0,x1,y0,y1, e.g. --range -10,10,-20,5; got ${a.range}`);
+      if (!Number.isInteger(a.steps) || a.steps < 2 || a.steps > 100) throw new Error(`--steps must be an integer in 2..100, got ${a.steps}`);
+      return true;
+    })
+    .strict()
+    .help()
+    .parse();
+
+  const model = await openModel(argv.onnx);
+  const latent = checkDecoder(model.info);
+  let codes: Float32Array, count: number, cols: number;
+  if (argv.walk) {
+    if (latent !== 2) throw new Error(`--walk needs a 2-D code; ${argv.onnx} has ${latent}`);
+    const meta = model.info.metadata.code_range ? (JSON.parse(model.info.metadata.code_range) as [number, number][]) : null;
+    const range = argv.range ? (argv.range.split(',').map(Number) as [number, number, number, number])
+      : meta ? [meta[0]![0], meta[0]![1], meta[1]![0], meta[1]![1]] as [number, number, number, number] : null;
+    if (!range) throw new Error(`${argv.onnx} has no code_range metadata; pass --range x0,x1,y0,y1`);
+    codes = walkGrid(range, argv.steps); count = argv.steps * argv.steps; cols = argv.steps;
+  } else {
+    ({ codes, count } = await readCodes(argv.input!, latent));
+    cols = Math.ceil(Math.sqrt(count));
+  }
+  const images = await decodeCodes(model, codes, latent);
+  if (argv.walk || argv.grid) {
+    await writeFileAtomic(argv.output, imageGridPng(images, Math.ceil(count / cols), cols, { scale: argv.scale, gap: argv.walk ? 0 : 2 }));
+    process.stdout.write(`decode: ${count} images -> ${argv.output}\n`);
+    return;
+  }
+  await ensureWritableDir(argv.output);
+  const width = String(count - 1).length;
+  for (let i = 0; i < count; i++) {
+    await writeFileAtomic(join(argv.output, `${String(i).padStart(Math.max(5, width), '0')}.png`), imageGridPng(images.subarray(i * PIXELS, (i + 1) * PIXELS), 1, 1, { scale: argv.scale, gap: 0 }));
+  }
+  process.stdout.write(`decode: ${count} images -> ${argv.output}/\n`);
+});

@@ -1,0 +1,77 @@
+// Decoding codes back to images with onnxruntime-node: reading codes (.npy or the encode CSV),
+// checking the decoder's interface, and laying out a walk over the 2-D code plane.
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
+import type { OnnxInfo } from '../onnx/inspect.js';
+import { readNpy } from './npy.js';
+import { runBatch, type OpenedModel } from './session.js';
+
+/** Checks that a model decodes [batch, latent] codes into [batch, 28, 28, 1] images; returns latent. */
+export function checkDecoder(info: OnnxInfo): number {
+  const input = info.inputs[0], output = info.outputs[0];
+  const latent = input?.shape[1];
+  if (!input || !output || input.shape.length !== 2 || typeof latent !== 'number') {
+    throw new Error(`${info.path}: not a decoder: input ${input ? `"${input.name}" [${input.shape.join(', ')}]` : 'missing'}, expected [batch, latent]`);
+  }
+  const [, h, w, c] = output.shape;
+  if (output.shape.length !== 4 || h !== IMAGE_SIZE || w !== IMAGE_SIZE || c !== 1) {
+    throw new Error(`${info.path}: not a decoder of 28x28x1 images: output "${output.name}" has shape [${output.shape.join(', ')}]`);
+  }
+  if (info.metadata.role && info.metadata.role !== 'decoder') throw new Error(`${info.path}: its metadata says it is a ${info.metadata.role}, not a decoder`);
+  return latent;
+}
+
+/** Reads codes [N, latent] from a float32 .npy or a CSV with z0..z{latent-1} columns (as encode writes). */
+export async function readCodes(path: string, latent: number): Promise<{ codes: Float32Array; count: number }> {
+  const ext = extname(path).toLowerCase();
+  let codes: Float32Array;
+  if (ext === '.npy') {
+    const { info, data } = await readNpy(path);
+    if (info.dtype !== 'float32') throw new Error(`${path}: codes must be float32, found ${info.dtype}`);
+    if (info.shape.length !== 2 || info.shape[1] !== latent) throw new Error(`${path}: shape [${info.shape.join(', ')}], the decoder needs [N, ${latent}]`);
+    codes = data as Float32Array;
+  } else if (ext === '.csv') {
+    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => { throw new Error(`${path}: cannot read (${e.code ?? e.message})`); });
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    const header = (lines.shift() ?? '').split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
+    const cols = Array.from({ length: latent }, (_, d) => header.indexOf(`z${d}`));
+    if (cols.some((c) => c < 0)) throw new Error(`${path}: the header needs columns z0..z${latent - 1}, found ${header.join(',')}`);
+    codes = new Float32Array(lines.length * latent);
+    lines.forEach((line, i) => {
+      // Quoted fields (class, file) never hold the code columns, which come last.
+      const fields = line.split(',');
+      const offset = fields.length - header.length;
+      cols.forEach((c, d) => {
+        const v = Number(fields[c + offset]);
+        if (!Number.isFinite(v)) throw new Error(`${path}: line ${i + 2}: z${d} is not a number`);
+        codes[i * latent + d] = v;
+      });
+    });
+  } else {
+    throw new Error(`${path}: codes must be .npy or .csv`);
+  }
+  for (let i = 0; i < codes.length; i++) if (!Number.isFinite(codes[i])) throw new Error(`${path}: code ${Math.floor(i / latent)} holds ${codes[i]}`);
+  return { codes, count: codes.length / latent };
+}
+
+export async function decodeCodes(model: OpenedModel, codes: Float32Array, latent: number, batch = 1024): Promise<Float32Array> {
+  const n = codes.length / latent;
+  const out = new Float32Array(n * PIXELS);
+  for (let s = 0; s < n; s += batch) {
+    const b = Math.min(batch, n - s);
+    out.set(await runBatch(model, codes.subarray(s * latent, (s + b) * latent), [b, latent]), s * PIXELS);
+  }
+  return out;
+}
+
+/** Codes on a steps x steps grid over [x0, x1] x [y0, y1], rows from top (y1) to bottom (y0). */
+export function walkGrid(range: [number, number, number, number], steps: number): Float32Array {
+  const [x0, x1, y0, y1] = range;
+  const out = new Float32Array(steps * steps * 2);
+  for (let r = 0; r < steps; r++) for (let c = 0; c < steps; c++) {
+    out[(r * steps + c) * 2] = x0 + ((x1 - x0) * c) / Math.max(1, steps - 1);
+    out[(r * steps + c) * 2 + 1] = y1 - ((y1 - y0) * r) / Math.max(1, steps - 1);
+  }
+  return out;
+}
