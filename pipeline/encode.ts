@@ -9,7 +9,7 @@ import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { openModel } from '../src/serve/session.js';
 import { openImageSource } from '../src/serve/image-sources.js';
 import { checkOutputPath, openCodeWriter } from '../src/serve/code-writers.js';
-import { checkEncoder, encodeSource } from '../src/serve/encode.js';
+import { checkBatchSize, checkEncoder, encodeSource } from '../src/serve/encode.js';
 
 runCli(async () => {
   const t0 = performance.now();
@@ -29,7 +29,7 @@ runCli(async () => {
     .example('$0 --onnx models/encoder.onnx', 'encode the 10,000 test images into codes.npy')
     .example('$0 --input photos/ --output photos.csv', 'encode a folder of PNG/JPEG images')
     .example("$0 --input 'shots/*.jpg' --skip-bad -o shots.jsonl", 'a glob, skipping unreadable files')
-    .check((a) => { checkOutputPath(a.output); return true; })
+    .check((a) => { checkOutputPath(a.output); checkBatchSize(a['batch-size']); return true; })
     .strict()
     .help()
     .parse();

@@ -13,7 +13,8 @@ import { loadDataset } from '../src/data/dataset.js';
 import { openModel, runBatch } from '../src/serve/session.js';
 import { readNpy } from '../src/serve/npy.js';
 import { encodeIdx } from '../src/data/idx.js';
-import { modelArtifacts, randomizeWeights } from './helpers/convert-compare.js';
+import { modelArtifacts } from './helpers/convert-compare.js';
+import { writeProjectModels } from './helpers/project-models.js';
 import { TOL, maxAbsDiff } from './tolerance.js';
 
 const PY = '/usr/bin/python3';
@@ -24,13 +25,7 @@ let dir = '';
 before(async () => {
   await tf.setBackend('cpu');
   dir = await mkdtemp(join(tmpdir(), 'other-lang-'));
-  // The project's architecture with random weights, exported the way the export stage does it.
-  const { encoder, decoder } = buildAutoencoder({ latent: 2, filters: [8, 16], hidden: 32, seed: 4 });
-  randomizeWeights(encoder, 1); randomizeWeights(decoder, 2);
-  for (const [name, model, inputName, outputName] of [['encoder', encoder, 'image', 'code'], ['decoder', decoder, 'code', 'image']] as const) {
-    const a = await modelArtifacts(model);
-    await writeFile(join(dir, `${name}.onnx`), convertLayersModel(a.json, a.weights, { source: name, inputName, outputName, metadata: { role: name } }).bytes);
-  }
+  await writeProjectModels(dir);
 });
 
 test('onnx.checker.check_model(full_check=True) passes for encoder and decoder at opsets 13 and 17', { skip: !hasPython('onnx') && 'python3-onnx not installed' }, async () => {

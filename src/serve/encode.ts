@@ -30,15 +30,25 @@ export function checkEncoder(info: OnnxInfo): number {
   return output.shape[1];
 }
 
+export function checkBatchSize(b: number): void {
+  if (!Number.isInteger(b) || b < BATCH_SIZE_RANGE[0] || b > BATCH_SIZE_RANGE[1]) {
+    throw new RangeError(`--batch-size must be an integer in ${BATCH_SIZE_RANGE[0]}..${BATCH_SIZE_RANGE[1]}, got ${b}`);
+  }
+}
+
 export interface EncodeProgress { done: number; total: number; imagesPerSec: number }
 
 export interface EncodeResult { count: number; latent: number; seconds: number; imagesPerSec: number; peakRssBytes: number }
 
 export async function encodeSource(model: OpenedModel, source: ImageSource, writer: CodeWriter,
   o: { batchSize: number; chunkSize?: number; onProgress?: (p: EncodeProgress) => void }): Promise<EncodeResult> {
-  const latent = checkEncoder(model.info);
-  if (!Number.isInteger(o.batchSize) || o.batchSize < BATCH_SIZE_RANGE[0] || o.batchSize > BATCH_SIZE_RANGE[1]) {
-    throw new RangeError(`--batch-size must be an integer in ${BATCH_SIZE_RANGE[0]}..${BATCH_SIZE_RANGE[1]}, got ${o.batchSize}`);
+  let latent: number;
+  try {
+    latent = checkEncoder(model.info);
+    checkBatchSize(o.batchSize);
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
   const chunkSize = Math.max(o.batchSize, o.chunkSize ?? 16384);
   const t0 = performance.now();

@@ -1,0 +1,19 @@
+// The project's encoder/decoder architecture with random weights, exported as the export stage does.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildAutoencoder } from '../../src/train/model.js';
+import { convertLayersModel } from '../../src/onnx/convert.js';
+import { modelArtifacts, randomizeWeights } from './convert-compare.js';
+
+export async function writeProjectModels(dir: string, latent = 2): Promise<{ encoder: string; decoder: string }> {
+  const { encoder, decoder } = buildAutoencoder({ latent, filters: [8, 16], hidden: 32, seed: 4 });
+  randomizeWeights(encoder, 1);
+  randomizeWeights(decoder, 2);
+  const paths = { encoder: join(dir, 'encoder.onnx'), decoder: join(dir, 'decoder.onnx') };
+  for (const [name, model, inputName, outputName] of [['encoder', encoder, 'image', 'code'], ['decoder', decoder, 'code', 'image']] as const) {
+    const a = await modelArtifacts(model);
+    const metadata = { role: name, input_scaling: name === 'encoder' ? 'float32 pixel / 255 in [0, 1]' : 'code', code_range: JSON.stringify([[-1, 1], [-1, 1]]) };
+    await writeFile(paths[name], convertLayersModel(a.json, a.weights, { source: name, inputName, outputName, metadata }).bytes);
+  }
+  return paths;
+}
