@@ -1,0 +1,22 @@
+// demo: builds the static web demo into web-demo/dist (see src/demo/build.ts).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runCli } from '../src/util/cli.js';
+import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
+import { buildDemo } from '../src/demo/build.js';
+
+runCli(async () => {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('demo')
+    .usage('$0 [options]\n\nBuilds a self-contained static site (HTML, JS, the ONNX files, onnxruntime-web, test-set codes) that any static server can host.')
+    .option('models', { type: 'string', default: 'models' })
+    .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
+    .option('src', { type: 'string', default: 'web-demo', describe: 'folder with index.html, style.css and src/main.ts' })
+    .option('out', { type: 'string', default: 'web-demo/dist' })
+    .example('$0 && node pipeline/serve.js', 'build, then serve on http://127.0.0.1:8080/')
+    .strict()
+    .help()
+    .parse();
+  const r = await buildDemo({ modelsDir: argv.models, dataDir: argv.data, srcDir: argv.src, outDir: argv.out });
+  process.stdout.write(`demo: wrote ${argv.out}/ (${r.files.length} files, latent ${r.latent}); serve it with \`make serve\`\n`);
+});
