@@ -109,3 +109,22 @@ export function spatialDims(ctx: LayerContext): [number, number, number] {
   if (s.length !== 4 || s.slice(1).some((d) => d === null)) ctx.fail(`needs a [batch, height, width, channels] input with known sizes, got [${s.join(', ')}]`);
   return [s[1]!, s[2]!, s[3]!];
 }
+
+export interface ConvConfig {
+  h: number; w: number; cin: number;
+  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
+  padding: 'same' | 'valid';
+  filters: number;
+}
+
+/** The options Conv2D and Conv2DTranspose share, checked. */
+export function convConfig(ctx: LayerContext): ConvConfig {
+  ctx.requireChannelsLast();
+  const [h, w, cin] = spatialDims(ctx);
+  const [kh, kw] = ctx.pair('kernel_size');
+  const [sh, sw] = ctx.pair('strides', [1, 1]);
+  const [dh, dw] = ctx.pair('dilation_rate', [1, 1]);
+  const padding = String(ctx.config.padding ?? 'valid');
+  if (padding !== 'same' && padding !== 'valid') return ctx.unsupported('padding', padding);
+  return { h, w, cin, kh, kw, sh, sw, dh, dw, padding, filters: ctx.config.filters as number };
+}

@@ -2,7 +2,7 @@
 // tfjs `same` with stride 2 needs asymmetric pads, which some importers (OpenCV 4.6) reject; the
 // unpadded ConvTranspose + Slice form loads everywhere and computes the same values.
 import { applyActivation } from '../activations.js';
-import { permute, spatialDims, type LayerConverter } from '../layer-context.js';
+import { convConfig, permute, type LayerConverter } from '../layer-context.js';
 
 /** tfjs's output size and crop offset for one axis; `extra` zeros-plus-bias rows when the kernel is narrower than the stride. */
 export function deconvAxis(size: number, kernel: number, stride: number, padding: string): { out: number; begin: number; full: number; extra: number } {
@@ -14,16 +14,9 @@ export function deconvAxis(size: number, kernel: number, stride: number, padding
 }
 
 export const conv2dTranspose: LayerConverter = (ctx) => {
-  ctx.requireChannelsLast();
   const c = ctx.config;
-  const [h, w, cin] = spatialDims(ctx);
-  const [kh, kw] = ctx.pair('kernel_size');
-  const [sh, sw] = ctx.pair('strides', [1, 1]);
-  const [dh, dw] = ctx.pair('dilation_rate', [1, 1]);
+  const { h, w, cin, kh, kw, sh, sw, dh, dw, padding, filters } = convConfig(ctx);
   if (dh !== 1 || dw !== 1) return ctx.unsupported('dilation_rate', c.dilation_rate);
-  const padding = String(c.padding ?? 'valid');
-  if (padding !== 'same' && padding !== 'valid') return ctx.unsupported('padding', padding);
-  const filters = c.filters as number;
   const kernel = ctx.weight('kernel', [kh, kw, filters, cin]);
   const ah = deconvAxis(h, kh, sh, padding), aw = deconvAxis(w, kw, sw, padding);
   const g = ctx.g;

@@ -1,18 +1,11 @@
 // Conv2D: tfjs kernel [kh, kw, in, out] -> ONNX Conv weight [out, in, kh, kw], explicit pads for `same`.
 import { applyActivation } from '../activations.js';
-import { convAxis, permute, spatialDims, type LayerConverter } from '../layer-context.js';
+import { convAxis, convConfig, permute, type LayerConverter } from '../layer-context.js';
 
 export const conv2d: LayerConverter = (ctx) => {
-  ctx.requireChannelsLast();
   const c = ctx.config;
-  const [h, w, cin] = spatialDims(ctx);
-  const [kh, kw] = ctx.pair('kernel_size');
-  const [sh, sw] = ctx.pair('strides', [1, 1]);
-  const [dh, dw] = ctx.pair('dilation_rate', [1, 1]);
-  const padding = String(c.padding ?? 'valid');
-  if (padding !== 'same' && padding !== 'valid') return ctx.unsupported('padding', padding);
+  const { h, w, cin, kh, kw, sh, sw, dh, dw, padding, filters } = convConfig(ctx);
   if (c.groups !== undefined && c.groups !== 1) return ctx.unsupported('groups', c.groups);
-  const filters = c.filters as number;
   const kernel = ctx.weight('kernel', [kh, kw, cin, filters]);
   const ax = convAxis(h, kh, sh, dh, padding), aw = convAxis(w, kw, sw, dw, padding);
   const g = ctx.g;
