@@ -25,6 +25,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 build: .build-stamp
 .build-stamp: node_modules/.package-lock.json $(TS_SOURCES)
 	npx tsc -p tsconfig.json
+	npx tsc -p web-demo/tsconfig.json
 	@chmod +x pipeline/tfjs2onnx.js
 	@touch $@
 

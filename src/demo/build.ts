@@ -57,7 +57,9 @@ export async function buildDemo(o: { modelsDir: string; dataDir: string; srcDir:
     const put = async (name: string, data: Uint8Array | string) => { await writeFile(join(tmp, name), data); files.push(name); };
     await build({
       entryPoints: [join(o.srcDir, 'src', 'main.ts')], bundle: true, format: 'esm', target: 'es2022', minify: true,
-      outfile: join(tmp, 'app.js'), external: ['./ort/*'], logLevel: 'error', sourcemap: false,
+      outfile: join(tmp, 'app.js'), logLevel: 'error', sourcemap: false,
+      // The page loads onnxruntime-web from its own ort/ folder rather than a bundled copy.
+      plugins: [{ name: 'ort-beside-page', setup: (b) => b.onResolve({ filter: /^onnxruntime-web\/wasm$/ }, () => ({ path: './ort/ort.wasm.min.mjs', external: true })) }],
     });
     files.push('app.js');
     for (const f of ['index.html', 'style.css']) await put(f, await readFile(join(o.srcDir, f)));

@@ -66,10 +66,12 @@ export async function runValidateStage(o: { dataDir: string; tfjsDir: string; on
     const dims = [b, IMAGE_SIZE, IMAGE_SIZE, 1];
 
     let t = performance.now();
-    const [tfCodes, tfImages, tfFromTfCodes] = tf.tidy(() => {
+    // tfjs: the decoder runs on the tfjs codes, which makes its images both the decoder reference
+    // (ONNX decoder fed the same codes) and the chain reference (ONNX encoder then ONNX decoder).
+    const [tfCodes, tfImages] = tf.tidy(() => {
       const codes = tfEnc.predict(tf.tensor4d(xs, dims as [number, number, number, number])) as tf.Tensor;
       const images = tfDec.predict(codes) as tf.Tensor;
-      return [codes.dataSync() as Float32Array, images.dataSync() as Float32Array, images.dataSync() as Float32Array];
+      return [codes.dataSync() as Float32Array, images.dataSync() as Float32Array];
     });
     tfjsMs += performance.now() - t;
 
@@ -81,7 +83,7 @@ export async function runValidateStage(o: { dataDir: string; tfjsDir: string; on
 
     enc.add(ortCodes, tfCodes, s, latent);
     dec.add(ortImagesFromTfCodes, tfImages, s, PIXELS);
-    chain.add(ortChain, tfFromTfCodes, s, PIXELS);
+    chain.add(ortChain, tfImages, s, PIXELS);
     o.onProgress?.(s + b, n);
   }
   const report: ParityReport = {

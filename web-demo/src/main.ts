@@ -1,7 +1,8 @@
 // The web demo: runs encoder.onnx and decoder.onnx with onnxruntime-web and draws the code space.
 // Reads (beside index.html): meta.json, codes.f32, labels.u8, images.u8, encoder.onnx, decoder.onnx,
 // and onnxruntime-web's files under ort/.
-import * as ort from './ort/ort.wasm.min.mjs';
+// Resolved at build time to the copy of onnxruntime-web served beside the page (ort/ort.wasm.min.mjs).
+import * as ort from 'onnxruntime-web/wasm';
 
 interface Meta {
   latent: number;
