@@ -1,0 +1,45 @@
+// Train a tiny model, export it with the export stage, and validate parity on the whole test set.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTrainStage } from '../src/train/stage.js';
+import { runExportStage } from '../src/export/stage.js';
+import { runValidateStage } from '../src/validate/stage.js';
+import { inspectOnnx } from '../src/onnx/inspect.js';
+import { sha256File } from '../src/util/hash.js';
+
+const DATA = process.env.FASHION_MNIST_DIR ?? 'data/fashion-mnist';
+const skip = !(await stat(join(DATA, 'manifest.json')).then(() => true, () => false)) && `no dataset in ${DATA}`;
+
+test('train -> export -> validate: both ONNX files, a manifest of hashes, parity within 1e-4 on 10,000 images', { skip, timeout: 300_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'export-validate-'));
+  const tfjsDir = join(dir, 'tfjs'), modelsDir = join(dir, 'models'), reportDir = join(dir, 'reports');
+  await runTrainStage({ dataDir: DATA, outDir: tfjsDir, limit: 1500, settings: {
+    model: { latent: 3, filters: [4, 8], hidden: 16, seed: 2 }, optimizer: 'adam', lr: 2e-3, schedule: 'constant', epochs: 1, batchSize: 64, threads: 2, backend: 'wasm',
+  } });
+  const m = await runExportStage({ tfjsDir, outDir: modelsDir });
+  assert.equal(m.encoder.sha256, await sha256File(join(modelsDir, 'encoder.onnx')));
+  assert.deepEqual(m.encoder.input, { name: 'image', shape: ['batch', 28, 28, 1] });
+  assert.deepEqual(m.decoder.output, { name: 'image', shape: ['batch', 28, 28, 1] });
+  assert.deepEqual(m.encoder.output, { name: 'code', shape: ['batch', 3] });
+  const info = await inspectOnnx(join(modelsDir, 'encoder.onnx'));
+  assert.equal(info.opset, 13);
+  assert.equal(info.metadata.role, 'encoder');
+  assert.equal(info.metadata.latent_size, '3');
+  assert.equal(JSON.parse(info.metadata.class_names!)[9], 'Ankle boot');
+  assert.ok(JSON.parse(info.metadata.metrics!).test_mse > 0);
+  const r = await runValidateStage({ dataDir: DATA, tfjsDir, onnxDir: modelsDir, reportDir, backend: 'wasm' });
+  assert.equal(r.images, 10000);
+  assert.equal(r.passed, true, JSON.stringify(r));
+  assert.ok(r.encoder.maxAbs <= 1e-4 && r.decoder.maxAbs <= 1e-4 && r.chain.maxAbs <= 1e-4);
+  assert.match(await readFile(join(reportDir, 'parity.md'), 'utf8'), /Result: \*\*passed\*\*/);
+  // A tampered model fails validation with a non-passing report.
+  await runTrainStage({ dataDir: DATA, outDir: tfjsDir, limit: 1500, settings: {
+    model: { latent: 3, filters: [4, 8], hidden: 16, seed: 9 }, optimizer: 'adam', lr: 2e-3, schedule: 'constant', epochs: 1, batchSize: 64, threads: 2, backend: 'wasm',
+  } });
+  const bad = await runValidateStage({ dataDir: DATA, tfjsDir, onnxDir: modelsDir, reportDir, backend: 'wasm' });
+  assert.equal(bad.passed, false);
+  assert.ok(bad.encoder.maxAbs > 1e-3);
+});
