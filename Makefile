@@ -68,7 +68,7 @@ bench-train: $(DATA) | .build-stamp
 	$(NODE) pipeline/bench-train.js
 
 test: .build-stamp $(DATA)
-	$(NODE) --test --test-concurrency=1 test/
+	$(NODE) --test --test-concurrency=1 test/*.test.js
 
 clean:
 	rm -rf models/tfjs models/*.onnx models/manifest.json reports web-demo/dist .build-stamp
