@@ -18,6 +18,7 @@ import { flopsPerItem } from '../src/bench/flops.js';
 import { matmulModel } from '../src/bench/matmul-model.js';
 import { encodeIdx } from '../src/data/idx.js';
 import { writeFileAtomic, writeJsonAtomic, ensureWritableDir } from '../src/util/atomic.js';
+import { scalePixels } from '../src/data/pixels.js';
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
@@ -34,7 +35,7 @@ runCli(async () => {
   const cores = availableParallelism();
   const data = await loadDataset(argv.data, { which: 'test' });
   const n = data.test.images.count;
-  const x = Float32Array.from(data.test.images.pixels, (v) => v / 255);
+  const x = scalePixels(data.test.images.pixels);
   const encPath = join(argv.models, 'encoder.onnx');
 
   const timeOrt = async (threads: number, batch: number, images: number) => {

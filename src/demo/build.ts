@@ -14,6 +14,7 @@ import { checkDecoder } from '../serve/decode.js';
 import { pca2, quantile } from '../report/metrics.js';
 import { CLASS_COLORS } from '../report/plots.js';
 import { writeDirAtomic } from '../util/atomic.js';
+import { scalePixels } from '../data/pixels.js';
 
 /** onnxruntime-web's wasm-only entry and the runtime files it loads (from ort.env.wasm.wasmPaths). */
 export const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
@@ -26,7 +27,7 @@ export async function buildDemo(o: { modelsDir: string; dataDir: string; srcDir:
   if (checkDecoder(decoder.info) !== latent) throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
 
   const n = data.test.images.count;
-  const x = Float32Array.from(data.test.images.pixels, (v) => v / 255);
+  const x = scalePixels(data.test.images.pixels);
   const codes = new Float32Array(n * latent);
   for (let s = 0; s < n; s += 1000) {
     const b = Math.min(1000, n - s);

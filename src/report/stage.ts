@@ -12,6 +12,7 @@ import { accuracy, knnPredict } from './knn.js';
 import { classOverlap, pca2, quantile, silhouette, trustworthiness } from './metrics.js';
 import { imageGridPng, lossCurvesPng, scatterPng } from './plots.js';
 import { permutation, seededRandom } from '../util/random.js';
+import { scalePixels } from '../data/pixels.js';
 
 /** Sainburg, McInnes & Gentner (2021), Fashion-MNIST test set, 2-D embeddings. */
 export const PUBLISHED_REFERENCES = {
@@ -45,12 +46,6 @@ async function runAll(m: OpenedModel, input: Float32Array, itemSize: number, out
   return out;
 }
 
-function scale(pixels: Uint8Array): Float32Array {
-  const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) out[i] = pixels[i]! / 255;
-  return out;
-}
-
 export async function runReportStage(o: { dataDir: string; modelsDir: string; tfjsDir: string; outDir: string; onStep?: (what: string) => void }): Promise<ReportMetrics> {
   const step = o.onStep ?? (() => undefined);
   const data = await loadDataset(o.dataDir);
@@ -62,10 +57,10 @@ export async function runReportStage(o: { dataDir: string; modelsDir: string; tf
   const imgDims = (b: number) => [b, IMAGE_SIZE, IMAGE_SIZE, 1];
 
   step('encoding the training and test sets');
-  const testX = scale(data.test.images.pixels);
+  const testX = scalePixels(data.test.images.pixels);
   const testY = data.test.labels.labels, trainY = data.train.labels.labels;
   const testCodes = await runAll(encoder, testX, PIXELS, latent, imgDims);
-  const trainCodes = await runAll(encoder, scale(data.train.images.pixels), PIXELS, latent, imgDims);
+  const trainCodes = await runAll(encoder, scalePixels(data.train.images.pixels), PIXELS, latent, imgDims);
   step('decoding the test codes');
   const recon = await runAll(decoder, testCodes, latent, PIXELS, (b) => [b, latent]);
 

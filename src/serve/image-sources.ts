@@ -7,6 +7,7 @@ import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { IMAGES_MAGIC, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
 import { readNpyInfo } from './npy.js';
+import { scalePixels } from '../data/pixels.js';
 
 export interface ImageChunk {
   /** Index of the first image of the chunk in the whole input. */
@@ -35,11 +36,6 @@ export interface SourceOptions {
 }
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
-
-function toFloat(src: Uint8Array, out: Float32Array): void {
-  // Division, not multiplication by 1/255: bit-identical to how training scaled the pixels.
-  for (let i = 0; i < src.length; i++) out[i] = src[i]! / 255;
-}
 
 function labelsPathFor(imagesPath: string): string | null {
   const name = basename(imagesPath);
@@ -79,7 +75,7 @@ async function idxSource(path: string): Promise<ImageSource> {
         for (let s = 0; s < images.count; s += size) {
           const n = Math.min(size, images.count - s);
           const pixels = new Float32Array(n * PIXELS);
-          toFloat(images.pixels.subarray(s * PIXELS, (s + n) * PIXELS), pixels);
+          scalePixels(images.pixels.subarray(s * PIXELS, (s + n) * PIXELS), pixels);
           yield { start: s, count: n, pixels, labels: labels?.subarray(s, s + n) };
         }
       },
@@ -110,7 +106,7 @@ async function idxSource(path: string): Promise<ImageSource> {
           const part = raw.subarray(0, n * PIXELS);
           await fh.read(part, 0, part.length, 16 + s * PIXELS);
           const pixels = new Float32Array(n * PIXELS);
-          toFloat(part, pixels);
+          scalePixels(part, pixels);
           yield { start: s, count: n, pixels, labels: labels?.subarray(s, s + n) };
         }
       } finally {
@@ -138,7 +134,7 @@ async function npySource(path: string): Promise<ImageSource> {
           if (info.dtype === 'uint8') {
             const raw = new Uint8Array(n * PIXELS);
             await fh.read(raw, 0, raw.length, info.dataOffset + st * PIXELS);
-            toFloat(raw, pixels);
+            scalePixels(raw, pixels);
           } else {
             await fh.read(new Uint8Array(pixels.buffer), 0, pixels.byteLength, info.dataOffset + st * PIXELS * itemBytes);
             for (let i = 0; i < pixels.length; i++) {

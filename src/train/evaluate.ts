@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
 import { knnAccuracy } from '../report/knn.js';
 import { quantile } from '../report/metrics.js';
+import { scalePixels } from '../data/pixels.js';
 
 export interface TestMetrics {
   testMse: number;
@@ -14,10 +15,7 @@ export interface TestMetrics {
 }
 
 function imagesTensor(pixels: Uint8Array, start: number, n: number): tf.Tensor4D {
-  const buf = new Float32Array(n * PIXELS);
-  const src = pixels.subarray(start * PIXELS, (start + n) * PIXELS);
-  for (let i = 0; i < buf.length; i++) buf[i] = src[i]! / 255;
-  return tf.tensor4d(buf, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
+  return tf.tensor4d(scalePixels(pixels.subarray(start * PIXELS, (start + n) * PIXELS)), [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
 }
 
 /** Codes of `count` images, [count, latent] row-major. */

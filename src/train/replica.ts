@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildAutoencoder, bceLoss, type Autoencoder, type ModelConfig } from './model.js';
 import { makeOptimizer, type OptimizerName } from './optimizer.js';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
+import { scalePixels } from '../data/pixels.js';
 
 export interface FlatState {
   /** Trainable weights in model order. */
@@ -41,8 +42,7 @@ export class Replica {
     const buf = this.batch.subarray(0, n * PIXELS);
     for (let i = 0; i < n; i++) {
       const src = indices[i]! * PIXELS;
-      const dst = i * PIXELS;
-      for (let p = 0; p < PIXELS; p++) buf[dst + p] = this.images[src + p]! / 255;
+      scalePixels(this.images.subarray(src, src + PIXELS), buf.subarray(i * PIXELS, (i + 1) * PIXELS));
     }
     return tf.tensor4d(buf, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
   }

@@ -10,6 +10,7 @@ import { loadLayersModel } from '../util/tfjs-io.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { openModel, runBatch } from '../serve/session.js';
 import { PARITY_ATOL } from './tolerance.js';
+import { scalePixels } from '../data/pixels.js';
 
 export interface Diff {
   maxAbs: number;
@@ -60,9 +61,7 @@ export async function runValidateStage(o: { dataDir: string; tfjsDir: string; on
   const x = new Float32Array(batch * PIXELS);
   for (let s = 0; s < n; s += batch) {
     const b = Math.min(batch, n - s);
-    const xs = x.subarray(0, b * PIXELS);
-    const src = data.test.images.pixels.subarray(s * PIXELS, (s + b) * PIXELS);
-    for (let i = 0; i < xs.length; i++) xs[i] = src[i]! / 255;
+    const xs = scalePixels(data.test.images.pixels.subarray(s * PIXELS, (s + b) * PIXELS), x.subarray(0, b * PIXELS));
     const dims = [b, IMAGE_SIZE, IMAGE_SIZE, 1];
 
     let t = performance.now();
