@@ -17,8 +17,8 @@ runCli(async () => {
     .usage('$0 [options]\n\nTimes training steps per backend and thread count; writes reports/bench-train.{json,md}.')
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('out', { type: 'string', default: 'reports' })
-    .option('batch-size', { type: 'number', default: 64 })
-    .option('steps', { type: 'number', default: 40, describe: 'timed steps per wasm/tensorflow run (cpu runs 1)' })
+    .option('batch-size', { type: 'number', default: 128 })
+    .option('steps', { type: 'number', default: 20, describe: 'timed steps per wasm/tensorflow run (cpu runs 1)' })
     .option('sizes', { type: 'string', default: 'compact,seed' })
     .strict().help().parse();
   await ensureWritableDir(argv.out);

@@ -47,7 +47,19 @@ export function shardBounds(n: number, parts: number): [number, number][] {
 }
 
 export class ReplicaPool {
-  private constructor(private readonly channels: WorkerChannel[], readonly backend: BackendName, readonly parameters: number) {}
+  // Gradients travel through shared memory: no copies per step, only small control messages.
+  private readonly grads: Float32Array[];
+  private readonly average: Float32Array;
+
+  private constructor(private readonly channels: WorkerChannel[], readonly backend: BackendName, readonly parameters: number) {
+    const averageBuffer = new SharedArrayBuffer(parameters * 4);
+    this.average = new Float32Array(averageBuffer);
+    this.grads = channels.map((c) => {
+      const buffer = new SharedArrayBuffer(parameters * 4);
+      c.send({ type: 'buffers', grads: buffer, average: averageBuffer });
+      return new Float32Array(buffer);
+    });
+  }
 
   static async start(threads: number, init: Omit<WorkerInit, 'rank'>): Promise<ReplicaPool> {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
@@ -76,16 +88,20 @@ export class ReplicaPool {
     this.channels.forEach((c, r) => c.send({ type: 'grads', indices: batch.subarray(bounds[r]![0], bounds[r]![1]) }));
     const parts = await Promise.all(this.channels.map((c) => c.receive('grads')));
     const total = parts.reduce((a, p) => a + p.count, 0);
-    const avg = new Float32Array(parts[0]!.grads.length);
+    const avg = this.average;
     let loss = 0;
-    for (const p of parts) {
-      const w = p.count / total;
-      loss += p.loss * w;
-      const g = p.grads;
-      if (parts.length === 1) { avg.set(g); break; }
-      for (let k = 0; k < avg.length; k++) avg[k]! += g[k]! * w;
+    if (parts.length === 1) {
+      avg.set(this.grads[0]!);
+      loss = parts[0]!.loss;
+    } else {
+      avg.fill(0);
+      parts.forEach((p, r) => {
+        const w = p.count / total, g = this.grads[r]!;
+        loss += p.loss * w;
+        for (let k = 0; k < avg.length; k++) avg[k]! += g[k]! * w;
+      });
     }
-    for (const c of this.channels) c.send({ type: 'apply', grads: avg, lr });
+    for (const c of this.channels) c.send({ type: 'apply', lr });
     return loss;
   }
 

@@ -17,15 +17,17 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'set-state'; state: FlatState }
+  /** Shared gradient slots: this worker writes `grads`, the coordinator writes the average into `average`. */
+  | { type: 'buffers'; grads: SharedArrayBuffer; average: SharedArrayBuffer }
   | { type: 'grads'; indices: Int32Array }
-  | { type: 'apply'; grads: Float32Array; lr: number }
+  | { type: 'apply'; lr: number }
   | { type: 'eval'; indices: Int32Array }
   | { type: 'get-state' }
   | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready'; backend: BackendName; parameters: number }
-  | { type: 'grads'; loss: number; count: number; grads: Float32Array }
+  | { type: 'grads'; loss: number; count: number }
   | { type: 'state-set' }
   | { type: 'eval'; sums: EvalSums }
   | { type: 'state'; state: FlatState }

@@ -47,11 +47,10 @@ export class Replica {
     return tf.tensor4d(buf, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
   }
 
-  /** Mean BCE over the shard and the gradient of it, flattened in variable order. */
-  gradients(indices: ArrayLike<number>): { loss: number; grads: Float32Array } {
+  /** Mean BCE over the shard; its gradient, flattened in variable order, goes into `flat`. */
+  gradients(indices: ArrayLike<number>, flat: Float32Array = new Float32Array(this.parameterCount)): { loss: number; grads: Float32Array } {
     const x = this.gather(indices);
     const { value, grads } = tf.variableGrads(() => bceLoss(x, this.model.autoencoder.apply(x, { training: true }) as tf.Tensor), this.vars);
-    const flat = new Float32Array(this.parameterCount);
     let offset = 0;
     for (const v of this.vars) {
       flat.set(grads[v.name]!.dataSync() as Float32Array, offset);

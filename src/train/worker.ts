@@ -19,16 +19,24 @@ async function main(): Promise<void> {
   send({ type: 'ready', backend, parameters: replica.parameterCount });
 }
 
+let shared: { grads: Float32Array; average: Float32Array } | null = null;
+
 async function handle(replica: Replica, m: ToWorker): Promise<void> {
   switch (m.type) {
+    case 'buffers':
+      shared = { grads: new Float32Array(m.grads), average: new Float32Array(m.average) };
+      return;
     case 'grads': {
-      const { loss, grads } = replica.gradients(m.indices);
-      send({ type: 'grads', loss, count: m.indices.length, grads }, [grads.buffer as ArrayBuffer]);
+      if (!shared) throw new Error('gradient buffers not set');
+      const { loss } = replica.gradients(m.indices, shared.grads);
+      send({ type: 'grads', loss, count: m.indices.length });
       return;
     }
     case 'apply':
-      // No reply: the next message is queued behind this one anyway.
-      replica.apply(m.grads, m.lr);
+      // No reply: the next message is queued behind this one anyway. The coordinator writes the
+      // next average only after every worker has sent its next gradients, so this read is safe.
+      if (!shared) throw new Error('gradient buffers not set');
+      replica.apply(shared.average, m.lr);
       return;
     case 'eval':
       send({ type: 'eval', sums: replica.evaluate(m.indices) });
