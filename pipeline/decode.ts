@@ -3,8 +3,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { join } from 'node:path';
 import { runCli } from '../src/util/cli.js';
-import { openModel } from '../src/serve/session.js';
-import { checkDecoder, decodeCodes, readCodes, walkGrid } from '../src/serve/decode.js';
+import { openModel, runBatched } from '../src/serve/session.js';
+import { checkDecoder, readCodes, walkGrid } from '../src/serve/decode.js';
 import { imageGridPng } from '../src/report/plots.js';
 import { ensureWritableDir, writeFileAtomic } from '../src/util/atomic.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
@@ -50,7 +50,7 @@ runCli(async () => {
     ({ codes, count } = await readCodes(argv.input!, latent));
     cols = Math.ceil(Math.sqrt(count));
   }
-  const images = await decodeCodes(model, codes, latent);
+  const images = await runBatched(model, codes, [latent], 1024);
   if (argv.walk || argv.grid) {
     await writeFileAtomic(argv.output, imageGridPng(images, Math.ceil(count / cols), cols, { scale: argv.scale, gap: argv.walk ? 0 : 2 }));
     process.stdout.write(`decode: ${count} images -> ${argv.output}\n`);

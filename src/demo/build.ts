@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { loadDataset } from '../data/dataset.js';
-import { CLASS_NAMES, IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
-import { openModel, runBatch } from '../serve/session.js';
+import { CLASS_NAMES, IMAGE_SIZE } from '../data/fashion-mnist.js';
+import { openModel, runBatched } from '../serve/session.js';
 import { checkEncoder } from '../serve/encode.js';
 import { checkDecoder } from '../serve/decode.js';
 import { pca2, quantile } from '../report/metrics.js';
@@ -28,11 +28,7 @@ export async function buildDemo(o: { modelsDir: string; dataDir: string; srcDir:
 
   const n = data.test.images.count;
   const x = scalePixels(data.test.images.pixels);
-  const codes = new Float32Array(n * latent);
-  for (let s = 0; s < n; s += 1000) {
-    const b = Math.min(1000, n - s);
-    codes.set(await runBatch(encoder, x.subarray(s * PIXELS, (s + b) * PIXELS), [b, IMAGE_SIZE, IMAGE_SIZE, 1]), s * latent);
-  }
+  const codes = await runBatched(encoder, x, [IMAGE_SIZE, IMAGE_SIZE, 1]);
   const pca = latent > 2 ? pca2(codes, latent) : null;
   const plane = pca ? pca.projected : codes;
   const col = (d: number) => plane.filter((_, i) => i % 2 === d);

@@ -1,5 +1,6 @@
 // Embedding-quality metrics on codes: trustworthiness, silhouette by class, class overlap, PCA.
 // Plain typed-array code; points are row-major [n, dim].
+import { nearestNeighbours } from './knn.js';
 
 function sqDist(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
   let d = 0;
@@ -64,20 +65,14 @@ export function silhouette(x: Float32Array, dim: number, labels: ArrayLike<numbe
  * The diagonal says how well a class holds together; large off-diagonal entries are classes that mix.
  */
 export function classOverlap(reference: Float32Array, refLabels: ArrayLike<number>, queries: Float32Array, queryLabels: ArrayLike<number>, dim: number, k: number, numClasses = 10): number[][] {
+  return overlapFromNeighbours(nearestNeighbours(reference, queries, dim, k), k, refLabels, queryLabels, numClasses);
+}
+
+/** classOverlap from an existing neighbour search ([nQueries, k] indices). */
+export function overlapFromNeighbours(neighbours: Int32Array, k: number, refLabels: ArrayLike<number>, queryLabels: ArrayLike<number>, numClasses = 10): number[][] {
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
-  const nRef = reference.length / dim, nQ = queries.length / dim;
-  const bestD = new Float64Array(k), bestI = new Int32Array(k);
-  for (let q = 0; q < nQ; q++) {
-    bestD.fill(Infinity);
-    for (let r = 0; r < nRef; r++) {
-      const d = sqDist(queries, q, reference, r, dim);
-      if (d < bestD[k - 1]!) {
-        let i = k - 1;
-        while (i > 0 && bestD[i - 1]! > d) { bestD[i] = bestD[i - 1]!; bestI[i] = bestI[i - 1]!; i--; }
-        bestD[i] = d; bestI[i] = r;
-      }
-    }
-    for (let i = 0; i < k; i++) m[queryLabels[q]!]![refLabels[bestI[i]!]!]! += 1;
+  for (let q = 0; q < neighbours.length / k; q++) {
+    for (let i = 0; i < k; i++) m[queryLabels[q]!]![refLabels[neighbours[q * k + i]!]!]! += 1;
   }
   return m.map((row) => { const s = row.reduce((a, b) => a + b, 0); return row.map((v) => (s ? v / s : 0)); });
 }

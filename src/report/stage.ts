@@ -4,12 +4,15 @@
 import { join } from 'node:path';
 import { loadDataset } from '../data/dataset.js';
 import { CLASS_NAMES, IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
+
+const IMAGE_SHAPE = [IMAGE_SIZE, IMAGE_SIZE, 1];
 import { readTrainManifest } from '../export/stage.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
-import { openModel, runBatch, type OpenedModel } from '../serve/session.js';
+import { openModel, runBatched } from '../serve/session.js';
+import { walkGrid } from '../serve/decode.js';
 import { checkEncoder } from '../serve/encode.js';
-import { accuracy, knnPredict } from './knn.js';
-import { classOverlap, pca2, quantile, silhouette, trustworthiness } from './metrics.js';
+import { accuracy, nearestNeighbours, voteLabels } from './knn.js';
+import { overlapFromNeighbours, pca2, quantile, silhouette, trustworthiness } from './metrics.js';
 import { imageGridPng, lossCurvesPng, scatterPng } from './plots.js';
 import { permutation, seededRandom } from '../util/random.js';
 import { scalePixels } from '../data/pixels.js';
@@ -36,16 +39,6 @@ export interface ReportMetrics {
   createdAt: string;
 }
 
-async function runAll(m: OpenedModel, input: Float32Array, itemSize: number, outSize: number, dims: (n: number) => number[], batch = 1000): Promise<Float32Array> {
-  const n = input.length / itemSize;
-  const out = new Float32Array(n * outSize);
-  for (let s = 0; s < n; s += batch) {
-    const b = Math.min(batch, n - s);
-    out.set(await runBatch(m, input.subarray(s * itemSize, (s + b) * itemSize), dims(b)), s * outSize);
-  }
-  return out;
-}
-
 export async function runReportStage(o: { dataDir: string; modelsDir: string; tfjsDir: string; outDir: string; onStep?: (what: string) => void }): Promise<ReportMetrics> {
   const step = o.onStep ?? (() => undefined);
   const data = await loadDataset(o.dataDir);
@@ -54,15 +47,14 @@ export async function runReportStage(o: { dataDir: string; modelsDir: string; tf
   const latent = checkEncoder(encoder.info);
   const train = await readTrainManifest(o.tfjsDir).catch(() => null);
   await ensureWritableDir(o.outDir);
-  const imgDims = (b: number) => [b, IMAGE_SIZE, IMAGE_SIZE, 1];
 
   step('encoding the training and test sets');
   const testX = scalePixels(data.test.images.pixels);
   const testY = data.test.labels.labels, trainY = data.train.labels.labels;
-  const testCodes = await runAll(encoder, testX, PIXELS, latent, imgDims);
-  const trainCodes = await runAll(encoder, scalePixels(data.train.images.pixels), PIXELS, latent, imgDims);
+  const testCodes = await runBatched(encoder, testX, IMAGE_SHAPE);
+  const trainCodes = await runBatched(encoder, scalePixels(data.train.images.pixels), IMAGE_SHAPE);
   step('decoding the test codes');
-  const recon = await runAll(decoder, testCodes, latent, PIXELS, (b) => [b, latent]);
+  const recon = await runBatched(decoder, testCodes, [latent]);
 
   const n = data.test.images.count;
   let sq = 0, bce = 0;
@@ -78,8 +70,10 @@ export async function runReportStage(o: { dataDir: string; modelsDir: string; tf
   }
 
   step('k-nearest-neighbour accuracy');
-  const knn1 = accuracy(knnPredict(trainCodes, trainY, testCodes, latent, 1), testY);
-  const knn5 = accuracy(knnPredict(trainCodes, trainY, testCodes, latent, 5), testY);
+  // One neighbour search (k = 5) serves 1-NN, 5-NN and the class-overlap table.
+  const nn = nearestNeighbours(trainCodes, testCodes, latent, 5);
+  const knn1 = accuracy(voteLabels(nn, 5, 1, trainY), testY);
+  const knn5 = accuracy(voteLabels(nn, 5, 5, trainY), testY);
   step(`trustworthiness on ${TRUSTWORTHINESS_SAMPLE} test images`);
   const sample = permutation(n, seededRandom(7)).subarray(0, Math.min(TRUSTWORTHINESS_SAMPLE, n));
   const sx = new Float32Array(sample.length * PIXELS), sc = new Float32Array(sample.length * latent);
@@ -87,7 +81,7 @@ export async function runReportStage(o: { dataDir: string; modelsDir: string; tf
   const trust = trustworthiness(sx, PIXELS, sc, latent, 5);
   step('silhouette and class overlap');
   const sil = silhouette(testCodes, latent, testY);
-  const overlap = classOverlap(trainCodes, trainY, testCodes, testY, latent, 5);
+  const overlap = overlapFromNeighbours(nn, 5, trainY, testY);
   const mixed: ReportMetrics['mostMixed'] = [];
   for (let a = 0; a < 10; a++) for (let b = a + 1; b < 10; b++) mixed.push({ a: CLASS_NAMES[a]!, b: CLASS_NAMES[b]!, share: (overlap[a]![b]! + overlap[b]![a]!) / 2 });
   mixed.sort((p, q) => q.share - p.share);
@@ -125,15 +119,16 @@ export async function runReportStage(o: { dataDir: string; modelsDir: string; tf
   const side = 20;
   const xs = plane.filter((_, i) => i % 2 === 0), ys = plane.filter((_, i) => i % 2 === 1);
   const [x0, x1, y0, y1] = [quantile(xs, 0.01), quantile(xs, 0.99), quantile(ys, 0.01), quantile(ys, 0.99)];
-  const walk = new Float32Array(side * side * latent);
-  for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
-    const a = x0 + ((x1 - x0) * c) / (side - 1), b = y1 - ((y1 - y0) * r) / (side - 1);
-    const k = (r * side + c) * latent;
-    if (!pca) { walk[k] = a; walk[k + 1] = b; } else {
-      for (let d = 0; d < latent; d++) walk[k + d] = pca.mean[d]! + a * pca.components[0]![d]! + b * pca.components[1]![d]!;
+  const points = walkGrid([x0, x1, y0, y1], side);
+  // For latent > 2 each plane point maps back to a code through the PCA plane.
+  const walk = pca ? new Float32Array(side * side * latent) : points;
+  if (pca) {
+    for (let k = 0; k < side * side; k++) {
+      const a = points[2 * k]!, b = points[2 * k + 1]!;
+      for (let d = 0; d < latent; d++) walk[k * latent + d] = pca.mean[d]! + a * pca.components[0]![d]! + b * pca.components[1]![d]!;
     }
   }
-  const manifold = await runAll(decoder, walk, latent, PIXELS, (b) => [b, latent]);
+  const manifold = await runBatched(decoder, walk, [latent]);
   await writeFileAtomic(join(o.outDir, 'manifold.png'), imageGridPng(manifold, side, side,
     { scale: 2, gap: 0, heading: `Decoder over the code plane${pca ? ' (PCA plane)' : ''}: x ${x0.toFixed(2)}..${x1.toFixed(2)}, y ${y1.toFixed(2)}..${y0.toFixed(2)}` }));
 

@@ -2,10 +2,9 @@
 // checking the decoder's interface, and laying out a walk over the 2-D code plane.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
+import { IMAGE_SIZE } from '../data/fashion-mnist.js';
 import type { OnnxInfo } from '../onnx/inspect.js';
 import { readNpy } from './npy.js';
-import { runBatch, type OpenedModel } from './session.js';
 
 /** Checks that a model decodes [batch, latent] codes into [batch, 28, 28, 1] images; returns latent. */
 export function checkDecoder(info: OnnxInfo): number {
@@ -53,16 +52,6 @@ export async function readCodes(path: string, latent: number): Promise<{ codes: 
   }
   for (let i = 0; i < codes.length; i++) if (!Number.isFinite(codes[i])) throw new Error(`${path}: code ${Math.floor(i / latent)} holds ${codes[i]}`);
   return { codes, count: codes.length / latent };
-}
-
-export async function decodeCodes(model: OpenedModel, codes: Float32Array, latent: number, batch = 1024): Promise<Float32Array> {
-  const n = codes.length / latent;
-  const out = new Float32Array(n * PIXELS);
-  for (let s = 0; s < n; s += batch) {
-    const b = Math.min(batch, n - s);
-    out.set(await runBatch(model, codes.subarray(s * latent, (s + b) * latent), [b, latent]), s * PIXELS);
-  }
-  return out;
 }
 
 /** Codes on a steps x steps grid over [x0, x1] x [y0, y1], rows from top (y1) to bottom (y0). */

@@ -28,6 +28,24 @@ export async function openModel(path: string, opts: { threads?: number } = {}): 
   }
 }
 
+/**
+ * Runs a model over many items in batches: `input` holds items of `itemShape` back to back; the outputs
+ * come back concatenated in the same order.
+ */
+export async function runBatched(m: OpenedModel, input: Float32Array, itemShape: number[], batch = 1000): Promise<Float32Array> {
+  const itemSize = itemShape.reduce((a, b) => a * b, 1);
+  const n = input.length / itemSize;
+  const parts: Float32Array[] = [];
+  for (let s = 0; s < n; s += batch) {
+    const b = Math.min(batch, n - s);
+    parts.push(await runBatch(m, input.subarray(s * itemSize, (s + b) * itemSize), [b, ...itemShape]));
+  }
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
 /** Runs a one-input, one-output model on a float32 batch. */
 export async function runBatch(m: OpenedModel, data: Float32Array, dims: number[]): Promise<Float32Array> {
   const input = m.session.inputNames[0]!, output = m.session.outputNames[0]!;

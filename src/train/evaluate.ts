@@ -1,7 +1,8 @@
 // Test-set evaluation of a trained autoencoder: reconstruction error and how well codes separate classes.
 import * as tf from '@tensorflow/tfjs';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
-import { knnAccuracy } from '../report/knn.js';
+import { knnAccuracies } from '../report/knn.js';
+import { bceLoss } from './model.js';
 import { quantile } from '../report/metrics.js';
 import { scalePixels } from '../data/pixels.js';
 
@@ -35,9 +36,9 @@ export function reconstructionError(encoder: tf.LayersModel, decoder: tf.LayersM
     const n = Math.min(batch, count - s);
     tf.tidy(() => {
       const x = imagesTensor(pixels, s, n);
-      const y = tf.clipByValue(decoder.predict(encoder.predict(x) as tf.Tensor) as tf.Tensor, 1e-7, 1 - 1e-7);
+      const y = decoder.predict(encoder.predict(x) as tf.Tensor) as tf.Tensor;
       sq += tf.sum(tf.squaredDifference(x, y)).dataSync()[0]!;
-      bce -= tf.sum(tf.add(tf.mul(x, tf.log(y)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, y))))).dataSync()[0]!;
+      bce += bceLoss(x, y).dataSync()[0]! * x.size;
     });
   }
   return { mse: sq / (count * PIXELS), bce: bce / (count * PIXELS) };
@@ -52,10 +53,9 @@ export function evaluateAutoencoder(
   const { mse, bce } = reconstructionError(encoder, decoder, test.pixels, test.count);
   const trainCodes = encodeImages(encoder, train.pixels, train.count);
   const testCodes = encodeImages(encoder, test.pixels, test.count);
+  const [knn1, knn5] = knnAccuracies(trainCodes, train.labels, testCodes, test.labels, latent, [1, 5]) as [number, number];
   return {
-    testMse: mse, testBce: bce,
-    knn1: knnAccuracy(trainCodes, train.labels, testCodes, test.labels, latent, 1),
-    knn5: knnAccuracy(trainCodes, train.labels, testCodes, test.labels, latent, 5),
+    testMse: mse, testBce: bce, knn1, knn5,
     codeRange: [0, 1].map((d) => {
       const col = testCodes.filter((_, i) => i % latent === d);
       return [quantile(col, 0.01), quantile(col, 0.99)] as [number, number];
