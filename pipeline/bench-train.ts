@@ -38,7 +38,7 @@ runCli(async () => {
         // The pure-JS backend takes seconds per image: one small step is enough to see it.
         const batch = backend === 'cpu' ? 16 : argv['batch-size'];
         const steps = backend === 'cpu' ? 1 : argv.steps;
-        const pool = await ReplicaPool.start(threads, { config: { latent: 2, filters: [...p.filters], hidden: p.hidden, seed: 1 }, optimizer: 'rmsprop', lr: 1e-3, backend, images, maxShard: batch });
+        const pool = await ReplicaPool.start(threads, { config: { latent: 2, filters: [...p.filters], hidden: [...p.hidden], seed: 1 }, optimizer: 'rmsprop', backend, images, maxShard: batch });
         const batchAt = (s: number) => Int32Array.from({ length: batch }, (_, i) => (s * batch + i) % 20000);
         await pool.step(batchAt(0), 1e-3); // warm-up
         const t = performance.now();

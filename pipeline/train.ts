@@ -21,7 +21,7 @@ runCli(async () => {
     .option('latent', { type: 'number', default: 2, describe: `code size (${LATENT_RANGE[0]}..${LATENT_RANGE[1]})` })
     .option('size', { choices: Object.keys(SIZE_PRESETS), default: TRAIN_DEFAULTS.size, describe: 'named filter preset' })
     .option('filters', { type: 'string', describe: 'conv filters as "F1,F2" (overrides --size)' })
-    .option('hidden', { type: 'number', describe: 'dense units before the code (default: from --size)' })
+    .option('hidden', { type: 'string', describe: 'dense layer units before the code, as "128,64" (default: from --size)' })
     .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs })
     .option('batch-size', { type: 'number', default: TRAIN_DEFAULTS.batchSize, describe: `${BATCH_RANGE[0]}..${BATCH_RANGE[1]}` })
     .option('lr', { type: 'number', default: TRAIN_DEFAULTS.lr, describe: 'learning rate' })
@@ -37,6 +37,7 @@ runCli(async () => {
     .example('$0 --epochs 20 --resume', 'continue an earlier run to 20 epochs')
     .check((a) => {
       if (a.filters !== undefined && !/^\d+,\d+$/.test(a.filters)) throw new Error(`--filters must look like "16,32", got "${a.filters}"`);
+      if (a.hidden !== undefined && !/^\d+(,\d+){0,3}$/.test(a.hidden)) throw new Error(`--hidden must look like "128,64" (1 to 4 sizes), got "${a.hidden}"`);
       if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`--threads must be a positive integer, got ${a.threads}`);
       return true;
     })
@@ -51,7 +52,7 @@ runCli(async () => {
   const manifest = await runTrainStage({
     dataDir: argv.data, outDir: argv.out, limit: argv.limit, resume: argv.resume,
     settings: {
-      model: { latent: argv.latent, filters, hidden: argv.hidden ?? preset.hidden, seed: argv.seed },
+      model: { latent: argv.latent, filters, hidden: argv.hidden ? argv.hidden.split(',').map(Number) : [...preset.hidden], seed: argv.seed },
       optimizer: argv.optimizer, lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
       threads: argv.backend === 'tensorflow' ? 1 : argv.threads, backend: argv.backend,
     },

@@ -6,6 +6,8 @@ export const TOL = {
   modelGradRelative: 1e-4,
   /** One converted layer: onnxruntime vs tfjs on random input. */
   layerAbs: 1e-5,
+  /** Weights after a few steps of the flat optimizers vs tfjs's own (float64 vs float32 arithmetic). */
+  optimizerAbs: 1e-6,
   /** Weights after the same training run on 1 vs N threads. */
   dataParallelAbs: 1e-4,
   /** The full models: onnxruntime vs tfjs, other runtimes vs onnxruntime. */

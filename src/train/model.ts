@@ -4,14 +4,17 @@ import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE } from '../data/fashion-mnist.js';
 
 export const SIZE_PRESETS = {
-  /** 8/16 filters: the default. A 2-D code, not the convolutions, limits quality; this trains 2x faster than `small`. */
-  compact: { filters: [8, 16], hidden: 128 },
-  small: { filters: [16, 32], hidden: 128 },
-  /** 32/64 filters, the size of the experiment this project reproduces. */
-  seed: { filters: [32, 64], hidden: 128 },
+  /**
+   * 8/16 filters and two dense layers: the default. Per epoch, 16/32 filters gave no better codes at twice
+   * the cost, while a second, narrower dense layer (nearly free) gave clearly better 5-NN accuracy.
+   */
+  compact: { filters: [8, 16], hidden: [128, 64] },
+  small: { filters: [16, 32], hidden: [128, 64] },
+  /** 32/64 filters and one dense layer: the experiment this project reproduces. */
+  seed: { filters: [32, 64], hidden: [128] },
   /** A few hundred parameters per layer, for tests. */
-  tiny: { filters: [4, 8], hidden: 16 },
-} as const satisfies Record<string, { filters: readonly [number, number]; hidden: number }>;
+  tiny: { filters: [4, 8], hidden: [16] },
+} as const satisfies Record<string, { filters: readonly [number, number]; hidden: readonly number[] }>;
 
 export type SizePreset = keyof typeof SIZE_PRESETS;
 
@@ -19,8 +22,8 @@ export interface ModelConfig {
   latent: number;
   /** Filters of the two strided conv layers (the decoder mirrors them). */
   filters: [number, number];
-  /** Units of the dense layer between the conv stack and the code. */
-  hidden: number;
+  /** Units of the dense layers between the conv stack and the code, outermost first (the decoder mirrors them). */
+  hidden: number[];
   seed: number;
 }
 
@@ -30,13 +33,15 @@ export function checkModelConfig(c: ModelConfig): void {
   if (!Number.isInteger(c.latent) || c.latent < LATENT_RANGE[0] || c.latent > LATENT_RANGE[1]) {
     throw new RangeError(`--latent must be an integer in ${LATENT_RANGE[0]}..${LATENT_RANGE[1]}, got ${c.latent}`);
   }
-  for (const f of [...c.filters, c.hidden]) {
+  if (c.hidden.length < 1 || c.hidden.length > 4) throw new RangeError(`give 1 to 4 dense layer sizes, got ${c.hidden.length}`);
+  for (const f of [...c.filters, ...c.hidden]) {
     if (!Number.isInteger(f) || f < 1 || f > 1024) throw new RangeError(`filter and unit counts must be integers in 1..1024, got ${f}`);
   }
 }
 
+// Each layer draws its initial weights from its own stream: convs 1-2, code 3, decoder 6-9, encoder
+// dense layers 10+, decoder dense layers 20+.
 function seeded(seed: number, layer: number) {
-  // Distinct, reproducible streams per layer.
   return { kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 + layer }), biasInitializer: 'zeros' as const };
 }
 
@@ -48,8 +53,8 @@ export function buildEncoder(c: ModelConfig): tf.LayersModel {
       tf.layers.conv2d({ name: 'enc_conv1', inputShape: [IMAGE_SIZE, IMAGE_SIZE, 1], filters: f1, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', ...seeded(c.seed, 1) }),
       tf.layers.conv2d({ name: 'enc_conv2', filters: f2, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', ...seeded(c.seed, 2) }),
       tf.layers.flatten({ name: 'enc_flatten' }),
-      tf.layers.dense({ name: 'enc_hidden', units: c.hidden, activation: 'relu', ...seeded(c.seed, 3) }),
-      tf.layers.dense({ name: 'code', units: c.latent, ...seeded(c.seed, 4) }),
+      ...c.hidden.map((units, i) => tf.layers.dense({ name: `enc_dense${i + 1}`, units, activation: 'relu', ...seeded(c.seed, 10 + i) })),
+      tf.layers.dense({ name: 'code', units: c.latent, ...seeded(c.seed, 3) }),
     ],
   });
 }
@@ -60,7 +65,9 @@ export function buildDecoder(c: ModelConfig): tf.LayersModel {
   return tf.sequential({
     name: 'decoder',
     layers: [
-      tf.layers.dense({ name: 'dec_hidden', inputShape: [c.latent], units: c.hidden, activation: 'relu', ...seeded(c.seed, 5) }),
+      ...[...c.hidden].reverse().map((units, i) => tf.layers.dense({
+        name: `dec_dense${i + 1}`, ...(i === 0 ? { inputShape: [c.latent] } : {}), units, activation: 'relu', ...seeded(c.seed, 20 + i),
+      })),
       tf.layers.dense({ name: 'dec_expand', units: side * side * f2, activation: 'relu', ...seeded(c.seed, 6) }),
       tf.layers.reshape({ name: 'dec_reshape', targetShape: [side, side, f2] }),
       tf.layers.conv2dTranspose({ name: 'dec_deconv1', filters: f2, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', ...seeded(c.seed, 7) }),

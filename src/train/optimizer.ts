@@ -1,11 +1,110 @@
-// Optimizer choice: RMSprop (the reference's), Adam available. Keras defaults for rho and epsilon.
-import * as tf from '@tensorflow/tfjs';
+// Optimizers over all trainable weights as one flat Float32Array: RMSprop (the reference's), Adam
+// available. They follow tfjs's update rules exactly (Keras defaults for rho, betas and epsilon), but run
+// as one plain loop instead of a dozen tfjs ops per variable: that per-op overhead cost ~3 ms per step,
+// a fifth of a data-parallel step at batch 32.
 
 export const OPTIMIZERS = ['rmsprop', 'adam'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
-export function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
-  if (name === 'rmsprop') return tf.train.rmsprop(lr, 0.9, 0, 1e-7);
-  if (name === 'adam') return tf.train.adam(lr, 0.9, 0.999, 1e-7);
+/** Named optimizer state for checkpoints. */
+export interface OptimizerSlot {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface FlatOptimizer {
+  readonly name: OptimizerName;
+  /** Updates `weights` in place from `grads` at learning rate `lr`. */
+  step(weights: Float32Array, grads: Float32Array, lr: number): void;
+  slots(): OptimizerSlot[];
+  setSlots(slots: OptimizerSlot[]): void;
+}
+
+export const RMSPROP = { rho: 0.9, epsilon: 1e-7 } as const;
+export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
+export function makeOptimizer(name: OptimizerName, size: number): FlatOptimizer {
+  if (name === 'rmsprop') return new RmsProp(size);
+  if (name === 'adam') return new Adam(size);
   throw new Error(`unknown optimizer "${String(name)}": use ${OPTIMIZERS.join(' or ')}`);
+}
+
+function restore(owner: string, slots: OptimizerSlot[], into: Record<string, Float32Array>): void {
+  const want = Object.keys(into);
+  const got = slots.map((s) => s.name);
+  if (want.join() !== got.join()) throw new Error(`${owner} state needs slots [${want.join(', ')}], got [${got.join(', ')}]`);
+  for (const s of slots) {
+    const target = into[s.name]!;
+    if (s.data.length !== target.length) throw new Error(`${owner} slot ${s.name} has ${s.data.length} values, needs ${target.length}`);
+    target.set(s.data);
+  }
+}
+
+/** ms = rho·ms + (1−rho)·g²;  w −= lr·g / sqrt(ms + ε)  (tfjs's form: ε inside the root). */
+class RmsProp implements FlatOptimizer {
+  readonly name = 'rmsprop';
+  private readonly meanSquare: Float32Array;
+
+  constructor(size: number) {
+    this.meanSquare = new Float32Array(size);
+  }
+
+  step(weights: Float32Array, grads: Float32Array, lr: number): void {
+    const ms = this.meanSquare, { rho, epsilon } = RMSPROP;
+    for (let i = 0; i < weights.length; i++) {
+      const g = grads[i]!;
+      const m = rho * ms[i]! + (1 - rho) * g * g;
+      ms[i] = m;
+      weights[i]! -= (lr * g) / Math.sqrt(m + epsilon);
+    }
+  }
+
+  slots(): OptimizerSlot[] {
+    return [{ name: 'mean_square', shape: [this.meanSquare.length], data: this.meanSquare.slice() }];
+  }
+
+  setSlots(slots: OptimizerSlot[]): void {
+    restore('RMSprop', slots, { mean_square: this.meanSquare });
+  }
+}
+
+/** m, v: first and second moments; w −= lr·m̂ / (sqrt(v̂) + ε) with bias-corrected m̂, v̂. */
+class Adam implements FlatOptimizer {
+  readonly name = 'adam';
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+  private readonly t = new Float32Array(1);
+
+  constructor(size: number) {
+    this.m = new Float32Array(size);
+    this.v = new Float32Array(size);
+  }
+
+  step(weights: Float32Array, grads: Float32Array, lr: number): void {
+    const { beta1, beta2, epsilon } = ADAM;
+    const t = ++this.t[0]!;
+    const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
+    const m = this.m, v = this.v;
+    for (let i = 0; i < weights.length; i++) {
+      const g = grads[i]!;
+      const mi = beta1 * m[i]! + (1 - beta1) * g;
+      const vi = beta2 * v[i]! + (1 - beta2) * g * g;
+      m[i] = mi;
+      v[i] = vi;
+      weights[i]! -= (lr * (mi / c1)) / (Math.sqrt(vi / c2) + epsilon);
+    }
+  }
+
+  slots(): OptimizerSlot[] {
+    return [
+      { name: 'iterations', shape: [1], data: this.t.slice() },
+      { name: 'm', shape: [this.m.length], data: this.m.slice() },
+      { name: 'v', shape: [this.v.length], data: this.v.slice() },
+    ];
+  }
+
+  setSlots(slots: OptimizerSlot[]): void {
+    restore('Adam', slots, { iterations: this.t, m: this.m, v: this.v });
+  }
 }

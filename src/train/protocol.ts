@@ -8,7 +8,6 @@ export interface WorkerInit {
   rank: number;
   config: ModelConfig;
   optimizer: OptimizerName;
-  lr: number;
   backend: BackendChoice;
   /** Training images as uint8, shared by every worker without copying. */
   images: SharedArrayBuffer;

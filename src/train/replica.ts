@@ -3,15 +3,15 @@
 // update to the same weights, so replicas stay identical without exchanging weights.
 import * as tf from '@tensorflow/tfjs';
 import { buildAutoencoder, bceLoss, type Autoencoder, type ModelConfig } from './model.js';
-import { makeOptimizer, type OptimizerName } from './optimizer.js';
+import { makeOptimizer, type FlatOptimizer, type OptimizerName, type OptimizerSlot } from './optimizer.js';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
 
 export interface FlatState {
   /** Trainable weights in model order. */
   weights: Float32Array[];
-  /** Optimizer slots (iterations first), in the optimizer's own order. */
-  optimizer: { name: string; shape: number[]; data: Float32Array }[];
+  /** Optimizer slots, in the optimizer's own order (empty: a fresh optimizer). */
+  optimizer: OptimizerSlot[];
 }
 
 export interface EvalSums {
@@ -23,18 +23,41 @@ export interface EvalSums {
 export class Replica {
   readonly model: Autoencoder;
   private readonly vars: tf.Variable[];
-  private readonly optimizer: tf.Optimizer;
+  /** The trainable weights, flattened in variable order: the optimizer updates these, then the variables. */
+  private readonly weights: Float32Array;
+  private readonly optimizer: FlatOptimizer;
   private readonly batch: Float32Array;
 
-  constructor(config: ModelConfig, optimizer: OptimizerName, lr: number, private readonly images: Uint8Array, maxShard: number) {
+  constructor(config: ModelConfig, optimizer: OptimizerName, private readonly images: Uint8Array, maxShard: number) {
     this.model = buildAutoencoder(config);
     this.vars = this.model.autoencoder.trainableWeights.map((w) => w.read() as tf.Variable);
-    this.optimizer = makeOptimizer(optimizer, lr);
+    this.weights = new Float32Array(this.vars.reduce((a, v) => a + v.size, 0));
+    this.readVariables();
+    this.optimizer = makeOptimizer(optimizer, this.weights.length);
     this.batch = new Float32Array(maxShard * PIXELS);
   }
 
   get parameterCount(): number {
-    return this.vars.reduce((a, v) => a + v.size, 0);
+    return this.weights.length;
+  }
+
+  private readVariables(): void {
+    let offset = 0;
+    for (const v of this.vars) {
+      this.weights.set(v.dataSync() as Float32Array, offset);
+      offset += v.size;
+    }
+  }
+
+  private writeVariables(): void {
+    let offset = 0;
+    for (const v of this.vars) {
+      // A copy: some backends keep the array they are given, and the flat weights change every step.
+      const t = tf.tensor(this.weights.slice(offset, offset + v.size), v.shape);
+      v.assign(t);
+      t.dispose();
+      offset += v.size;
+    }
   }
 
   private gather(indices: ArrayLike<number>): tf.Tensor4D {
@@ -63,15 +86,9 @@ export class Replica {
 
   /** Applies an averaged gradient at learning rate `lr` (the schedule is the coordinator's). */
   apply(flatGrads: Float32Array, lr: number): void {
-    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
-    const named: tf.NamedTensorMap = {};
-    let offset = 0;
-    for (const v of this.vars) {
-      named[v.name] = tf.tensor(flatGrads.subarray(offset, offset + v.size), v.shape);
-      offset += v.size;
-    }
-    this.optimizer.applyGradients(named);
-    tf.dispose(Object.values(named));
+    if (flatGrads.length !== this.weights.length) throw new Error(`gradient has ${flatGrads.length} values, model has ${this.weights.length}`);
+    this.optimizer.step(this.weights, flatGrads, lr);
+    this.writeVariables();
   }
 
   evaluate(indices: ArrayLike<number>, chunk = 500): EvalSums {
@@ -90,22 +107,22 @@ export class Replica {
     return sums;
   }
 
-  async getState(): Promise<FlatState> {
-    const weights = this.vars.map((v) => v.dataSync().slice() as Float32Array);
-    const slots = await this.optimizer.getWeights();
-    const optimizer = slots.map((s) => ({ name: s.name, shape: s.tensor.shape, data: s.tensor.dataSync().slice() as Float32Array }));
-    return { weights, optimizer };
+  getState(): FlatState {
+    let offset = 0;
+    const weights = this.vars.map((v) => this.weights.slice(offset, (offset += v.size)));
+    return { weights, optimizer: this.optimizer.slots() };
   }
 
-  async setState(state: FlatState): Promise<void> {
+  setState(state: FlatState): void {
     if (state.weights.length !== this.vars.length) throw new Error(`state has ${state.weights.length} weights, model has ${this.vars.length}`);
+    let offset = 0;
     this.vars.forEach((v, i) => {
       const w = state.weights[i]!;
       if (w.length !== v.size) throw new Error(`weight ${i} has ${w.length} values, model variable ${v.name} needs ${v.size}`);
-      v.assign(tf.tensor(w, v.shape));
+      this.weights.set(w, offset);
+      offset += v.size;
     });
-    if (state.optimizer.length > 0) {
-      await this.optimizer.setWeights(state.optimizer.map((s) => ({ name: s.name, tensor: tf.tensor(s.data, s.shape) })));
-    }
+    this.writeVariables();
+    if (state.optimizer.length > 0) this.optimizer.setSlots(state.optimizer);
   }
 }

@@ -85,7 +85,7 @@ export async function trainAutoencoder(
   new Uint8Array(shared).set(pixels);
   const threads = Math.min(settings.threads, settings.batchSize);
   const pool = await ReplicaPool.start(threads, {
-    config: settings.model, optimizer: settings.optimizer, lr: settings.lr, backend: settings.backend,
+    config: settings.model, optimizer: settings.optimizer, backend: settings.backend,
     images: shared, maxShard: Math.max(Math.ceil(settings.batchSize / threads), 500),
   });
   try {

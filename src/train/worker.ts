@@ -10,7 +10,7 @@ const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m
 
 async function main(): Promise<void> {
   const backend = await initBackend(init.backend);
-  const replica = new Replica(init.config, init.optimizer, init.lr, new Uint8Array(init.images), init.maxShard);
+  const replica = new Replica(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard);
   // Messages are handled strictly one after another.
   let queue = Promise.resolve();
   port.on('message', (m: ToWorker) => {
@@ -42,10 +42,10 @@ async function handle(replica: Replica, m: ToWorker): Promise<void> {
       send({ type: 'eval', sums: replica.evaluate(m.indices) });
       return;
     case 'get-state':
-      send({ type: 'state', state: await replica.getState() });
+      send({ type: 'state', state: replica.getState() });
       return;
     case 'set-state':
-      await replica.setState(m.state);
+      replica.setState(m.state);
       send({ type: 'state-set' });
       return;
     case 'close':
