@@ -45,7 +45,17 @@ test('Flatten then Dense keeps the channels-last order; Reshape back to an image
   const r = await check('conv flatten dense', [
     tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }), tf.layers.flatten(), tf.layers.dense({ units: 6 }),
   ], [8, 8, 2]);
-  assert.equal(r.opTypes.Transpose, 2, 'one transpose into the conv, one back before Flatten');
+  assert.equal(r.opTypes.Transpose, 1, 'one transpose into the conv; the Dense absorbs the channel-major Flatten');
+  const one = await check('1-channel conv flatten dense dropout', [
+    tf.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), tf.layers.flatten(),
+    tf.layers.dropout({ rate: 0.5 }), tf.layers.dense({ units: 5, activation: 'relu' }),
+  ], [7, 9, 1]);
+  assert.equal(one.opTypes.Transpose, undefined, 'one input channel: the layout change is a Reshape');
+  // A flattened NCHW value read by something other than a Dense gets its channels-last order back.
+  const act = await check('conv flatten activation', [
+    tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same' }), tf.layers.flatten(), tf.layers.activation({ activation: 'sigmoid' }),
+  ], [4, 5, 2]);
+  assert.equal(act.opTypes.Transpose, 2);
   await check('dense reshape conv', [
     tf.layers.dense({ units: 48 }), tf.layers.reshape({ targetShape: [4, 4, 3] }), tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }),
   ], [5]);
@@ -59,7 +69,8 @@ test('conv chains stay NCHW: no transposes between consecutive convolutions', as
     tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }),
     tf.layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same' }),
   ], [8, 8, 1]);
-  assert.equal(r.opTypes.Transpose, 2);
+  assert.equal(r.opTypes.Transpose, 1, 'only back to channels-last at the end (the 1-channel input is reshaped)');
+  assert.equal(r.opTypes.Reshape, 1);
 });
 
 test('pooling: max and average, same/valid, strides; global pooling', async () => {

@@ -3,7 +3,10 @@
 // tfjs tensors are NHWC; ONNX convolutions and pools are NCHW. A 4-D value may exist in either form or
 // both: a layer asks for the form it needs and a Transpose is inserted (once) only when that form is
 // missing. A chain of conv layers therefore stays NCHW with no transposes in between, and a value only
-// goes back to NHWC where tfjs semantics need it (Flatten, Reshape, the graph output).
+// goes back to NHWC where tfjs semantics need it (Reshape, the graph output). A Flatten of NCHW data stays
+// channel-major (`chwFlat`) when a Dense reads it: the Dense permutes its weight rows instead, so the
+// usual conv → Flatten → Dense encoder needs no Transpose at all. Where NHWC and NCHW share one memory
+// order (one channel, or 1x1 spatial), a layout change is a free Reshape rather than a Transpose.
 import { onnx, type OnnxTypes } from './proto.js';
 
 export type Layout = 'nhwc' | 'nchw';
@@ -12,6 +15,11 @@ export type Layout = 'nhwc' | 'nchw';
 export interface Value {
   shape: (number | null)[];
   forms: Partial<Record<Layout, string>>;
+  /**
+   * A 2-D value flattened from NCHW data, its features in channel-major order: `name` holds it, `source`
+   * is the NCHW value, `hwc` the tfjs dimensions. The channels-last form is made only if something asks.
+   */
+  chwFlat?: { name: string; source: string; hwc: [number, number, number] };
 }
 
 export const TO_NCHW = [0, 3, 1, 2];
@@ -70,18 +78,26 @@ export class GraphBuilder {
 
   /** The value's name in `layout`, inserting one Transpose if only the other form exists. */
   as(v: Value, layout: Layout): string {
-    if (v.shape.length !== 4) {
-      const any = v.forms.nhwc ?? v.forms.nchw;
-      if (!any) throw new Error('value has no ONNX form');
-      return any;
-    }
+    if (v.shape.length !== 4) return v.forms.nhwc ?? v.forms.nchw ?? this.channelsLastFlat(v);
     const have = v.forms[layout];
     if (have) return have;
     const other = layout === 'nchw' ? v.forms.nhwc : v.forms.nchw;
     if (!other) throw new Error('value has no ONNX form');
-    const t = this.node('Transpose', [other], `${other}_${layout}`, { perm: layout === 'nchw' ? TO_NCHW : TO_NHWC });
+    const [, h, w, c] = v.shape;
+    const t = typeof h === 'number' && typeof w === 'number' && typeof c === 'number' && (c === 1 || (h === 1 && w === 1))
+      ? this.node('Reshape', [other, this.int64Tensor(`${other}_${layout}_shape`, layout === 'nchw' ? [-1, c, h, w] : [-1, h, w, c])], `${other}_${layout}`)
+      : this.node('Transpose', [other], `${other}_${layout}`, { perm: layout === 'nchw' ? TO_NCHW : TO_NHWC });
     v.forms[layout] = t;
     return t;
+  }
+
+  /** The channels-last flattening of a `chwFlat` value, made once. */
+  private channelsLastFlat(v: Value): string {
+    if (!v.chwFlat) throw new Error('value has no ONNX form');
+    const t = this.node('Transpose', [v.chwFlat.source], `${v.chwFlat.source}_nhwc`, { perm: TO_NHWC });
+    const y = this.node('Flatten', [t], `${v.chwFlat.name}_nhwc`, { axis: 1 });
+    v.forms.nhwc = y;
+    return y;
   }
 
   /** The form the value already has, preferring `preferred` (elementwise ops work in either). */
@@ -90,8 +106,8 @@ export class GraphBuilder {
     if (p) return { name: p, layout: preferred };
     const other: Layout = preferred === 'nchw' ? 'nhwc' : 'nchw';
     const o = v.forms[other];
-    if (!o) throw new Error('value has no ONNX form');
-    return { name: o, layout: other };
+    if (o) return { name: o, layout: other };
+    return { name: this.as(v, 'nhwc'), layout: 'nhwc' };
   }
 }
 

@@ -85,7 +85,8 @@ export class ReplicaPool {
   /** One optimisation step on `batch` (indices into the shared images); returns the batch's mean loss. */
   async step(batch: Int32Array, lr: number): Promise<number> {
     const bounds = shardBounds(batch.length, this.channels.length);
-    this.channels.forEach((c, r) => c.send({ type: 'grads', indices: batch.subarray(bounds[r]![0], bounds[r]![1]) }));
+    // slice, not subarray: posting a view would clone its whole underlying buffer (the epoch's order).
+    this.channels.forEach((c, r) => c.send({ type: 'grads', indices: batch.slice(bounds[r]![0], bounds[r]![1]) }));
     const parts = await Promise.all(this.channels.map((c) => c.receive('grads')));
     const total = parts.reduce((a, p) => a + p.count, 0);
     const avg = this.average;
@@ -107,7 +108,7 @@ export class ReplicaPool {
 
   async evaluate(indices: Int32Array): Promise<EvalSums> {
     const bounds = shardBounds(indices.length, this.channels.length);
-    this.channels.forEach((c, r) => c.send({ type: 'eval', indices: indices.subarray(bounds[r]![0], bounds[r]![1]) }));
+    this.channels.forEach((c, r) => c.send({ type: 'eval', indices: indices.slice(bounds[r]![0], bounds[r]![1]) }));
     const parts = await Promise.all(this.channels.map((c) => c.receive('eval')));
     return parts.reduce((a, p) => ({ bce: a.bce + p.sums.bce, squaredError: a.squaredError + p.sums.squaredError, pixels: a.pixels + p.sums.pixels }),
       { bce: 0, squaredError: 0, pixels: 0 });

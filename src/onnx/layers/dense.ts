@@ -14,6 +14,15 @@ export const dense: LayerConverter = (ctx) => {
   const w = ctx.weight('kernel', [inFeatures, units]);
   const bias = c.use_bias !== false ? g.floatTensor(ctx.name('bias'), [units], ctx.weight('bias', [units]).data) : undefined;
   // The features axis is the tfjs last axis, so a rank-4 input is taken in its channels-last form.
+  const chw = shape.length === 2 && !ctx.input.forms.nhwc ? ctx.input.chwFlat : undefined;
+  if (chw) {
+    // Input features in channel-major order: reorder the kernel's rows (h, w, c) to (c, h, w) to match.
+    const [h, wd, ch] = chw.hwc;
+    const wt = permute(w.data, [h, wd, ch, units], [3, 2, 0, 1]);
+    const kernel = g.floatTensor(ctx.name('kernel'), [units, inFeatures], wt.data);
+    const y = g.node('Gemm', bias ? [chw.name, kernel, bias] : [chw.name, kernel], ctx.name('gemm'), { transB: 1 });
+    return applyActivation(g, y, 'nhwc', [null, units], c.activation, ctx.layer.name, `layer "${ctx.layer.name}" (Dense)`);
+  }
   const x = g.as(ctx.input, 'nhwc');
   let y: string;
   if (shape.length === 2) {

@@ -3,4 +3,4 @@ import type { LayerConverter } from '../layer-context.js';
 
 export const TRAINING_ONLY_LAYERS = ['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization'];
 
-export const identity: LayerConverter = (ctx) => ({ shape: ctx.input.shape, forms: { ...ctx.input.forms } });
+export const identity: LayerConverter = (ctx) => ({ ...ctx.input, forms: { ...ctx.input.forms } });
