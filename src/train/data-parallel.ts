@@ -1,20 +1,29 @@
 // Data-parallel training over worker threads. Each step, every replica computes the gradient of its
-// shard of the batch; the coordinator averages them (weighted by shard size, summed in rank order so the
-// result is deterministic) and sends the average back; every replica applies the same update.
-// tfjs's wasm backend runs one thread per isolate in Node, so threads are how training uses the cores.
+// shard of the batch; the replicas average them through shared memory (weighted by shard size, summed in
+// rank order so the result is deterministic) and each applies the same update to its own weights. The
+// coordinator only hands out whole runs of steps and relays progress: no message per step stands
+// between the replicas. tfjs's wasm backend runs one thread per isolate in Node, so threads are how
+// training uses the cores.
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { EvalSums, FlatState } from './replica.js';
 import type { BackendName } from './backend.js';
+import { Barrier } from './barrier.js';
+import { shardBounds } from './shards.js';
+
+export { shardBounds };
 
 class WorkerChannel {
   private readonly inbox: FromWorker[] = [];
   private waiting: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
+  /** Receives progress messages as they come (they are not queued). */
+  onProgress: ((step: number, loss: number) => void) | null = null;
 
   constructor(readonly worker: Worker, readonly rank: number) {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'error') this.fail(new Error(`training worker ${rank} failed: ${m.message}`));
+      else if (m.type === 'progress') this.onProgress?.(m.step, m.loss);
       else if (this.waiting) { const w = this.waiting; this.waiting = null; w.resolve(m); }
       else this.inbox.push(m);
     });
@@ -39,26 +48,17 @@ class WorkerChannel {
   }
 }
 
-/** Splits `n` items into `parts` contiguous shards whose sizes differ by at most one. */
-export function shardBounds(n: number, parts: number): [number, number][] {
-  const bounds: [number, number][] = [];
-  for (let r = 0; r < parts; r++) bounds.push([Math.floor((r * n) / parts), Math.floor(((r + 1) * n) / parts)]);
-  return bounds;
-}
-
 export class ReplicaPool {
-  // Gradients travel through shared memory: no copies per step, only small control messages.
-  private readonly grads: Float32Array[];
-  private readonly average: Float32Array;
-
   private constructor(private readonly channels: WorkerChannel[], readonly backend: BackendName, readonly parameters: number) {
-    const averageBuffer = new SharedArrayBuffer(parameters * 4);
-    this.average = new Float32Array(averageBuffer);
-    this.grads = channels.map((c) => {
-      const buffer = new SharedArrayBuffer(parameters * 4);
-      c.send({ type: 'buffers', grads: buffer, average: averageBuffer });
-      return new Float32Array(buffer);
-    });
+    const bytes = parameters * Float32Array.BYTES_PER_ELEMENT;
+    const buffers = {
+      type: 'buffers' as const,
+      grads: channels.map(() => new SharedArrayBuffer(bytes)),
+      average: new SharedArrayBuffer(bytes),
+      losses: new SharedArrayBuffer(channels.length * Float64Array.BYTES_PER_ELEMENT),
+      barrier: Barrier.buffer(),
+    };
+    for (const c of channels) c.send(buffers);
   }
 
   static async start(threads: number, init: Omit<WorkerInit, 'rank'>): Promise<ReplicaPool> {
@@ -82,28 +82,26 @@ export class ReplicaPool {
     return this.channels.length;
   }
 
+  /**
+   * Runs `lrs.length` optimisation steps: step s trains on order[s·batchSize, (s+1)·batchSize) at learning
+   * rate lrs[s]. Resolves with each step's mean loss; `onStep` hears of each step as it completes.
+   */
+  async train(order: Int32Array, batchSize: number, lrs: Float64Array, onStep?: (step: number, loss: number) => void): Promise<Float64Array> {
+    if (order.length < lrs.length * batchSize) throw new RangeError(`${lrs.length} steps of ${batchSize} need ${lrs.length * batchSize} indices, got ${order.length}`);
+    const losses = new Float64Array(lrs.length);
+    this.channels[0]!.onProgress = (step, loss) => { losses[step] = loss; onStep?.(step, loss); };
+    try {
+      for (const c of this.channels) c.send({ type: 'train', order, batchSize, lrs });
+      await Promise.all(this.channels.map((c) => c.receive('trained')));
+    } finally {
+      this.channels[0]!.onProgress = null;
+    }
+    return losses;
+  }
+
   /** One optimisation step on `batch` (indices into the shared images); returns the batch's mean loss. */
   async step(batch: Int32Array, lr: number): Promise<number> {
-    const bounds = shardBounds(batch.length, this.channels.length);
-    // slice, not subarray: posting a view would clone its whole underlying buffer (the epoch's order).
-    this.channels.forEach((c, r) => c.send({ type: 'grads', indices: batch.slice(bounds[r]![0], bounds[r]![1]) }));
-    const parts = await Promise.all(this.channels.map((c) => c.receive('grads')));
-    const total = parts.reduce((a, p) => a + p.count, 0);
-    const avg = this.average;
-    let loss = 0;
-    if (parts.length === 1) {
-      avg.set(this.grads[0]!);
-      loss = parts[0]!.loss;
-    } else {
-      avg.fill(0);
-      parts.forEach((p, r) => {
-        const w = p.count / total, g = this.grads[r]!;
-        loss += p.loss * w;
-        for (let k = 0; k < avg.length; k++) avg[k]! += g[k]! * w;
-      });
-    }
-    for (const c of this.channels) c.send({ type: 'apply', lr });
-    return loss;
+    return (await this.train(batch, batch.length, Float64Array.of(lr)))[0]!;
   }
 
   async evaluate(indices: Int32Array): Promise<EvalSums> {

@@ -16,17 +16,22 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'set-state'; state: FlatState }
-  /** Shared gradient slots: this worker writes `grads`, the coordinator writes the average into `average`. */
-  | { type: 'buffers'; grads: SharedArrayBuffer; average: SharedArrayBuffer }
-  | { type: 'grads'; indices: Int32Array }
-  | { type: 'apply'; lr: number }
+  /**
+   * Shared memory for training: every rank's gradient slot (rank r writes grads[r]), the averaged gradient
+   * (each rank averages its own slice of the parameters), each rank's weighted loss, and the barrier.
+   */
+  | { type: 'buffers'; grads: SharedArrayBuffer[]; average: SharedArrayBuffer; losses: SharedArrayBuffer; barrier: SharedArrayBuffer }
+  /** Steps s = 0.. over `order`: batch s is order[s·batchSize, (s+1)·batchSize), at learning rate lrs[s]. */
+  | { type: 'train'; order: Int32Array; batchSize: number; lrs: Float64Array }
   | { type: 'eval'; indices: Int32Array }
   | { type: 'get-state' }
   | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready'; backend: BackendName; parameters: number }
-  | { type: 'grads'; loss: number; count: number }
+  /** From rank 0 after each step: the batch's mean loss. */
+  | { type: 'progress'; step: number; loss: number }
+  | { type: 'trained' }
   | { type: 'state-set' }
   | { type: 'eval'; sums: EvalSums }
   | { type: 'state'; state: FlatState }

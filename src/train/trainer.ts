@@ -98,14 +98,14 @@ export async function trainAutoencoder(
     for (let epoch = history.length + 1; epoch <= settings.epochs; epoch++) {
       // The order depends only on seed and epoch, so a resumed run sees the same batches.
       const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
+      const lrs = Float64Array.from({ length: steps }, (_, s) => learningRate(settings.lr, settings.schedule, ((epoch - 1) * steps + s) / (settings.epochs * steps)));
       const t0 = performance.now();
       let lossSum = 0;
-      for (let s = 0; s < steps; s++) {
-        const lr = learningRate(settings.lr, settings.schedule, ((epoch - 1) * steps + s) / (settings.epochs * steps));
-        lossSum += await pool.step(order.subarray(s * settings.batchSize, (s + 1) * settings.batchSize), lr);
+      await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, (s, loss) => {
+        lossSum += loss;
         const secs = (performance.now() - t0) / 1000;
         emit({ type: 'step', epoch, step: s + 1, steps, loss: lossSum / (s + 1), imagesPerSec: ((s + 1) * settings.batchSize) / secs });
-      }
+      });
       const seconds = (performance.now() - t0) / 1000;
       const val = await pool.evaluate(valIndices);
       const record: EpochRecord = {

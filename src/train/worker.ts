@@ -1,12 +1,25 @@
-// Worker-thread entry: hosts one Replica and answers the coordinator's messages in order.
+// Worker-thread entry: hosts one Replica and answers the coordinator's messages in order. During
+// training the replicas run the steps themselves, meeting at a shared-memory barrier twice per step:
+// once when every gradient is written (then each rank averages its slice of the parameters), once when
+// the average is complete (then every rank applies it to its own copy of the weights).
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from './backend.js';
 import { Replica } from './replica.js';
+import { Barrier } from './barrier.js';
+import { shardBounds } from './shards.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+interface Shared {
+  grads: Float32Array[];
+  average: Float32Array;
+  losses: Float64Array;
+  barrier: Barrier;
+}
+let shared: Shared | null = null;
 
 async function main(): Promise<void> {
   const backend = await initBackend(init.backend);
@@ -14,29 +27,53 @@ async function main(): Promise<void> {
   // Messages are handled strictly one after another.
   let queue = Promise.resolve();
   port.on('message', (m: ToWorker) => {
-    queue = queue.then(() => handle(replica, m)).catch((err: unknown) => send({ type: 'error', message: (err as Error).stack ?? String(err) }));
+    queue = queue.then(() => handle(replica, m)).catch((err: unknown) => {
+      shared?.barrier.abort();
+      send({ type: 'error', message: (err as Error).stack ?? String(err) });
+    });
   });
   send({ type: 'ready', backend, parameters: replica.parameterCount });
 }
 
-let shared: { grads: Float32Array; average: Float32Array } | null = null;
+function train(replica: Replica, s: Shared, order: Int32Array, batchSize: number, lrs: Float64Array): void {
+  const ranks = s.grads.length, rank = init.rank;
+  const [shardStart, shardEnd] = shardBounds(batchSize, ranks)[rank]!;
+  const [paramStart, paramEnd] = shardBounds(replica.parameterCount, ranks)[rank]!;
+  const weights = shardBounds(batchSize, ranks).map(([a, b]) => (b - a) / batchSize);
+  const mine = s.grads[rank]!, avg = s.average;
+  for (let step = 0; step < lrs.length; step++) {
+    const batchStart = step * batchSize;
+    const { loss } = replica.gradients(order.subarray(batchStart + shardStart, batchStart + shardEnd), mine);
+    s.losses[rank] = loss * weights[rank]!;
+    s.barrier.wait();
+    // Sum in rank order: the result does not depend on which thread finished first.
+    avg.fill(0, paramStart, paramEnd);
+    for (let r = 0; r < ranks; r++) {
+      const g = s.grads[r]!, w = weights[r]!;
+      for (let k = paramStart; k < paramEnd; k++) avg[k]! += g[k]! * w;
+    }
+    if (rank === 0) {
+      let stepLoss = 0;
+      for (let r = 0; r < ranks; r++) stepLoss += s.losses[r]!;
+      send({ type: 'progress', step, loss: stepLoss });
+    }
+    s.barrier.wait();
+    replica.apply(avg, lrs[step]!);
+  }
+}
 
 async function handle(replica: Replica, m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'buffers':
-      shared = { grads: new Float32Array(m.grads), average: new Float32Array(m.average) };
+      shared = {
+        grads: m.grads.map((b) => new Float32Array(b)), average: new Float32Array(m.average),
+        losses: new Float64Array(m.losses), barrier: new Barrier(m.barrier, m.grads.length),
+      };
       return;
-    case 'grads': {
-      if (!shared) throw new Error('gradient buffers not set');
-      const { loss } = replica.gradients(m.indices, shared.grads);
-      send({ type: 'grads', loss, count: m.indices.length });
-      return;
-    }
-    case 'apply':
-      // No reply: the next message is queued behind this one anyway. The coordinator writes the
-      // next average only after every worker has sent its next gradients, so this read is safe.
-      if (!shared) throw new Error('gradient buffers not set');
-      replica.apply(shared.average, m.lr);
+    case 'train':
+      if (!shared) throw new Error('training buffers not set');
+      train(replica, shared, m.order, m.batchSize, m.lrs);
+      send({ type: 'trained' });
       return;
     case 'eval':
       send({ type: 'eval', sums: replica.evaluate(m.indices) });
