@@ -20,7 +20,8 @@ runCli(async () => {
     .option('out', { type: 'string', default: 'models/tfjs', describe: 'output folder' })
     .option('latent', { type: 'number', default: 2, describe: `code size (${LATENT_RANGE[0]}..${LATENT_RANGE[1]})` })
     .option('size', { choices: Object.keys(SIZE_PRESETS), default: TRAIN_DEFAULTS.size, describe: 'named filter preset' })
-    .option('filters', { type: 'string', describe: 'conv filters as "F1,F2" (overrides --size)' })
+    .option('filters', { type: 'string', describe: 'encoder conv filters as "F1,F2" (overrides --size; also the decoder\'s unless --decoder-filters)' })
+    .option('decoder-filters', { type: 'string', describe: 'decoder transposed-conv filters as "F1,F2", listed like --filters' })
     .option('hidden', { type: 'string', describe: 'dense layer units before the code, as "128,64" (default: from --size)' })
     .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs })
     .option('batch-size', { type: 'number', default: TRAIN_DEFAULTS.batchSize, describe: `${BATCH_RANGE[0]}..${BATCH_RANGE[1]}` })
@@ -36,7 +37,10 @@ runCli(async () => {
     .example('$0 --limit 3000 --epochs 1', 'a quick smoke run')
     .example('$0 --epochs 20 --resume', 'continue an earlier run to 20 epochs')
     .check((a) => {
-      if (a.filters !== undefined && !/^\d+,\d+$/.test(a.filters)) throw new Error(`--filters must look like "16,32", got "${a.filters}"`);
+      for (const key of ['filters', 'decoder-filters'] as const) {
+        const v = a[key];
+        if (v !== undefined && !/^\d+,\d+$/.test(v)) throw new Error(`--${key} must look like "16,32", got "${v}"`);
+      }
       if (a.hidden !== undefined && !/^\d+(,\d+){0,3}$/.test(a.hidden)) throw new Error(`--hidden must look like "128,64" (1 to 4 sizes), got "${a.hidden}"`);
       if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`--threads must be a positive integer, got ${a.threads}`);
       return true;
@@ -46,13 +50,15 @@ runCli(async () => {
     .parse();
 
   const preset = SIZE_PRESETS[argv.size as SizePreset];
-  const filters = argv.filters ? (argv.filters.split(',').map(Number) as [number, number]) : ([...preset.filters] as [number, number]);
+  const pair = (v: string) => v.split(',').map(Number) as [number, number];
+  const filters = argv.filters ? pair(argv.filters) : ([...preset.filters] as [number, number]);
+  const decoderFilters = argv['decoder-filters'] ? pair(argv['decoder-filters']) : argv.filters ? filters : ([...preset.decoderFilters] as [number, number]);
   const progress = new ProgressLine();
   let steps = 0;
   const manifest = await runTrainStage({
     dataDir: argv.data, outDir: argv.out, limit: argv.limit, resume: argv.resume,
     settings: {
-      model: { latent: argv.latent, filters, hidden: argv.hidden ? argv.hidden.split(',').map(Number) : [...preset.hidden], seed: argv.seed },
+      model: { latent: argv.latent, filters, decoderFilters, hidden: argv.hidden ? argv.hidden.split(',').map(Number) : [...preset.hidden], seed: argv.seed },
       optimizer: argv.optimizer, lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
       threads: argv.backend === 'tensorflow' ? 1 : argv.threads, backend: argv.backend,
     },

@@ -17,7 +17,7 @@ test('train -> export -> validate: both ONNX files, a manifest of hashes, parity
   const dir = await mkdtemp(join(tmpdir(), 'export-validate-'));
   const tfjsDir = join(dir, 'tfjs'), modelsDir = join(dir, 'models'), reportDir = join(dir, 'reports');
   await runTrainStage({ dataDir: DATA, outDir: tfjsDir, limit: 1500, settings: {
-    model: { latent: 3, filters: [4, 8], hidden: [16], seed: 2 }, optimizer: 'adam', lr: 2e-3, schedule: 'constant', epochs: 1, batchSize: 64, threads: 2, backend: 'wasm',
+    model: { latent: 3, filters: [4, 8], decoderFilters: [4, 8], hidden: [16], seed: 2 }, optimizer: 'adam', lr: 2e-3, schedule: 'constant', epochs: 1, batchSize: 64, threads: 2, backend: 'wasm',
   } });
   const m = await runExportStage({ tfjsDir, outDir: modelsDir });
   assert.equal(m.encoder.sha256, await sha256File(join(modelsDir, 'encoder.onnx')));
@@ -37,7 +37,7 @@ test('train -> export -> validate: both ONNX files, a manifest of hashes, parity
   assert.match(await readFile(join(reportDir, 'parity.md'), 'utf8'), /Result: \*\*passed\*\*/);
   // A tampered model fails validation with a non-passing report.
   await runTrainStage({ dataDir: DATA, outDir: tfjsDir, limit: 1500, settings: {
-    model: { latent: 3, filters: [4, 8], hidden: [16], seed: 9 }, optimizer: 'adam', lr: 2e-3, schedule: 'constant', epochs: 1, batchSize: 64, threads: 2, backend: 'wasm',
+    model: { latent: 3, filters: [4, 8], decoderFilters: [4, 8], hidden: [16], seed: 9 }, optimizer: 'adam', lr: 2e-3, schedule: 'constant', epochs: 1, batchSize: 64, threads: 2, backend: 'wasm',
   } });
   const bad = await runValidateStage({ dataDir: DATA, tfjsDir, onnxDir: modelsDir, reportDir, backend: 'wasm' });
   assert.equal(bad.passed, false);

@@ -32,7 +32,7 @@ test('onnx.checker.check_model(full_check=True) passes for encoder and decoder a
   const out = execFileSync(PY, ['examples/python/check_onnx.py', join(dir, 'encoder.onnx'), join(dir, 'decoder.onnx')], { encoding: 'utf8' });
   assert.match(out, /encoder\.onnx: ok/);
   assert.match(out, /decoder\.onnx: ok/);
-  const { encoder } = buildAutoencoder({ latent: 3, filters: [4, 8], hidden: [8], seed: 1 });
+  const { encoder } = buildAutoencoder({ latent: 3, filters: [4, 8], decoderFilters: [4, 8], hidden: [8], seed: 1 });
   const a = await modelArtifacts(encoder);
   await writeFile(join(dir, 'enc17.onnx'), convertLayersModel(a.json, a.weights, { source: 'e', opset: 17 }).bytes);
   assert.match(execFileSync(PY, ['examples/python/check_onnx.py', join(dir, 'enc17.onnx')], { encoding: 'utf8' }), /opset 17/);

@@ -16,7 +16,7 @@ const hasData = await stat(join(DATA, 'manifest.json')).then(() => true, () => f
 const skip = !hasData && `no verified dataset in ${DATA} (run make data)`;
 
 const tiny = (over: Partial<TrainSettings> = {}): TrainSettings => ({
-  model: { latent: 2, filters: [...SIZE_PRESETS.tiny.filters], hidden: [...SIZE_PRESETS.tiny.hidden], seed: 3 },
+  model: { latent: 2, filters: [...SIZE_PRESETS.tiny.filters], decoderFilters: [...SIZE_PRESETS.tiny.decoderFilters], hidden: [...SIZE_PRESETS.tiny.hidden], seed: 3 },
   optimizer: 'rmsprop', lr: 2e-3, schedule: 'constant', epochs: 1, batchSize: 32, threads: 1, backend: 'wasm', ...over,
 });
 

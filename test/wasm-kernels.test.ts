@@ -100,7 +100,7 @@ test('matMul with transposed operands on wasm matches the cpu backend', async ()
 });
 
 test('whole-autoencoder gradients on wasm match the cpu backend', async () => {
-  const { autoencoder } = buildAutoencoder({ latent: 2, filters: [4, 8], hidden: [16], seed: 5 });
+  const { autoencoder } = buildAutoencoder({ latent: 2, filters: [4, 8], decoderFilters: [4, 8], hidden: [16], seed: 5 });
   const rand = seededRandom(9);
   const x = Float32Array.from({ length: 6 * 784 }, () => rand());
   const grads = () => tf.tidy(() => {

@@ -6,7 +6,7 @@ import { convertLayersModel } from '../../src/onnx/convert.js';
 import { modelArtifacts, randomizeWeights } from './convert-compare.js';
 
 export async function writeProjectModels(dir: string, latent = 2): Promise<{ encoder: string; decoder: string }> {
-  const { encoder, decoder } = buildAutoencoder({ latent, filters: [8, 16], hidden: [32], seed: 4 });
+  const { encoder, decoder } = buildAutoencoder({ latent, filters: [8, 16], decoderFilters: [8, 16], hidden: [32], seed: 4 });
   randomizeWeights(encoder, 1);
   randomizeWeights(decoder, 2);
   const paths = { encoder: join(dir, 'encoder.onnx'), decoder: join(dir, 'decoder.onnx') };
