@@ -11,8 +11,6 @@ import type { BackendName } from './backend.js';
 import { Barrier } from './barrier.js';
 import { shardBounds } from './shards.js';
 
-export { shardBounds };
-
 class WorkerChannel {
   private readonly inbox: FromWorker[] = [];
   private waiting: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | null = null;
