@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { loadDataset } from '../src/data/dataset.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
 import { trainAutoencoder, type TrainSettings, type TrainEvent } from '../src/train/trainer.js';
@@ -77,7 +79,27 @@ test('train stage: bad options are named errors before any work', { skip }, asyn
   const base = { dataDir: DATA, outDir: join(tmpdir(), 'never-written'), limit: 500, settings: tiny() };
   await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, model: { ...base.settings.model, latent: 65 } } }), /--latent must be an integer in 2\.\.64, got 65/);
   await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, batchSize: 0 } }), /--batch-size must be an integer in 1\.\.4096, got 0/);
-  await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, backend: 'tensorflow' } }), /backend "tensorflow" is unavailable|./);
+  await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, model: { ...base.settings.model, hidden: [] } } }), /give 1 to 4 dense layer sizes, got 0/);
+  await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, model: { ...base.settings.model, decoderFilters: [4, 0] } } }), /filter and unit counts must be integers in 1\.\.1024, got 0/);
+  // Where tfjs-node installed, the tensorflow backend is available and this is no error.
+  const tfjsNode = 'tfjs-node';
+  if (!(await import(`@tensorflow/${tfjsNode}`).then(() => true, () => false))) {
+    await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, backend: 'tensorflow' } }), /backend "tensorflow" is unavailable: @tensorflow\/tfjs-node did not load/);
+  }
   await assert.rejects(runTrainStage({ ...base, dataDir: '/nonexistent' }), /\/nonexistent\/manifest\.json is missing or unreadable: run `make data`/);
   await assert.rejects(stat(base.outDir));
+});
+
+test('train CLI: malformed --filters, --decoder-filters and --hidden are refused before any work', () => {
+  for (const [flag, value, message] of [
+    ['--filters', '16', /--filters must look like "16,32", got "16"/],
+    ['--decoder-filters', '8,x', /--decoder-filters must look like "16,32", got "8,x"/],
+    ['--hidden', '128,64,32,16,8', /--hidden must look like "128,64" \(1 to 4 sizes\), got "128,64,32,16,8"/],
+  ] as const) {
+    const out = join(tmpdir(), `train-cli-never-${process.pid}`);
+    const r = spawnSync(process.execPath, ['pipeline/train.js', flag, value, '--out', out], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0, `${flag} ${value} exits non-zero`);
+    assert.match(r.stderr, message);
+    assert.equal(existsSync(out), false, 'nothing written');
+  }
 });
