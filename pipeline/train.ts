@@ -10,7 +10,7 @@ import { OPTIMIZERS } from '../src/train/optimizer.js';
 import { defaultThreads, runTrainStage } from '../src/train/stage.js';
 import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 
-export const TRAIN_DEFAULTS = { size: 'compact' as SizePreset, epochs: 14, batchSize: 64, lr: 6e-3 };
+export const TRAIN_DEFAULTS = { size: 'compact' as SizePreset, epochs: 13, batchSize: 64, lr: 6e-3 };
 
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))
