@@ -6,6 +6,10 @@
 //   dW[kh,kw,ci,co] = sum_{n,oh,ow} xpad[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]
 //     = Conv2D(x as [Cin,H,W,N], filter dy as [OH,OW,N,Cout], dilation s) -> [Cin,KH,KW,Cout], then transposed;
 //   dx = Conv2D(dy with s-1 zeros inserted between rows/cols, W rotated 180deg with in/out swapped, stride 1).
+// For stride s > 1 most of that zero-inserted input is zeros, so dx is computed per output phase instead
+// (sub-pixel form): output row o = s*q + a only meets the filter taps t = t0(a) + s*m, so all s*s phases
+// are one stride-1 Conv2D over dy itself with a small combined filter (phases as output channels),
+// then interleaved by reshape + transpose. For 3x3, stride 2 that is 16 instead of 36 MACs per dy pixel.
 // BatchMatMul with a transposed operand misses XNNPACK's fast path, so the transpose is materialised first.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
@@ -36,6 +40,31 @@ function convInfo(inShape: number[], filterShape: number[], attrs: ConvAttrs) {
     attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
 }
 
+/** One axis of the sub-pixel form of a strided Conv2DBackpropInput (see the file comment). */
+interface PhaseAxis {
+  /** Per phase a: first rotated-filter tap t0, tap count, and the dy offset of its first tap. */
+  phases: { t0: number; taps: number; offset: number }[];
+  /** Smallest dy offset over all phases and the combined filter's size along this axis. */
+  minOffset: number;
+  size: number;
+  /** Output positions per phase (ceil(inSize / stride)). */
+  perPhase: number;
+}
+
+function phaseAxis(filterSize: number, stride: number, padBefore: number, inSize: number): PhaseAxis {
+  // In the zero-inserted form dy[i] sits at position fullPad + s*i, and x[o] = sum_t z[o + t] * Wrot[t].
+  const fullPad = filterSize - 1 - padBefore;
+  const phases = Array.from({ length: stride }, (_, a) => {
+    const t0 = (((fullPad - a) % stride) + stride) % stride;
+    const taps = t0 < filterSize ? Math.ceil((filterSize - t0) / stride) : 0;
+    return { t0, taps, offset: (a + t0 - fullPad) / stride };
+  });
+  const used = phases.filter((p) => p.taps > 0);
+  const minOffset = Math.min(...used.map((p) => p.offset));
+  const maxOffset = Math.max(...used.map((p) => p.offset + p.taps - 1));
+  return { phases, minOffset, size: maxOffset - minOffset + 1, perPhase: Math.ceil(inSize / stride) };
+}
+
 /** Tracks intermediate tensors of one kernel call and frees them when it returns. */
 class Scratch {
   private readonly held: TensorInfo[] = [];
@@ -52,6 +81,57 @@ export function makeKernels() {
   const pad = wasmKernel('PadV2');
   const slice = wasmKernel('Slice');
   const batchMatMulFast = wasmKernel('BatchMatMul');
+
+  /** Strided Conv2DBackpropInput in sub-pixel form: one stride-1 conv over dy, phases as channels. */
+  const stridedBackpropInput = (dy: TensorInfo, filter: TensorInfo, c: ReturnType<typeof convInfo>, backend: KernelBackend, s: Scratch): TensorInfo => {
+    const [n, oh, ow, co] = dy.shape as [number, number, number, number];
+    const [kh, kw, ci] = filter.shape as [number, number, number, number];
+    const sh = c.strideHeight, sw = c.strideWidth;
+    const rows = phaseAxis(kh, sh, c.padInfo.top, c.inHeight);
+    const cols = phaseAxis(kw, sw, c.padInfo.left, c.inWidth);
+    // Combined filter [rows.size, cols.size, co, sh*sw*ci]: tap (j, k) of phase (a, b) is rotated-filter
+    // tap (t0 + s*m) where m = j + minOffset - offset(a), or zero where the phase has no such tap.
+    const w = backend.readSync(filter.dataId) as Float32Array; // [kh, kw, ci, co]
+    const outC = sh * sw * ci;
+    const combined = new Float32Array(rows.size * cols.size * co * outC);
+    rows.phases.forEach((pr, a) => {
+      for (let mr = 0; mr < pr.taps; mr++) {
+        const j = pr.offset + mr - rows.minOffset, fr = kh - 1 - (pr.t0 + sh * mr);
+        cols.phases.forEach((pc, b) => {
+          for (let mc = 0; mc < pc.taps; mc++) {
+            const k = pc.offset + mc - cols.minOffset, fc = kw - 1 - (pc.t0 + sw * mc);
+            for (let o = 0; o < co; o++) {
+              const dst = ((j * cols.size + k) * co + o) * outC + (a * sw + b) * ci;
+              for (let i = 0; i < ci; i++) combined[dst + i] = w[((fr * kw + fc) * ci + i) * co + o]!;
+            }
+          }
+        });
+      }
+    });
+    const wasm = backend as unknown as { makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo };
+    const f = s.keep(wasm.makeOutput([rows.size, cols.size, co, outC], 'float32', undefined, combined));
+    // Pads so that output q reads dy[q + minOffset .. q + minOffset + size - 1]; negative pads crop dy.
+    const padsOf = (ax: PhaseAxis, len: number) => {
+      const before = -ax.minOffset, after = ax.perPhase - len - before + ax.size - 1;
+      return { crop: Math.max(0, -before), keep: len - Math.max(0, -before) + Math.min(0, after), before: Math.max(0, before), after: Math.max(0, after) };
+    };
+    const pr = padsOf(rows, oh), pc = padsOf(cols, ow);
+    let x = dy;
+    if (pr.crop > 0 || pc.crop > 0 || pr.keep < oh || pc.keep < ow) {
+      x = s.keep(slice({ inputs: { x: dy }, backend, attrs: { begin: [0, pr.crop, pc.crop, 0], size: [n, pr.keep, pc.keep, co] } }));
+    }
+    const y = s.keep(conv2d({ inputs: { x, filter: f }, backend, attrs: {
+      strides: [1, 1], dilations: [1, 1], dataFormat: 'NHWC',
+      pad: [[0, 0], [pr.before, pr.after], [pc.before, pc.after], [0, 0]] as unknown as number } }));
+    // [N, Qh, Qw, sh, sw*ci] -> [N, Qh, sh, Qw, sw*ci] = [N, Qh*sh, Qw*sw, ci], then crop to the input size.
+    const qh = rows.perPhase, qw = cols.perPhase;
+    const r = s.keep(reshape({ inputs: { x: y }, backend, attrs: { shape: [n * qh, qw, sh, sw * ci] } }));
+    const t = s.keep(transpose({ inputs: { x: r }, backend, attrs: { perm: [0, 2, 1, 3] } }));
+    const full = reshape({ inputs: { x: t }, backend, attrs: { shape: [n, qh * sh, qw * sw, ci] } });
+    if (qh * sh === c.inHeight && qw * sw === c.inWidth) return full;
+    s.keep(full);
+    return slice({ inputs: { x: full }, backend, attrs: { begin: [0, 0, 0, 0], size: [n, c.inHeight, c.inWidth, ci] } });
+  };
 
   const conv2DBackpropFilter: Kernel = ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -89,6 +169,7 @@ export function makeKernels() {
     try {
       const [n, oh, ow, co] = dy.shape as [number, number, number, number];
       const sh = c.strideHeight, sw = c.strideWidth;
+      if (sh > 1 || sw > 1) return stridedBackpropInput(dy, filter, c, backend, s);
       let d = dy;
       if (sh > 1 || sw > 1) {
         // Zero insertion as reshape + pad + reshape: [N,OH,1,OW,1,C] padded to [N,OH,sh,OW,sw,C].
