@@ -50,7 +50,8 @@ runCli(async () => {
     .parse();
 
   const preset = SIZE_PRESETS[argv.size as SizePreset];
-  const pair = (v: string) => v.split(',').map(Number) as [number, number];
+  const numbers = (v: string) => v.split(',').map(Number);
+  const pair = (v: string) => numbers(v) as [number, number];
   const filters = argv.filters ? pair(argv.filters) : ([...preset.filters] as [number, number]);
   const decoderFilters = argv['decoder-filters'] ? pair(argv['decoder-filters']) : argv.filters ? filters : ([...preset.decoderFilters] as [number, number]);
   const progress = new ProgressLine();
@@ -58,7 +59,7 @@ runCli(async () => {
   const manifest = await runTrainStage({
     dataDir: argv.data, outDir: argv.out, limit: argv.limit, resume: argv.resume,
     settings: {
-      model: { latent: argv.latent, filters, decoderFilters, hidden: argv.hidden ? argv.hidden.split(',').map(Number) : [...preset.hidden], seed: argv.seed },
+      model: { latent: argv.latent, filters, decoderFilters, hidden: argv.hidden ? numbers(argv.hidden) : [...preset.hidden], seed: argv.seed },
       optimizer: argv.optimizer, lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
       threads: argv.backend === 'tensorflow' ? 1 : argv.threads, backend: argv.backend,
     },

@@ -76,7 +76,7 @@ export class GraphBuilder {
     return name;
   }
 
-  /** The value's name in `layout`, inserting one Transpose if only the other form exists. */
+  /** The value's name in `layout`, inserting one Transpose (or a Reshape) if only the other form exists. */
   as(v: Value, layout: Layout): string {
     if (v.shape.length !== 4) return v.forms.nhwc ?? v.forms.nchw ?? this.channelsLastFlat(v);
     const have = v.forms[layout];

@@ -6,10 +6,11 @@
 //   dW[kh,kw,ci,co] = sum_{n,oh,ow} xpad[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]
 //     = Conv2D(x as [Cin,H,W,N], filter dy as [OH,OW,N,Cout], dilation s) -> [Cin,KH,KW,Cout], then transposed;
 //   dx = Conv2D(dy with s-1 zeros inserted between rows/cols, W rotated 180deg with in/out swapped, stride 1).
-// For stride s > 1 most of that zero-inserted input is zeros, so dx is computed per output phase instead
-// (sub-pixel form): output row o = s*q + a only meets the filter taps t = t0(a) + s*m, so all s*s phases
-// are one stride-1 Conv2D over dy itself with a small combined filter (phases as output channels),
-// then interleaved by reshape + transpose. For 3x3, stride 2 that is 16 instead of 36 MACs per dy pixel.
+// That is how stride 1 runs. For stride s > 1 most of the zero-inserted input is zeros, so dx is computed
+// per output phase instead (sub-pixel form): output row o = s*q + a only meets the filter taps
+// t = t0(a) + s*m, so all s*s phases are one stride-1 Conv2D over dy itself with a small combined filter
+// (phases as output channels), then interleaved by reshape + transpose. For 3x3, stride 2 that is 16
+// instead of 36 MACs per dy pixel, with the same sums (the skipped products were exact zeros).
 // BatchMatMul with a transposed operand misses XNNPACK's fast path, so the transpose is materialised first.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
@@ -78,7 +79,6 @@ export function makeKernels() {
   const transpose = wasmKernel('Transpose');
   const reverse = wasmKernel('Reverse');
   const reshape = wasmKernel('Reshape');
-  const pad = wasmKernel('PadV2');
   const slice = wasmKernel('Slice');
   const batchMatMulFast = wasmKernel('BatchMatMul');
 
@@ -167,20 +167,13 @@ export function makeKernels() {
     const c = convInfo(a.inputShape, filter.shape, a);
     const s = new Scratch(backend);
     try {
+      if (c.strideHeight > 1 || c.strideWidth > 1) return stridedBackpropInput(dy, filter, c, backend, s);
+      // Stride 1: a full correlation of dy with the rotated filter.
       const [n, oh, ow, co] = dy.shape as [number, number, number, number];
-      const sh = c.strideHeight, sw = c.strideWidth;
-      if (sh > 1 || sw > 1) return stridedBackpropInput(dy, filter, c, backend, s);
       let d = dy;
-      if (sh > 1 || sw > 1) {
-        // Zero insertion as reshape + pad + reshape: [N,OH,1,OW,1,C] padded to [N,OH,sh,OW,sw,C].
-        const r = s.keep(reshape({ inputs: { x: dy }, backend, attrs: { shape: [n, oh, 1, ow, 1, co] } }));
-        const p = s.keep(pad({ inputs: { x: r }, backend, attrs: {
-          paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 } as unknown as NamedAttrMap }));
-        d = s.keep(reshape({ inputs: { x: p }, backend, attrs: { shape: [n, oh * sh, ow * sw, co] } }));
-      }
       const { top, left } = c.padInfo;
       const padTop = c.filterHeight - 1 - top, padLeft = c.filterWidth - 1 - left;
-      let padBottom = c.inHeight + top - oh * sh, padRight = c.inWidth + left - ow * sw;
+      let padBottom = c.inHeight + top - oh, padRight = c.inWidth + left - ow;
       if (padTop < 0 || padLeft < 0) {
         throw new Error(`Conv2DBackpropInput: padding ${top}/${left} larger than the filter is not supported`);
       }

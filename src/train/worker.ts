@@ -37,9 +37,10 @@ async function main(): Promise<void> {
 
 function train(replica: Replica, s: Shared, order: Int32Array, batchSize: number, lrs: Float64Array): void {
   const ranks = s.grads.length, rank = init.rank;
-  const [shardStart, shardEnd] = shardBounds(batchSize, ranks)[rank]!;
+  const shards = shardBounds(batchSize, ranks);
+  const [shardStart, shardEnd] = shards[rank]!;
   const [paramStart, paramEnd] = shardBounds(replica.parameterCount, ranks)[rank]!;
-  const weights = shardBounds(batchSize, ranks).map(([a, b]) => (b - a) / batchSize);
+  const weights = shards.map(([a, b]) => (b - a) / batchSize);
   const mine = s.grads[rank]!, avg = s.average;
   for (let step = 0; step < lrs.length; step++) {
     const batchStart = step * batchSize;

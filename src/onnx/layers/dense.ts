@@ -13,23 +13,18 @@ export const dense: LayerConverter = (ctx) => {
   const g = ctx.g;
   const w = ctx.weight('kernel', [inFeatures, units]);
   const bias = c.use_bias !== false ? g.floatTensor(ctx.name('bias'), [units], ctx.weight('bias', [units]).data) : undefined;
-  // The features axis is the tfjs last axis, so a rank-4 input is taken in its channels-last form.
-  const chw = shape.length === 2 && !ctx.input.forms.nhwc ? ctx.input.chwFlat : undefined;
-  if (chw) {
-    // Input features in channel-major order: reorder the kernel's rows (h, w, c) to (c, h, w) to match.
-    const [h, wd, ch] = chw.hwc;
-    const wt = permute(w.data, [h, wd, ch, units], [3, 2, 0, 1]);
-    const kernel = g.floatTensor(ctx.name('kernel'), [units, inFeatures], wt.data);
-    const y = g.node('Gemm', bias ? [chw.name, kernel, bias] : [chw.name, kernel], ctx.name('gemm'), { transB: 1 });
-    return applyActivation(g, y, 'nhwc', [null, units], c.activation, ctx.layer.name, `layer "${ctx.layer.name}" (Dense)`);
-  }
-  const x = g.as(ctx.input, 'nhwc');
   let y: string;
   if (shape.length === 2) {
-    const wt = permute(w.data, w.shape, [1, 0]);
-    const kernel = g.floatTensor(ctx.name('kernel'), wt.shape, wt.data);
+    // Input features from a Flatten of NCHW data are in channel-major order: the kernel's rows (h, w, c)
+    // are reordered to (c, h, w) to match, instead of transposing the data back to channels-last.
+    const chw = ctx.input.forms.nhwc ? undefined : ctx.input.chwFlat;
+    const x = chw ? chw.name : g.as(ctx.input, 'nhwc');
+    const wt = chw ? permute(w.data, [...chw.hwc, units], [3, 2, 0, 1]) : permute(w.data, w.shape, [1, 0]);
+    const kernel = g.floatTensor(ctx.name('kernel'), [units, inFeatures], wt.data);
     y = g.node('Gemm', bias ? [x, kernel, bias] : [x, kernel], ctx.name('gemm'), { transB: 1 });
   } else {
+    // The features axis is the tfjs last axis, so a rank-4 input is taken in its channels-last form.
+    const x = g.as(ctx.input, 'nhwc');
     y = g.node('MatMul', [x, g.floatTensor(ctx.name('kernel'), w.shape, w.data)], ctx.name('matmul'));
     if (bias) y = g.node('Add', [y, bias], ctx.name('bias_add'));
   }
