@@ -88,15 +88,29 @@ test('conv2dTranspose forward and gradients on wasm match the cpu backend', asyn
   }
 });
 
-test('matMul with transposed operands on wasm matches the cpu backend', async () => {
+test('matMul on wasm matches the cpu backend in both operand orders, transposed or not', async () => {
   const rand = seededRandom(3);
-  for (const [ta, tb] of [[true, false], [false, true], [true, true]] as const) {
-    const a = randomArray(37 * 19, rand), b = randomArray(19 * 23, rand);
-    const run = () => tf.tidy(() => tf.matMul(
-      tf.tensor2d(a, ta ? [19, 37] : [37, 19]), tf.tensor2d(b, tb ? [23, 19] : [19, 23]), ta, tb).dataSync().slice());
-    const ref = await onBackend('cpu', run);
-    assert.ok(relativeError(run(), ref) < TOL.kernelRelative, `transposeA=${ta} transposeB=${tb}`);
+  // [m, k, n]: square-ish shapes run as written; a short, wide product (a layer's forward pass and its
+  // input gradient at small batch) runs as out^T = B^T A^T.
+  for (const [m, k, n] of [[37, 19, 23], [6, 300, 90], [90, 6, 300]] as const) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const a = randomArray(m * k, rand), b = randomArray(k * n, rand);
+      const run = () => tf.tidy(() => tf.matMul(
+        tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, tb ? [n, k] : [k, n]), ta, tb).dataSync().slice());
+      const ref = await onBackend('cpu', run);
+      assert.ok(relativeError(run(), ref) < TOL.kernelRelative, `${m}x${k}x${n} transposeA=${ta} transposeB=${tb}`);
+    }
   }
+  // Rank 3 with a batch of one keeps its rank.
+  const a = randomArray(5 * 200, rand), b = randomArray(70 * 200, rand);
+  const run = () => tf.tidy(() => {
+    const y = tf.matMul(tf.tensor3d(a, [1, 5, 200]), tf.tensor3d(b, [1, 70, 200]), false, true);
+    return { shape: y.shape, values: y.dataSync().slice() };
+  });
+  const ref = await onBackend('cpu', run);
+  const got = run();
+  assert.deepEqual(got.shape, [1, 5, 70]);
+  assert.ok(relativeError(got.values, ref.values) < TOL.kernelRelative, 'rank 3, batch 1');
 });
 
 test('whole-autoencoder gradients on wasm match the cpu backend', async () => {

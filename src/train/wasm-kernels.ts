@@ -11,7 +11,7 @@
 // t = t0(a) + s*m, so all s*s phases are one stride-1 Conv2D over dy itself with a small combined filter
 // (phases as output channels), then interleaved by reshape + transpose. For 3x3, stride 2 that is 16
 // instead of 36 MACs per dy pixel, with the same sums (the skipped products were exact zeros).
-// BatchMatMul with a transposed operand misses XNNPACK's fast path, so the transpose is materialised first.
+// BatchMatMul picks the operand order that packs less (see batchMatMul below).
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 
@@ -193,23 +193,41 @@ export function makeKernels() {
     }
   };
 
+  /**
+   * 2-D matMul. XNNPACK packs the right operand afresh whenever its tensor is new (every training step),
+   * and packing costs several times a plain copy per element, while a transposed operand misses the fast
+   * path and is materialised first. So out[M,N] = A[M,K] B[K,N] runs either as written or as
+   * out^T = B^T A^T followed by a transpose of the (small) result, whichever moves fewer elements:
+   * a layer's weight gradient dy W^T then packs dy instead of the whole weight matrix.
+   */
   const batchMatMul: Kernel = ({ inputs, backend, attrs }) => {
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
     const batch = (t: TensorInfo) => t.shape.slice(0, -2).reduce((p, q) => p * q, 1);
-    if ((!transposeA && !transposeB) || batch(a) !== 1 || batch(b) !== 1) {
-      return batchMatMulFast({ inputs, backend, attrs });
-    }
+    if (batch(a) !== 1 || batch(b) !== 1) return batchMatMulFast({ inputs, backend, attrs });
+    const rows = (t: TensorInfo) => t.shape[t.shape.length - 2]!, cols = (t: TensorInfo) => t.shape[t.shape.length - 1]!;
+    const [m, k] = transposeA ? [cols(a), rows(a)] : [rows(a), cols(a)];
+    const n = transposeB ? rows(b) : cols(b);
+    const outRank = Math.max(a.shape.length, b.shape.length);
+    const PACK = 5; // packing cost per element, in units of one transposed element (measured on XNNPACK)
+    const direct = (transposeA ? m * k : 0) + (transposeB ? k * n : 0) + PACK * k * n;
+    const swapped = (transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + PACK * k * m + m * n;
     const s = new Scratch(backend);
     try {
-      const swapLast = (t: TensorInfo) => {
-        const perm = t.shape.map((_, i) => i);
-        const r = perm.length;
-        [perm[r - 1], perm[r - 2]] = [perm[r - 2]!, perm[r - 1]!];
-        return s.keep(transpose({ inputs: { x: t }, backend, attrs: { perm } }));
-      };
-      return batchMatMulFast({ inputs: { a: transposeA ? swapLast(a) : a, b: transposeB ? swapLast(b) : b },
-        backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+      const as2d = (x: TensorInfo) => x.shape.length === 2 ? x : s.keep(reshape({ inputs: { x }, backend, attrs: { shape: [rows(x), cols(x)] } }));
+      const a2 = as2d(a), b2 = as2d(b);
+      const t2 = (x: TensorInfo) => s.keep(transpose({ inputs: { x }, backend, attrs: { perm: [1, 0] } }));
+      const plain = (x: TensorInfo, y: TensorInfo) => batchMatMulFast({ inputs: { a: x, b: y }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+      let out: TensorInfo;
+      if (direct <= swapped) {
+        out = plain(transposeA ? t2(a2) : a2, transposeB ? t2(b2) : b2);
+      } else {
+        const outT = s.keep(plain(transposeB ? b2 : t2(b2), transposeA ? a2 : t2(a2)));
+        out = transpose({ inputs: { x: outT }, backend, attrs: { perm: [1, 0] } });
+      }
+      if (outRank === 2) return out;
+      s.keep(out);
+      return reshape({ inputs: { x: out }, backend, attrs: { shape: [...Array<number>(outRank - 2).fill(1), m, n] } });
     } finally {
       s.free();
     }
