@@ -38,7 +38,7 @@ runCli(async () => {
         // The pure-JS backend takes seconds per image: one small step is enough to see it.
         const batch = backend === 'cpu' ? 16 : argv['batch-size'];
         const steps = backend === 'cpu' ? 1 : argv.steps;
-        const pool = await ReplicaPool.start(threads, { config: { latent: 2, filters: [...p.filters], decoderFilters: [...p.decoderFilters], hidden: [...p.hidden], seed: 1 }, optimizer: 'rmsprop', backend, images, maxShard: batch });
+        const pool = await ReplicaPool.start(threads, { config: { latent: 2, filters: [...p.filters], decoderFilters: [...p.decoderFilters], hidden: [...p.hidden], seed: 1 }, optimizer: 'rmsprop', optimizerOptions: {}, backend, images, maxShard: batch });
         const order = Int32Array.from({ length: (steps + 1) * batch }, (_, i) => i % 20000);
         await pool.step(order.subarray(0, batch), 1e-3); // warm-up
         const t = performance.now();

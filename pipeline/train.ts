@@ -6,11 +6,11 @@ import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/train/backend.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
-import { OPTIMIZERS } from '../src/train/optimizer.js';
+import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
 import { defaultThreads, runTrainStage } from '../src/train/stage.js';
 import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 
-export const TRAIN_DEFAULTS = { size: 'compact' as SizePreset, epochs: 13, batchSize: 64, lr: 6e-3 };
+export const TRAIN_DEFAULTS = { size: 'compact' as SizePreset, epochs: 13, batchSize: 64, lr: 6e-3, momentum: 0 };
 
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))
@@ -28,6 +28,7 @@ runCli(async () => {
     .option('lr', { type: 'number', default: TRAIN_DEFAULTS.lr, describe: 'learning rate' })
     .option('lr-schedule', { choices: LR_SCHEDULES, default: 'cosine' as const, describe: 'learning rate over the run' })
     .option('optimizer', { choices: OPTIMIZERS, default: 'rmsprop' as const })
+    .option('momentum', { type: 'number', describe: `RMSprop momentum, ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]} (default ${TRAIN_DEFAULTS.momentum}; 0: plain RMSprop)` })
     .option('seed', { type: 'number', default: 1 })
     .option('limit', { type: 'number', describe: 'train on the first N training images' })
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: 'auto: tfjs-node if installed, else wasm' })
@@ -60,7 +61,7 @@ runCli(async () => {
     dataDir: argv.data, outDir: argv.out, limit: argv.limit, resume: argv.resume,
     settings: {
       model: { latent: argv.latent, filters, decoderFilters, hidden: argv.hidden ? numbers(argv.hidden) : [...preset.hidden], seed: argv.seed },
-      optimizer: argv.optimizer, lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
+      optimizer: argv.optimizer, momentum: argv.momentum ?? (argv.optimizer === 'rmsprop' ? TRAIN_DEFAULTS.momentum : 0), lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
       threads: argv.backend === 'tensorflow' ? 1 : argv.threads, backend: argv.backend,
     },
   }, (e) => {

@@ -12,12 +12,14 @@ await tf.setBackend('cpu');
 const SHAPES = [[3, 3, 1, 4], [4], [37, 5], [5]];
 const LRS = [4e-3, 3e-3, 1e-3, 5e-4, 1e-4];
 
-function reference(name: OptimizerName): tf.Optimizer {
-  return name === 'rmsprop' ? tf.train.rmsprop(1, RMSPROP.rho, 0, RMSPROP.epsilon) : tf.train.adam(1, ADAM.beta1, ADAM.beta2, ADAM.epsilon);
+function reference(name: OptimizerName, momentum: number): tf.Optimizer {
+  return name === 'rmsprop' ? tf.train.rmsprop(1, RMSPROP.rho, momentum, RMSPROP.epsilon) : tf.train.adam(1, ADAM.beta1, ADAM.beta2, ADAM.epsilon);
 }
 
-for (const name of ['rmsprop', 'adam'] as const) {
-  test(`${name}: flat updates match tfjs's optimizer over ${LRS.length} steps`, () => {
+const CASES = [['rmsprop', 0], ['rmsprop', 0.9], ['adam', 0]] as const;
+
+for (const [name, momentum] of CASES) {
+  test(`${name}${momentum ? ` with momentum ${momentum}` : ''}: flat updates match tfjs's optimizer over ${LRS.length} steps`, () => {
     const random = seededRandom(7);
     const sizes = SHAPES.map((s) => s.reduce((a, b) => a * b, 1));
     const total = sizes.reduce((a, b) => a + b, 0);
@@ -26,8 +28,8 @@ for (const name of ['rmsprop', 'adam'] as const) {
       const start = sizes.slice(0, i).reduce((a, b) => a + b, 0);
       return tf.variable(tf.tensor(weights.slice(start, start + sizes[i]!), shape), true, `w${i}`);
     });
-    const flat = makeOptimizer(name, total);
-    const ref = reference(name);
+    const flat = makeOptimizer(name, total, { momentum });
+    const ref = reference(name, momentum);
     for (const lr of LRS) {
       // Gradients spanning several magnitudes, some exactly zero.
       const grads = Float32Array.from({ length: total }, (_, k) => (k % 11 === 0 ? 0 : (random() - 0.5) * 10 ** -Math.floor(random() * 4)));
@@ -45,8 +47,8 @@ for (const name of ['rmsprop', 'adam'] as const) {
     tf.dispose(vars);
   });
 
-  test(`${name}: state round-trips, and a state of another optimizer or size is refused`, () => {
-    const a = makeOptimizer(name, 10), b = makeOptimizer(name, 10);
+  test(`${name}${momentum ? ` with momentum ${momentum}` : ''}: state round-trips, and a state of another optimizer or size is refused`, () => {
+    const a = makeOptimizer(name, 10, { momentum }), b = makeOptimizer(name, 10, { momentum });
     const w1 = new Float32Array(10).fill(1), w2 = new Float32Array(10).fill(1);
     const g = Float32Array.from({ length: 10 }, (_, i) => i / 10 - 0.3);
     a.step(w1, g, 1e-2);
@@ -55,8 +57,15 @@ for (const name of ['rmsprop', 'adam'] as const) {
     a.step(w1, g, 1e-2);
     b.step(w2, g, 1e-2);
     assert.deepEqual(w1, w2);
-    assert.throws(() => makeOptimizer(name, 11).setSlots(a.slots()), /slot \w+ has 10 values, needs 11/);
-    const other = makeOptimizer(name === 'adam' ? 'rmsprop' : 'adam', 10);
+    assert.throws(() => makeOptimizer(name, 11, { momentum }).setSlots(a.slots()), /slot \w+ has 10 values, needs 11/);
+    // Another optimizer, or RMSprop with momentum switched on or off, keeps other slots.
+    const other = name === 'adam' ? makeOptimizer('rmsprop', 10) : makeOptimizer('rmsprop', 10, { momentum: momentum ? 0 : 0.5 });
     assert.throws(() => other.setSlots(a.slots()), /state needs slots/);
   });
 }
+
+test('momentum is checked: in range, and for RMSprop only', () => {
+  assert.throws(() => makeOptimizer('rmsprop', 4, { momentum: 1 }), /--momentum must be in 0\.\.0\.99, got 1/);
+  assert.throws(() => makeOptimizer('rmsprop', 4, { momentum: -0.1 }), /--momentum must be in/);
+  assert.throws(() => makeOptimizer('adam', 4, { momentum: 0.9 }), /--momentum applies to rmsprop only/);
+});

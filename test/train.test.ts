@@ -81,6 +81,8 @@ test('train stage: bad options are named errors before any work', { skip }, asyn
   await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, batchSize: 0 } }), /--batch-size must be an integer in 1\.\.4096, got 0/);
   await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, model: { ...base.settings.model, hidden: [] } } }), /give 1 to 4 dense layer sizes, got 0/);
   await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, model: { ...base.settings.model, decoderFilters: [4, 0] } } }), /filter and unit counts must be integers in 1\.\.1024, got 0/);
+  await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, optimizer: 'adam', momentum: 0.9 } }), /--momentum applies to rmsprop only/);
+  await assert.rejects(runTrainStage({ ...base, settings: { ...base.settings, momentum: 1.5 } }), /--momentum must be in 0\.\.0\.99, got 1\.5/);
   // Where tfjs-node installed, the tensorflow backend is available and this is no error.
   const tfjsNode = 'tfjs-node';
   if (!(await import(`@tensorflow/${tfjsNode}`).then(() => true, () => false))) {

@@ -9,6 +9,7 @@ import type { EpochRecord, TrainSettings } from './trainer.js';
 export interface CheckpointIdentity {
   model: TrainSettings['model'];
   optimizer: TrainSettings['optimizer'];
+  momentum: number;
   lr: number;
   schedule: string;
   /** The cosine schedule depends on the total, so a resumed run must ask for the same epochs. */

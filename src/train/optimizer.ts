@@ -22,10 +22,23 @@ export interface FlatOptimizer {
 }
 
 export const RMSPROP = { rho: 0.9, epsilon: 1e-7 } as const;
+export const MOMENTUM_RANGE = [0, 0.99] as const;
+
+export interface OptimizerOptions {
+  /** RMSprop only: the update accumulates as mom = momentum·mom + lr·g / sqrt(ms + ε) (0: plain RMSprop). */
+  momentum?: number;
+}
 export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
 
-export function makeOptimizer(name: OptimizerName, size: number): FlatOptimizer {
-  if (name === 'rmsprop') return new RmsProp(size);
+export function checkOptimizerOptions(name: OptimizerName, o: OptimizerOptions): void {
+  const mu = o.momentum ?? 0;
+  if (!(mu >= MOMENTUM_RANGE[0] && mu <= MOMENTUM_RANGE[1])) throw new RangeError(`--momentum must be in ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]}, got ${mu}`);
+  if (mu !== 0 && name !== 'rmsprop') throw new RangeError(`--momentum applies to rmsprop only (Adam's momentum is its fixed beta1 ${ADAM.beta1})`);
+}
+
+export function makeOptimizer(name: OptimizerName, size: number, options: OptimizerOptions = {}): FlatOptimizer {
+  checkOptimizerOptions(name, options);
+  if (name === 'rmsprop') return new RmsProp(size, options.momentum ?? 0);
   if (name === 'adam') return new Adam(size);
   throw new Error(`unknown optimizer "${String(name)}": use ${OPTIMIZERS.join(' or ')}`);
 }
@@ -41,31 +54,50 @@ function restore(owner: string, slots: OptimizerSlot[], into: Record<string, Flo
   }
 }
 
-/** ms = rho·ms + (1−rho)·g²;  w −= lr·g / sqrt(ms + ε)  (tfjs's form: ε inside the root). */
+/**
+ * ms = rho·ms + (1−rho)·g²;  w −= lr·g / sqrt(ms + ε)  (tfjs's form: ε inside the root). With momentum μ
+ * the step itself is smoothed: mom = μ·mom + lr·g / sqrt(ms + ε);  w −= mom.
+ */
 class RmsProp implements FlatOptimizer {
   readonly name = 'rmsprop';
   private readonly meanSquare: Float32Array;
+  /** Empty without momentum: plain RMSprop keeps (and checkpoints) one slot. */
+  private readonly moment: Float32Array;
 
-  constructor(size: number) {
+  constructor(size: number, private readonly momentum: number) {
     this.meanSquare = new Float32Array(size);
+    this.moment = new Float32Array(momentum > 0 ? size : 0);
   }
 
   step(weights: Float32Array, grads: Float32Array, lr: number): void {
-    const ms = this.meanSquare, { rho, epsilon } = RMSPROP;
+    const ms = this.meanSquare, mom = this.moment, mu = this.momentum, { rho, epsilon } = RMSPROP;
+    if (mu === 0) {
+      for (let i = 0; i < weights.length; i++) {
+        const g = grads[i]!;
+        const m = rho * ms[i]! + (1 - rho) * g * g;
+        ms[i] = m;
+        weights[i]! -= (lr * g) / Math.sqrt(m + epsilon);
+      }
+      return;
+    }
     for (let i = 0; i < weights.length; i++) {
       const g = grads[i]!;
       const m = rho * ms[i]! + (1 - rho) * g * g;
       ms[i] = m;
-      weights[i]! -= (lr * g) / Math.sqrt(m + epsilon);
+      const u = mu * mom[i]! + (lr * g) / Math.sqrt(m + epsilon);
+      mom[i] = u;
+      weights[i]! -= u;
     }
   }
 
   slots(): OptimizerSlot[] {
-    return [{ name: 'mean_square', shape: [this.meanSquare.length], data: this.meanSquare.slice() }];
+    const slots = [{ name: 'mean_square', shape: [this.meanSquare.length], data: this.meanSquare.slice() }];
+    if (this.momentum > 0) slots.push({ name: 'momentum', shape: [this.moment.length], data: this.moment.slice() });
+    return slots;
   }
 
   setSlots(slots: OptimizerSlot[]): void {
-    restore('RMSprop', slots, { mean_square: this.meanSquare });
+    restore('RMSprop', slots, this.momentum > 0 ? { mean_square: this.meanSquare, momentum: this.moment } : { mean_square: this.meanSquare });
   }
 }
 

@@ -1,6 +1,6 @@
 // Messages between the training coordinator (main thread) and its replica workers.
 import type { ModelConfig } from './model.js';
-import type { OptimizerName } from './optimizer.js';
+import type { OptimizerName, OptimizerOptions } from './optimizer.js';
 import type { BackendChoice, BackendName } from './backend.js';
 import type { EvalSums, FlatState } from './replica.js';
 
@@ -8,6 +8,7 @@ export interface WorkerInit {
   rank: number;
   config: ModelConfig;
   optimizer: OptimizerName;
+  optimizerOptions: OptimizerOptions;
   backend: BackendChoice;
   /** Training images as uint8, shared by every worker without copying. */
   images: SharedArrayBuffer;

@@ -3,7 +3,7 @@
 // update to the same weights, so replicas stay identical without exchanging weights.
 import * as tf from '@tensorflow/tfjs';
 import { buildAutoencoder, bceLoss, type Autoencoder, type ModelConfig } from './model.js';
-import { makeOptimizer, type FlatOptimizer, type OptimizerName, type OptimizerSlot } from './optimizer.js';
+import { makeOptimizer, type FlatOptimizer, type OptimizerName, type OptimizerOptions, type OptimizerSlot } from './optimizer.js';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
 
@@ -28,12 +28,12 @@ export class Replica {
   private readonly optimizer: FlatOptimizer;
   private readonly batch: Float32Array;
 
-  constructor(config: ModelConfig, optimizer: OptimizerName, private readonly images: Uint8Array, maxShard: number) {
+  constructor(config: ModelConfig, optimizer: OptimizerName, private readonly images: Uint8Array, maxShard: number, optimizerOptions: OptimizerOptions = {}) {
     this.model = buildAutoencoder(config);
     this.vars = this.model.autoencoder.trainableWeights.map((w) => w.read() as tf.Variable);
     this.weights = new Float32Array(this.vars.reduce((a, v) => a + v.size, 0));
     this.readVariables();
-    this.optimizer = makeOptimizer(optimizer, this.weights.length);
+    this.optimizer = makeOptimizer(optimizer, this.weights.length, optimizerOptions);
     this.batch = new Float32Array(maxShard * PIXELS);
   }
 

@@ -13,5 +13,5 @@ export interface TrainStageOptions {
 /** What must match for --resume to continue a checkpoint (epochs, threads and backend may change). */
 export function checkpointIdentityOf(o: TrainStageOptions, limit: number): CheckpointIdentity {
   const s = o.settings;
-  return { model: s.model, optimizer: s.optimizer, lr: s.lr, schedule: s.schedule, epochs: s.schedule === 'cosine' ? s.epochs : null, batchSize: s.batchSize, limit };
+  return { model: s.model, optimizer: s.optimizer, momentum: s.momentum ?? 0, lr: s.lr, schedule: s.schedule, epochs: s.schedule === 'cosine' ? s.epochs : null, batchSize: s.batchSize, limit };
 }

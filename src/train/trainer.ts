@@ -2,7 +2,7 @@
 // per-epoch history, and a checkpoint callback. Emits events; never prints.
 import { ReplicaPool } from './data-parallel.js';
 import type { ModelConfig } from './model.js';
-import type { OptimizerName } from './optimizer.js';
+import { checkOptimizerOptions, type OptimizerName } from './optimizer.js';
 import type { BackendChoice, BackendName } from './backend.js';
 import type { FlatState } from './replica.js';
 import { permutation, seededRandom } from '../util/random.js';
@@ -11,6 +11,8 @@ import { PIXELS } from '../data/fashion-mnist.js';
 export interface TrainSettings {
   model: ModelConfig;
   optimizer: OptimizerName;
+  /** RMSprop's momentum (0, the default: plain RMSprop). */
+  momentum?: number;
   lr: number;
   /** constant: lr throughout; cosine: lr decays along a half cosine to 0 over all steps. */
   schedule: LrSchedule;
@@ -65,6 +67,7 @@ export function checkSettings(s: TrainSettings, trainCount: number): void {
   if (s.batchSize > trainCount) throw new RangeError(`--batch-size ${s.batchSize} is larger than the ${trainCount} training images`);
   if (!Number.isInteger(s.epochs) || s.epochs < 1) throw new RangeError(`--epochs must be a positive integer, got ${s.epochs}`);
   if (!(s.lr > 0 && s.lr < 1)) throw new RangeError(`--lr must be in (0, 1), got ${s.lr}`);
+  checkOptimizerOptions(s.optimizer, { momentum: s.momentum ?? 0 });
 }
 
 export async function trainAutoencoder(
@@ -85,7 +88,7 @@ export async function trainAutoencoder(
   new Uint8Array(shared).set(pixels);
   const threads = Math.min(settings.threads, settings.batchSize);
   const pool = await ReplicaPool.start(threads, {
-    config: settings.model, optimizer: settings.optimizer, backend: settings.backend,
+    config: settings.model, optimizer: settings.optimizer, optimizerOptions: { momentum: settings.momentum ?? 0 }, backend: settings.backend,
     images: shared, maxShard: Math.max(Math.ceil(settings.batchSize / threads), 500),
   });
   try {

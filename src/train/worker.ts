@@ -23,7 +23,7 @@ let shared: Shared | null = null;
 
 async function main(): Promise<void> {
   const backend = await initBackend(init.backend);
-  const replica = new Replica(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard);
+  const replica = new Replica(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard, init.optimizerOptions);
   // Messages are handled strictly one after another.
   let queue = Promise.resolve();
   port.on('message', (m: ToWorker) => {
