@@ -10,7 +10,7 @@ import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
 import { defaultThreads, runTrainStage } from '../src/train/stage.js';
 import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 
-export const TRAIN_DEFAULTS = { size: 'compact' as SizePreset, epochs: 13, batchSize: 64, lr: 6e-3, momentum: 0 };
+export const TRAIN_DEFAULTS = { size: 'compact' as SizePreset, epochs: 15, batchSize: 64, lr: 8e-4, momentum: 0.9 };
 
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))

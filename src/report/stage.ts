@@ -136,7 +136,7 @@ export async function runReportStage(o: { dataDir: string; modelsDir: string; tf
     await writeFileAtomic(join(o.outDir, 'training.png'), lossCurvesPng([
       { name: 'train BCE', values: train.history.map((h) => h.trainLoss), color: '#1f77b4' },
       { name: 'validation BCE', values: train.history.map((h) => h.valLoss), color: '#d62728' },
-    ], `Training: ${train.settings.optimizer}, lr ${train.settings.lr}, batch ${train.settings.batchSize}, ${train.backend} backend`, 'binary cross-entropy per pixel'));
+    ], `Training: ${train.settings.optimizer}${train.settings.momentum ? ` (momentum ${train.settings.momentum})` : ''}, lr ${train.settings.lr}, batch ${train.settings.batchSize}, ${train.backend} backend`, 'binary cross-entropy per pixel'));
   }
 
   await writeJsonAtomic(join(o.outDir, 'metrics.json'), metrics);
