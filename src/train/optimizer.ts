@@ -22,13 +22,13 @@ export interface FlatOptimizer {
 }
 
 export const RMSPROP = { rho: 0.9, epsilon: 1e-7 } as const;
+export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
 export const MOMENTUM_RANGE = [0, 0.99] as const;
 
 export interface OptimizerOptions {
   /** RMSprop only: the update accumulates as mom = momentum·mom + lr·g / sqrt(ms + ε) (0: plain RMSprop). */
   momentum?: number;
 }
-export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
 
 export function checkOptimizerOptions(name: OptimizerName, o: OptimizerOptions): void {
   const mu = o.momentum ?? 0;
@@ -61,25 +61,16 @@ function restore(owner: string, slots: OptimizerSlot[], into: Record<string, Flo
 class RmsProp implements FlatOptimizer {
   readonly name = 'rmsprop';
   private readonly meanSquare: Float32Array;
-  /** Empty without momentum: plain RMSprop keeps (and checkpoints) one slot. */
+  /** Stays zero without momentum (the update is then exactly plain RMSprop's), and is not checkpointed. */
   private readonly moment: Float32Array;
 
   constructor(size: number, private readonly momentum: number) {
     this.meanSquare = new Float32Array(size);
-    this.moment = new Float32Array(momentum > 0 ? size : 0);
+    this.moment = new Float32Array(size);
   }
 
   step(weights: Float32Array, grads: Float32Array, lr: number): void {
     const ms = this.meanSquare, mom = this.moment, mu = this.momentum, { rho, epsilon } = RMSPROP;
-    if (mu === 0) {
-      for (let i = 0; i < weights.length; i++) {
-        const g = grads[i]!;
-        const m = rho * ms[i]! + (1 - rho) * g * g;
-        ms[i] = m;
-        weights[i]! -= (lr * g) / Math.sqrt(m + epsilon);
-      }
-      return;
-    }
     for (let i = 0; i < weights.length; i++) {
       const g = grads[i]!;
       const m = rho * ms[i]! + (1 - rho) * g * g;
