@@ -67,7 +67,7 @@ export function checkSettings(s: TrainSettings, trainCount: number): void {
   if (s.batchSize > trainCount) throw new RangeError(`--batch-size ${s.batchSize} is larger than the ${trainCount} training images`);
   if (!Number.isInteger(s.epochs) || s.epochs < 1) throw new RangeError(`--epochs must be a positive integer, got ${s.epochs}`);
   if (!(s.lr > 0 && s.lr < 1)) throw new RangeError(`--lr must be in (0, 1), got ${s.lr}`);
-  checkOptimizerOptions(s.optimizer, { momentum: s.momentum ?? 0 });
+  checkOptimizerOptions(s.optimizer, { momentum: s.momentum });
 }
 
 export async function trainAutoencoder(
@@ -88,7 +88,7 @@ export async function trainAutoencoder(
   new Uint8Array(shared).set(pixels);
   const threads = Math.min(settings.threads, settings.batchSize);
   const pool = await ReplicaPool.start(threads, {
-    config: settings.model, optimizer: settings.optimizer, optimizerOptions: { momentum: settings.momentum ?? 0 }, backend: settings.backend,
+    config: settings.model, optimizer: settings.optimizer, optimizerOptions: { momentum: settings.momentum }, backend: settings.backend,
     images: shared, maxShard: Math.max(Math.ceil(settings.batchSize / threads), 500),
   });
   try {

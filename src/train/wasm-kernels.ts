@@ -198,7 +198,7 @@ export function makeKernels() {
    * and packing costs several times a plain copy per element, while a transposed operand misses the fast
    * path and is materialised first. So out[M,N] = A[M,K] B[K,N] runs either as written or as
    * out^T = B^T A^T followed by a transpose of the (small) result, whichever moves fewer elements:
-   * a layer's weight gradient dy W^T then packs dy instead of the whole weight matrix.
+   * a dense layer's input gradient dy W^T then packs dy instead of the whole weight matrix.
    */
   const batchMatMul: Kernel = ({ inputs, backend, attrs }) => {
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
