@@ -6,10 +6,12 @@ import { availableParallelism } from 'node:os';
 import { runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
+import { inspectOnnx } from '../src/onnx/inspect.js';
 import { openModel } from '../src/serve/session.js';
 import { openImageSource } from '../src/serve/image-sources.js';
 import { checkOutputPath, openCodeWriter } from '../src/serve/code-writers.js';
-import { checkBatchSize, checkEncoder, encodeSource } from '../src/serve/encode.js';
+import { DEFAULT_BATCH_SIZE, checkBatchSize, checkEncoder, encodeSource } from '../src/serve/encode.js';
+import { inputIdentity, modelIdentity, parseShard, shardRange, shardRecordPath, writeShardRecord } from '../src/serve/shards.js';
 
 runCli(async () => {
   const t0 = performance.now();
@@ -22,29 +24,47 @@ runCli(async () => {
     .option('input', { type: 'string', describe: 'input (default: the verified test set in --data)' })
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('output', { alias: 'o', type: 'string', default: 'codes.npy', describe: 'output file; format from the extension' })
-    .option('batch-size', { type: 'number', default: 256 })
+    .option('batch-size', { type: 'number', default: DEFAULT_BATCH_SIZE })
     .option('threads', { type: 'number', default: availableParallelism(), describe: 'onnxruntime intra-op threads' })
     .option('invert', { choices: ['auto', 'yes', 'no'] as const, default: 'auto' as const, describe: 'images only: make dark-on-light pictures light-on-dark like Fashion-MNIST' })
     .option('skip-bad', { type: 'boolean', default: false, describe: 'images only: report and skip files that cannot be decoded' })
+    .option('shard', { type: 'string', describe: 'encode slice I of N ("I/N", from 0) of the input, or "auto" (index from JOB_COMPLETION_INDEX); writes <output>.shard.json for merge' })
+    .option('shard-count', { type: 'number', describe: 'with --shard auto: the number of shards (the Indexed Job\'s completions)' })
     .example('$0 --onnx models/encoder.onnx', 'encode the 10,000 test images into codes.npy')
     .example('$0 --input photos/ --output photos.csv', 'encode a folder of PNG/JPEG images')
     .example("$0 --input 'shots/*.jpg' --skip-bad -o shots.jsonl", 'a glob, skipping unreadable files')
-    .check((a) => { checkOutputPath(a.output); checkBatchSize(a['batch-size']); return true; })
+    .example('$0 --input big-idx --shard 2/8 -o part-2.npy', 'the third of 8 slices; then: merge -o codes.npy part-*.npy')
+    .check((a) => {
+      checkOutputPath(a.output); checkBatchSize(a['batch-size']);
+      if (a['shard-count'] !== undefined && a.shard === undefined) throw new Error('--shard-count goes with --shard auto');
+      if (a.shard !== undefined) parseShard(a.shard, { count: a['shard-count'] });
+      return true;
+    })
     .strict()
     .help()
     .parse();
 
   const progress = new ProgressLine();
+  const shard = argv.shard === undefined ? null : parseShard(argv.shard, { count: argv['shard-count'] });
   // Check the model before touching the data.
-  const model = await openModel(argv.onnx, { threads: argv.threads });
-  const latent = checkEncoder(model.info);
+  const info = await inspectOnnx(argv.onnx);
+  const latent = checkEncoder(info);
   const input = argv.input ?? join(argv.data, 't10k-images-idx3-ubyte');
   const source = await openImageSource(input, { invert: argv.invert, skipBad: argv['skip-bad'], onSkip: (f, why) => progress.log(`encode: skipped ${f}: ${why}`) });
+  // Bytes go to the model's uint8 variant; floats (float32 .npy, decoded images) to the file as it is.
+  const model = await openModel(info, { threads: argv.threads, inputType: source.pixelType });
+  const range = shard ? shardRange(source.count, shard) : undefined;
   const writer = await openCodeWriter(argv.output, latent, { labels: source.hasLabels, names: source.hasNames });
   const r = await encodeSource(model, source, writer, {
-    batchSize: argv['batch-size'],
+    batchSize: argv['batch-size'], range,
     onProgress: (p) => progress.update({ label: 'encode', done: p.done, total: p.total, rate: p.imagesPerSec, unit: 'img' }),
   });
+  if (shard && range) {
+    await writeShardRecord(argv.output, {
+      shard, range, rows: r.count, latent, input: await inputIdentity(input, source.count, source.files), model: modelIdentity(argv.onnx, info.bytes),
+    });
+    progress.log(`encode: shard ${shard.index} of ${shard.count}: images [${range.start}, ${range.end}) of ${source.count}; record ${shardRecordPath(argv.output)}`);
+  }
   const total = (performance.now() - t0) / 1000;
   progress.log(`encode: ${r.count} images from ${source.description} -> ${argv.output} ([${r.count}, ${latent}] float32); ` +
     `${Math.round(r.imagesPerSec)} images/s encoding, ${Math.round(r.count / total)} images/s end to end (${total.toFixed(2)}s), ` +

@@ -1,19 +1,23 @@
-// Inputs for encoding, read in chunks of float32 images [n, 28, 28, 1] scaled like training (pixel / 255):
-// idx files (raw, streamed; or .gz), .npy arrays [N,28,28] / [N,28,28,1] (uint8 or float32 in [0,1]),
-// and PNG/JPEG images (a folder, a glob or one file), decoded with @napi-rs/canvas.
+// Inputs for encoding, read in chunks of images [n, 28, 28, 1]: idx files (raw, streamed; or .gz) and uint8 .npy
+// arrays [N,28,28] / [N,28,28,1] as their raw bytes (0..255, scaled by the model's uint8 variant, never in JS);
+// float32 .npy arrays (in [0,1]) and PNG/JPEG images (a folder, a glob or one file, decoded with @napi-rs/canvas)
+// as float32 scaled like training (pixel / 255). Any contiguous range of images can be read on its own (shards).
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { IMAGES_MAGIC, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
 import { readNpyInfo } from './npy.js';
-import { scalePixels } from '../data/pixels.js';
 
 export interface ImageChunk {
   /** Index of the first image of the chunk in the whole input. */
   start: number;
   count: number;
-  pixels: Float32Array;
+  /**
+   * uint8: raw pixels 0..255, valid until the next-but-one chunk is requested (read buffers are reused);
+   * float32: pixel / 255, the chunk's own.
+   */
+  pixels: Float32Array | Uint8Array;
   labels?: Uint8Array;
   names?: string[];
 }
@@ -24,7 +28,29 @@ export interface ImageSource {
   count: number;
   hasLabels: boolean;
   hasNames: boolean;
-  chunks(size: number): AsyncGenerator<ImageChunk>;
+  /** The image files, in order, for a folder or glob. */
+  files?: string[];
+  /** What chunks hold: raw bytes or scaled floats. */
+  pixelType: 'uint8' | 'float32';
+  /** Chunks of the images in [range.start, range.end) (default: all); `start` counts from the whole input. */
+  chunks(size: number, range?: ImageRange): AsyncGenerator<ImageChunk>;
+}
+
+export interface ImageRange { start: number; end: number }
+
+function checkRange(range: ImageRange | undefined, count: number, source: string): ImageRange {
+  const r = range ?? { start: 0, end: count };
+  if (!(Number.isInteger(r.start) && Number.isInteger(r.end) && r.start >= 0 && r.start <= r.end && r.end <= count)) {
+    throw new RangeError(`${source}: image range [${r.start}, ${r.end}) is outside [0, ${count}]`);
+  }
+  return r;
+}
+
+/** Two read buffers used in turn: one is read into while the consumer runs the other. */
+function byteBuffers(bytes: number): () => Uint8Array {
+  const bufs = [new Uint8Array(bytes), new Uint8Array(bytes)];
+  let i = 0;
+  return () => bufs[i++ % 2]!;
 }
 
 export type InvertMode = 'auto' | 'yes' | 'no';
@@ -70,13 +96,12 @@ async function idxSource(path: string): Promise<ImageSource> {
     checkImageSize(images.rows, images.cols, path);
     const labels = await readLabelsBeside(path, images.count);
     return {
-      description: `${path} (idx, ${images.count} images)`, count: images.count, hasLabels: !!labels, hasNames: false,
-      async *chunks(size) {
-        for (let s = 0; s < images.count; s += size) {
-          const n = Math.min(size, images.count - s);
-          const pixels = new Float32Array(n * PIXELS);
-          scalePixels(images.pixels.subarray(s * PIXELS, (s + n) * PIXELS), pixels);
-          yield { start: s, count: n, pixels, labels: labels?.subarray(s, s + n) };
+      description: `${path} (idx, ${images.count} images)`, count: images.count, hasLabels: !!labels, hasNames: false, pixelType: 'uint8',
+      async *chunks(size, range) {
+        const { start, end } = checkRange(range, images.count, path);
+        for (let s = start; s < end; s += size) {
+          const n = Math.min(size, end - s);
+          yield { start: s, count: n, pixels: images.pixels.subarray(s * PIXELS, (s + n) * PIXELS), labels: labels?.subarray(s, s + n) };
         }
       },
     };
@@ -97,16 +122,15 @@ async function idxSource(path: string): Promise<ImageSource> {
   const count = view.getUint32(4);
   const labels = await readLabelsBeside(path, count);
   return {
-    description: `${path} (idx, ${count} images)`, count, hasLabels: !!labels, hasNames: false,
-    async *chunks(size) {
-      const raw = new Uint8Array(size * PIXELS);
+    description: `${path} (idx, ${count} images)`, count, hasLabels: !!labels, hasNames: false, pixelType: 'uint8',
+    async *chunks(size, range) {
       try {
-        for (let s = 0; s < count; s += size) {
-          const n = Math.min(size, count - s);
-          const part = raw.subarray(0, n * PIXELS);
-          await fh.read(part, 0, part.length, 16 + s * PIXELS);
-          const pixels = new Float32Array(n * PIXELS);
-          scalePixels(part, pixels);
+        const { start, end } = checkRange(range, count, path);
+        const nextBuffer = byteBuffers(Math.min(size, end - start) * PIXELS);
+        for (let s = start; s < end; s += size) {
+          const n = Math.min(size, end - s);
+          const pixels = nextBuffer().subarray(0, n * PIXELS);
+          await fh.read(pixels, 0, pixels.length, 16 + s * PIXELS);
           yield { start: s, count: n, pixels, labels: labels?.subarray(s, s + n) };
         }
       } finally {
@@ -124,25 +148,27 @@ async function npySource(path: string): Promise<ImageSource> {
   const count = s[0]!;
   const itemBytes = info.dtype === 'float32' ? 4 : 1;
   return {
-    description: `${path} (.npy ${info.dtype}, ${count} images)`, count, hasLabels: false, hasNames: false,
-    async *chunks(size) {
+    description: `${path} (.npy ${info.dtype}, ${count} images)`, count, hasLabels: false, hasNames: false, pixelType: info.dtype,
+    async *chunks(size, range) {
+      const { start, end } = checkRange(range, count, path);
       const fh = await open(path, 'r');
+      const nextBuffer = info.dtype === 'uint8' ? byteBuffers(Math.min(size, end - start) * PIXELS) : null;
       try {
-        for (let st = 0; st < count; st += size) {
-          const n = Math.min(size, count - st);
-          const pixels = new Float32Array(n * PIXELS);
-          if (info.dtype === 'uint8') {
-            const raw = new Uint8Array(n * PIXELS);
+        for (let st = start; st < end; st += size) {
+          const n = Math.min(size, end - st);
+          if (nextBuffer) {
+            const raw = nextBuffer().subarray(0, n * PIXELS);
             await fh.read(raw, 0, raw.length, info.dataOffset + st * PIXELS);
-            scalePixels(raw, pixels);
-          } else {
-            await fh.read(new Uint8Array(pixels.buffer), 0, pixels.byteLength, info.dataOffset + st * PIXELS * itemBytes);
-            for (let i = 0; i < pixels.length; i++) {
-              const v = pixels[i]!;
-              if (!(v >= 0 && v <= 1)) {
-                const where = `image ${st + Math.floor(i / PIXELS)}, pixel ${i % PIXELS}`;
-                throw new Error(Number.isNaN(v) ? `${path}: NaN at ${where}` : `${path}: value ${v} at ${where} is outside [0, 1]; float32 input must be scaled like training (pixel / 255)`);
-              }
+            yield { start: st, count: n, pixels: raw };
+            continue;
+          }
+          const pixels = new Float32Array(n * PIXELS);
+          await fh.read(new Uint8Array(pixels.buffer), 0, pixels.byteLength, info.dataOffset + st * PIXELS * itemBytes);
+          for (let i = 0; i < pixels.length; i++) {
+            const v = pixels[i]!;
+            if (!(v >= 0 && v <= 1)) {
+              const where = `image ${st + Math.floor(i / PIXELS)}, pixel ${i % PIXELS}`;
+              throw new Error(Number.isNaN(v) ? `${path}: NaN at ${where}` : `${path}: value ${v} at ${where} is outside [0, 1]; float32 input must be scaled like training (pixel / 255)`);
             }
           }
           yield { start: st, count: n, pixels };
@@ -209,11 +235,13 @@ async function listImages(input: string): Promise<string[]> {
 
 function imageFilesSource(files: string[], label: string, o: SourceOptions): ImageSource {
   return {
-    description: `${label} (${files.length} image files)`, count: files.length, hasLabels: false, hasNames: true,
-    async *chunks(size) {
-      let start = 0;
-      for (let s = 0; s < files.length; s += size) {
-        const batch = files.slice(s, s + size);
+    description: `${label} (${files.length} image files)`, count: files.length, hasLabels: false, hasNames: true, pixelType: 'float32', files,
+    async *chunks(size, range) {
+      const r = checkRange(range, files.length, label);
+      // Indices count decoded images; a skipped file shifts the ones after it (merge renumbers shards alike).
+      let start = r.start;
+      for (let s = r.start; s < r.end; s += size) {
+        const batch = files.slice(s, Math.min(s + size, r.end));
         const decoded: { name: string; grey: Float32Array }[] = [];
         for (const f of batch) {
           try {

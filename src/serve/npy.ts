@@ -75,13 +75,16 @@ export async function readNpy(path: string): Promise<{ info: NpyInfo; data: Floa
   }
 }
 
+/** Header size of NpyWriter's files, room for any row count; merged shards use it too, to match byte for byte. */
+export const NPY_STREAM_HEADER_BYTES = 128;
+
 /**
  * Writes a float32 .npy one chunk of rows at a time. The row count need not be known up front:
  * the header is written with room to spare and rewritten with the final count on close.
  */
 export class NpyWriter {
   private rows = 0;
-  private static readonly HEADER_BYTES = 128;
+  private static readonly HEADER_BYTES = NPY_STREAM_HEADER_BYTES;
   private constructor(private readonly fh: FileHandle, private readonly rowShape: number[]) {}
 
   static async create(path: string, rowShape: number[]): Promise<NpyWriter> {

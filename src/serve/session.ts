@@ -2,27 +2,33 @@
 import ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 import { inspectOnnx, type OnnxInfo } from '../onnx/inspect.js';
+import { uint8InputVariant } from './uint8-input.js';
 
 export { ort };
 
 export interface OpenedModel {
   session: ort.InferenceSession;
   info: OnnxInfo;
+  /** What the session takes: the file's float32 input, or raw uint8 pixels through its uint8 variant. */
+  inputType: 'float32' | 'uint8';
 }
 
-export async function openModel(path: string, opts: { threads?: number } = {}): Promise<OpenedModel> {
-  const info = await inspectOnnx(path);
+/** Opens a model file (or one already inspected); `inputType: 'uint8'` runs its uint8 variant (uint8-input.ts). */
+export async function openModel(model: string | OnnxInfo, opts: { threads?: number; inputType?: 'float32' | 'uint8' } = {}): Promise<OpenedModel> {
+  const info = typeof model === 'string' ? await inspectOnnx(model) : model;
+  const path = info.path, inputType = opts.inputType ?? 'float32';
   const threads = opts.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`--threads must be a positive integer, got ${threads}`);
   try {
-    const session = await ort.InferenceSession.create(info.bytes, {
+    const bytes = inputType === 'uint8' ? uint8InputVariant(info.bytes, path) : info.bytes;
+    const session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       enableCpuMemArena: true,
     });
-    return { session, info };
+    return { session, info, inputType };
   } catch (err) {
     throw new Error(`${path}: onnxruntime cannot load this model (${(err as Error).message})`);
   }
@@ -46,9 +52,10 @@ export async function runBatched(m: OpenedModel, input: Float32Array, itemShape:
   return out;
 }
 
-/** Runs a one-input, one-output model on a float32 batch. */
-export async function runBatch(m: OpenedModel, data: Float32Array, dims: number[]): Promise<Float32Array> {
+/** Runs a one-input, one-output model on a batch: float32, or raw pixels for a model opened with a uint8 input. */
+export async function runBatch(m: OpenedModel, data: Float32Array | Uint8Array, dims: number[]): Promise<Float32Array> {
   const input = m.session.inputNames[0]!, output = m.session.outputNames[0]!;
-  const result = await m.session.run({ [input]: new ort.Tensor('float32', data, dims) });
+  const tensor = data instanceof Uint8Array ? new ort.Tensor('uint8', data, dims) : new ort.Tensor('float32', data, dims);
+  const result = await m.session.run({ [input]: tensor });
   return result[output]!.data as Float32Array;
 }
