@@ -1,5 +1,5 @@
 // The export stage. Reads the train stage's tfjs models and manifest (models/tfjs); writes
-// models/encoder.onnx, models/decoder.onnx and models/manifest.json (hashes, interface, metadata).
+// models/encoder.onnx, models/decoder.onnx, models/manifest.json (hashes, interface, metadata) and models/triton/.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASS_NAMES } from '../data/fashion-mnist.js';
@@ -8,6 +8,7 @@ import { DEFAULT_OPSET, PRODUCER, PRODUCER_VERSION } from '../onnx/convert.js';
 import { ensureWritableDir, writeJsonAtomic } from '../util/atomic.js';
 import { sha256File } from '../util/hash.js';
 import type { TrainManifest } from '../train/stage.js';
+import { writeTritonRepository } from './triton.js';
 
 export interface ExportedModel {
   file: string;
@@ -85,6 +86,7 @@ export async function runExportStage(o: { tfjsDir: string; outDir: string; opset
     metadata: modelMetadata(train, 'encoder'),
     createdAt: new Date().toISOString(),
   };
+  await writeTritonRepository(o.outDir); // models/triton/: the same files as a Triton model repository
   await writeJsonAtomic(join(o.outDir, 'manifest.json'), manifest);
   return manifest;
 }
