@@ -12,7 +12,7 @@
 import { GraphBuilder } from '../graph-builder.js';
 import type { LayerSpec } from '../layer-context.js';
 import { encodeModel, onnx, type OnnxTypes } from '../proto.js';
-import { TrainContext, graphOrder, type Forward, type ParameterSlot, type TrainValue } from './context.js';
+import { TrainContext, graphOrder, toNhwc, type Forward, type ParameterSlot, type TrainValue } from './context.js';
 import { TRAIN_RULES } from './index.js';
 
 export const TRAIN_LOSSES = ['bce', 'mse'] as const;
@@ -28,6 +28,10 @@ export interface StepGraphOptions {
   loss: TrainLoss;
   /** A layer whose output is exposed as `code` and receives `code_grad` (train mode). */
   codeLayer?: string;
+  /** 'image' (an autoencoder: the input is the target) or 'separate': a `target` input of the output's shape. */
+  target?: 'image' | 'separate';
+  /** Also output `image_grad`, d loss / d image (for gradient checks). */
+  inputGradient?: boolean;
 }
 
 export interface StepGraph {
@@ -91,7 +95,8 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
     if (layer.name === options.codeLayer) codeIndex = i;
   });
   if (options.codeLayer !== undefined && codeIndex < 0) throw new Error(`code layer "${options.codeLayer}" is not in the model`);
-  if (value.shape.join() !== inputShape.join()) {
+  const separateTarget = options.target === 'separate';
+  if (!separateTarget && value.shape.join() !== inputShape.join()) {
     throw new Error(`the model's output [${value.shape.join(', ')}] is not the shape of its input [${inputShape.join(', ')}]: not an autoencoder`);
   }
   const unusedWeights = parameters.filter((p) => !used.has(p.name));
@@ -99,7 +104,7 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
 
   // ---- loss, against the image in the graph's layout
   const lossCtx = new TrainContext({ name: 'loss', className: 'Loss', config: {} }, value, g, weightValue, setGradient);
-  const target = graphOrder(lossCtx, image, inputShape);
+  const target = separateTarget ? graphOrder(lossCtx, io(inputs, 'target', ['batch', ...value.shape]), value.shape) : graphOrder(lossCtx, image, inputShape);
   const p = value.name;
   const count = lossCtx.node('Cast', [lossCtx.node('Size', [p])], { to: F });
   const lo = lossCtx.scalar(BCE_EPSILON), hi = lossCtx.scalar(1 - BCE_EPSILON), one = lossCtx.scalar(1);
@@ -139,8 +144,13 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
     // ---- backward through the tape
     for (let i = tape.length - 1; i >= 0; i--) {
       if (i === codeIndex) dy = g.node('Add', [dy, io(inputs, 'code_grad', ['batch', ...tape[i]!.output.shape])], 'code_grad_add');
-      const dx = tape[i]!.backward(dy, i > 0);
-      if (i > 0) dy = dx!;
+      const needInput = i > 0 || options.inputGradient === true;
+      const dx = tape[i]!.backward(dy, needInput);
+      if (needInput) dy = dx!;
+    }
+    if (options.inputGradient) {
+      const c = new TrainContext(first, { name: dy, shape: inputShape }, g, weightValue, setGradient);
+      g.node('Identity', [inputShape.length === 3 ? toNhwc(c, dy, inputShape) : dy], 'image_grad', {}, io(outputs, 'image_grad', ['batch', ...inputShape]));
     }
     const flat = parameters.map((q) => {
       const v = grads.get(q.name);
