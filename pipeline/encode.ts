@@ -6,12 +6,9 @@ import { availableParallelism } from 'node:os';
 import { runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { inspectOnnx } from '../src/onnx/inspect.js';
-import { openModel } from '../src/serve/session.js';
-import { openImageSource } from '../src/serve/image-sources.js';
-import { checkOutputPath, openCodeWriter } from '../src/serve/code-writers.js';
-import { DEFAULT_BATCH_SIZE, checkBatchSize, checkEncoder, encodeSource } from '../src/serve/encode.js';
-import { inputIdentity, modelIdentity, parseShard, shardRange, shardRecordPath, writeShardRecord } from '../src/serve/shards.js';
+import { checkOutputPath } from '../src/serve/code-writers.js';
+import { DEFAULT_BATCH_SIZE, checkBatchSize, encodeFile } from '../src/serve/encode.js';
+import { parseShard, shardRecordPath } from '../src/serve/shards.js';
 
 runCli(async () => {
   const t0 = performance.now();
@@ -45,28 +42,19 @@ runCli(async () => {
     .parse();
 
   const progress = new ProgressLine();
-  const shard = argv.shard === undefined ? null : parseShard(argv.shard, { count: argv['shard-count'] });
-  // Check the model before touching the data.
-  const info = await inspectOnnx(argv.onnx);
-  const latent = checkEncoder(info);
-  const input = argv.input ?? join(argv.data, 't10k-images-idx3-ubyte');
-  const source = await openImageSource(input, { invert: argv.invert, skipBad: argv['skip-bad'], onSkip: (f, why) => progress.log(`encode: skipped ${f}: ${why}`) });
-  // Bytes go to the model's uint8 variant; floats (float32 .npy, decoded images) to the file as it is.
-  const model = await openModel(info, { threads: argv.threads, inputType: source.pixelType });
-  const range = shard ? shardRange(source.count, shard) : undefined;
-  const writer = await openCodeWriter(argv.output, latent, { labels: source.hasLabels, names: source.hasNames });
-  const r = await encodeSource(model, source, writer, {
-    batchSize: argv['batch-size'], range,
+  const r = await encodeFile({
+    onnx: argv.onnx, input: argv.input ?? join(argv.data, 't10k-images-idx3-ubyte'), output: argv.output,
+    batchSize: argv['batch-size'], threads: argv.threads, invert: argv.invert, skipBad: argv['skip-bad'],
+    shard: argv.shard === undefined ? undefined : parseShard(argv.shard, { count: argv['shard-count'] }),
+    onSkip: (f, why) => progress.log(`encode: skipped ${f}: ${why}`),
     onProgress: (p) => progress.update({ label: 'encode', done: p.done, total: p.total, rate: p.imagesPerSec, unit: 'img' }),
   });
-  if (shard && range) {
-    await writeShardRecord(argv.output, {
-      shard, range, rows: r.count, latent, input: await inputIdentity(input, source.count, source.files), model: modelIdentity(argv.onnx, info.bytes),
-    });
-    progress.log(`encode: shard ${shard.index} of ${shard.count}: images [${range.start}, ${range.end}) of ${source.count}; record ${shardRecordPath(argv.output)}`);
+  if (r.shard) {
+    const { shard, range } = r.shard;
+    progress.log(`encode: shard ${shard.index} of ${shard.count}: images [${range.start}, ${range.end}) of ${r.inputCount}; record ${shardRecordPath(argv.output)}`);
   }
   const total = (performance.now() - t0) / 1000;
-  progress.log(`encode: ${r.count} images from ${source.description} -> ${argv.output} ([${r.count}, ${latent}] float32); ` +
+  progress.log(`encode: ${r.count} images from ${r.description} -> ${argv.output} ([${r.count}, ${r.latent}] float32); ` +
     `${Math.round(r.imagesPerSec)} images/s encoding, ${Math.round(r.count / total)} images/s end to end (${total.toFixed(2)}s), ` +
     `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
 });

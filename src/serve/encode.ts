@@ -5,10 +5,11 @@
 // whatever the input size.
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
-import type { OnnxInfo } from '../onnx/inspect.js';
-import { runBatch, type OpenedModel } from './session.js';
-import type { ImageChunk, ImageRange, ImageSource } from './image-sources.js';
-import type { CodeWriter } from './code-writers.js';
+import { inspectOnnx, type OnnxInfo } from '../onnx/inspect.js';
+import { openModel, runBatch, type OpenedModel } from './session.js';
+import { openImageSource, type ImageChunk, type ImageRange, type ImageSource, type SourceOptions } from './image-sources.js';
+import { openCodeWriter, type CodeWriter } from './code-writers.js';
+import { inputIdentity, modelIdentity, shardRange, writeShardRecord, type ShardRecord, type ShardSpec } from './shards.js';
 
 export const BATCH_SIZE_RANGE = [1, 65536] as const;
 /** `make bench` on 2 cores: 1024 was the best batch with 2 threads, within 2 % with 1; the cost is memory only. */
@@ -100,4 +101,37 @@ export async function encodeSource(model: OpenedModel, source: ImageSource, writ
   }
   const seconds = (performance.now() - t0) / 1000;
   return { count: done, latent, seconds, imagesPerSec: done / seconds, peakRssBytes: peakRss };
+}
+
+export interface EncodeFileOptions extends SourceOptions {
+  onnx: string;
+  input: string;
+  output: string;
+  batchSize?: number;
+  threads?: number;
+  /** Encode only slice `index` of `count` and write the shard record beside the output. */
+  shard?: ShardSpec;
+  onProgress?: (p: EncodeProgress) => void;
+}
+
+/** The encode stage on files: checks the model before touching the data, then input -> output (and shard record). */
+export async function encodeFile(o: EncodeFileOptions): Promise<EncodeResult & { description: string; inputCount: number; shard?: ShardRecord }> {
+  const info = await inspectOnnx(o.onnx);
+  const latent = checkEncoder(info);
+  const source = await openImageSource(o.input, o);
+  // Bytes go to the model's uint8 variant; floats (float32 .npy, decoded images) to the file as it is.
+  const model = await openModel(info, { threads: o.threads, inputType: source.pixelType });
+  try {
+    const range = o.shard ? shardRange(source.count, o.shard) : undefined;
+    const writer = await openCodeWriter(o.output, latent, { labels: source.hasLabels, names: source.hasNames });
+    const r = await encodeSource(model, source, writer, { batchSize: o.batchSize ?? DEFAULT_BATCH_SIZE, range, onProgress: o.onProgress });
+    const shard = o.shard && range
+      ? await writeShardRecord(o.output, {
+        shard: o.shard, range, rows: r.count, latent, input: await inputIdentity(o.input, source.count, source.files), model: modelIdentity(o.onnx, info.bytes),
+      })
+      : undefined;
+    return { ...r, description: source.description, inputCount: source.count, shard };
+  } finally {
+    await model.session.release();
+  }
 }

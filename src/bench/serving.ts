@@ -1,0 +1,181 @@
+// Serving speed, measured in one run on the same weights and the same 10,000 test images: onnxruntime-node by
+// batch size and threads, the tfjs backends here, the machine's MatMul ceiling, and the encode CLI end to end on
+// a large input (the test set repeated; idx and uint8 .npy, written to a temporary folder and deleted after).
+// The ceiling is measured several times, interleaved with the other runs, and the best counts, so a busy moment
+// cannot push a share above 100 %; the onnxruntime-only best is remeasured beside each end-to-end run for the
+// same reason. Returns numbers; the bench CLI prints them (benchMarkdown).
+import * as tf from '@tensorflow/tfjs';
+import { spawn } from 'node:child_process';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
+import { encodeIdx } from '../data/idx.js';
+import { npyHeader } from '../serve/npy.js';
+import { ort, openModel, runBatch } from '../serve/session.js';
+import { initBackend, type BackendName } from '../train/backend.js';
+import { matmulModel } from './matmul-model.js';
+
+export interface OrtRow { threads: number; batch: number; imagesPerSec: number }
+export interface TfjsRow { backend: BackendName; imagesPerSec: number; images: number }
+export interface EndToEndRow { input: 'idx' | 'uint8 .npy'; images: number; seconds: number; imagesPerSec: number; peakRssMiB: number | null }
+
+export interface ServingBench {
+  cores: number;
+  ort: OrtRow[];
+  tfjs: TfjsRow[];
+  /** All-thread MatMul FLOP/s measurements, in the order taken; the best is the ceiling. */
+  ceilingRuns: number[];
+  ceilingSize: number;
+  endToEnd: EndToEndRow[];
+  /** Best onnxruntime-only images/s: the grid and the remeasurements beside the end-to-end runs. */
+  bestOrt: OrtRow;
+}
+
+export type ServingEvent = { type: 'ort'; row: OrtRow } | { type: 'tfjs'; row: TfjsRow } | { type: 'tfjs-missing'; backend: BackendName }
+  | { type: 'ceiling'; gflops: number } | { type: 'end-to-end'; row: EndToEndRow };
+
+/** Best images/s of onnxruntime on `images` test images in batches of `batch` (one warm-up, best of `reps`). */
+export async function timeOrtEncoder(encoderPath: string, x: Float32Array, o: { threads: number; batch: number; images: number; reps?: number }): Promise<number> {
+  const m = await openModel(encoderPath, { threads: o.threads });
+  const dims = [o.batch, IMAGE_SIZE, IMAGE_SIZE, 1];
+  try {
+    await runBatch(m, x.subarray(0, o.batch * PIXELS), dims);
+    let best = 0;
+    for (let rep = 0; rep < (o.reps ?? 3); rep++) {
+      const t = performance.now();
+      for (let s = 0; s + o.batch <= o.images; s += o.batch) await runBatch(m, x.subarray(s * PIXELS, (s + o.batch) * PIXELS), dims);
+      best = Math.max(best, (Math.floor(o.images / o.batch) * o.batch) / ((performance.now() - t) / 1000));
+    }
+    return best;
+  } finally {
+    await m.session.release();
+  }
+}
+
+/** FLOP/s of onnxruntime on an n x n x n MatMul with all threads: best of `reps` after a warm-up. */
+export async function matmulCeiling(n: number, threads: number, reps = 3): Promise<number> {
+  const mm = await ort.InferenceSession.create(matmulModel(n), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  try {
+    const a = new ort.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]);
+    await mm.run({ A: a });
+    let best = 0;
+    for (let rep = 0; rep < reps; rep++) { const t = performance.now(); await mm.run({ A: a }); best = Math.max(best, (2 * n ** 3) / ((performance.now() - t) / 1000)); }
+    return best;
+  } finally {
+    await mm.release();
+  }
+}
+
+/** images/s of a tfjs LayersModel on `backend`, batch 256; null if the backend does not load here. */
+export async function timeTfjs(model: tf.LayersModel, backend: BackendName, x: Float32Array, images: number): Promise<number | null> {
+  try { await initBackend(backend); } catch { return null; }
+  const batch = 256;
+  tf.tidy(() => (model.predict(tf.zeros([batch, IMAGE_SIZE, IMAGE_SIZE, 1])) as tf.Tensor).dataSync());
+  const t = performance.now();
+  for (let s = 0; s < images; s += batch) {
+    const b = Math.min(batch, images - s);
+    tf.tidy(() => (model.predict(tf.tensor4d(x.subarray(s * PIXELS, (s + b) * PIXELS), [b, IMAGE_SIZE, IMAGE_SIZE, 1])) as tf.Tensor).dataSync());
+  }
+  return images / ((performance.now() - t) / 1000);
+}
+
+/** Writes `count` images, `pixels` repeated, as an idx file or a uint8 .npy [count, 28, 28]. */
+export async function writeRepeated(path: string, kind: 'idx' | 'npy', pixels: Uint8Array, count: number): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.write(kind === 'idx' ? encodeIdx([count, IMAGE_SIZE, IMAGE_SIZE], new Uint8Array(0)) : npyHeader('uint8', [count, IMAGE_SIZE, IMAGE_SIZE]));
+    const n = pixels.length / PIXELS;
+    for (let s = 0; s < count; s += n) await fh.write(pixels.subarray(0, Math.min(n, count - s) * PIXELS));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Runs the encode CLI (its defaults) as a user would, timing it from process start to exit. */
+export async function timeEncodeCli(script: string, encoderPath: string, input: string, output: string): Promise<{ seconds: number; peakRssMiB: number | null }> {
+  const t = performance.now();
+  const child = spawn(process.execPath, [script, '--onnx', encoderPath, '--input', input, '--output', output], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const seconds = (performance.now() - t) / 1000;
+  if (code !== 0) throw new Error(`${script} --input ${input} failed (exit ${code}): ${stderr.trim().split('\n').at(-1)}`);
+  // encode reports its own peak resident memory, sampled after every chunk.
+  const rss = /peak RSS (\d+) MiB/.exec(stderr);
+  return { seconds, peakRssMiB: rss ? Number(rss[1]) : null };
+}
+
+export async function benchServing(o: {
+  encoderPath: string; tfEncoder: tf.LayersModel; testPixels: Uint8Array; x: Float32Array;
+  bigImages: number; tmpDir: string; encodeScript: string; onEvent?: (e: ServingEvent) => void;
+}): Promise<ServingBench> {
+  const emit = o.onEvent ?? (() => undefined);
+  const cores = availableParallelism(), n = o.x.length / PIXELS, size = 2048;
+  const ceilingRuns: number[] = [];
+  const ceiling = async () => { const g = await matmulCeiling(size, cores); ceilingRuns.push(g); emit({ type: 'ceiling', gflops: g / 1e9 }); };
+  const ortRows: OrtRow[] = [];
+  for (const threads of [...new Set([1, cores])]) {
+    await ceiling();
+    for (const batch of [1, 32, 256, 1024]) {
+      const row = { threads, batch, imagesPerSec: await timeOrtEncoder(o.encoderPath, o.x, { threads, batch, images: batch === 1 ? 2000 : n }) };
+      ortRows.push(row);
+      emit({ type: 'ort', row });
+    }
+  }
+  const tfjs: TfjsRow[] = [];
+  for (const backend of ['tensorflow', 'wasm', 'cpu'] as BackendName[]) {
+    const images = backend === 'cpu' ? 1000 : n;
+    const r = await timeTfjs(o.tfEncoder, backend, o.x, images);
+    if (r === null) { emit({ type: 'tfjs-missing', backend }); continue; }
+    tfjs.push({ backend, imagesPerSec: r, images });
+    emit({ type: 'tfjs', row: tfjs.at(-1)! });
+  }
+  await ceiling();
+  let bestOrt = ortRows.reduce((a, b) => (b.imagesPerSec > a.imagesPerSec ? b : a));
+  const endToEnd: EndToEndRow[] = [];
+  if (o.bigImages > 0) {
+    const dir = await mkdtemp(join(o.tmpDir, 'bench-'));
+    try {
+      for (const [kind, label] of [['idx', 'idx'], ['npy', 'uint8 .npy']] as const) {
+        const input = join(dir, kind === 'idx' ? 'big-images-idx3-ubyte' : 'big.npy');
+        await writeRepeated(input, kind, o.testPixels, o.bigImages);
+        // The same best configuration again right before, so both figures see the machine in the same state.
+        const again = await timeOrtEncoder(o.encoderPath, o.x, { threads: bestOrt.threads, batch: bestOrt.batch, images: n });
+        if (again > bestOrt.imagesPerSec) bestOrt = { ...bestOrt, imagesPerSec: again };
+        const r = await timeEncodeCli(o.encodeScript, o.encoderPath, input, join(dir, 'codes.npy'));
+        const row: EndToEndRow = { input: label, images: o.bigImages, seconds: r.seconds, imagesPerSec: o.bigImages / r.seconds, peakRssMiB: r.peakRssMiB };
+        endToEnd.push(row);
+        emit({ type: 'end-to-end', row });
+        await rm(input, { force: true });
+        await ceiling();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return { cores, ort: ortRows, tfjs, ceilingRuns, ceilingSize: size, endToEnd, bestOrt };
+}
+
+export function benchMarkdown(r: ServingBench, flops: number): string {
+  const ceiling = Math.max(...r.ceilingRuns);
+  const share = (imagesPerSec: number) => `${((100 * imagesPerSec * flops) / ceiling).toFixed(0)}%`;
+  const num = (v: number) => Math.round(v).toLocaleString('en');
+  const bestTf = Math.max(...r.tfjs.map((t) => t.imagesPerSec));
+  const lines = [
+    `Encoder: ${(flops / 1e6).toFixed(2)} MFLOP per image. Machine: ${r.cores} cores. MatMul ${r.ceilingSize}³ ceiling (${r.cores} threads, best of ${r.ceilingRuns.length} runs interleaved with the others): ${(ceiling / 1e9).toFixed(1)} GFLOP/s.`,
+    '',
+    '| runtime | threads | batch | images/s | GFLOP/s | share of MatMul ceiling |',
+    '|---|---|---|---|---|---|',
+    ...r.ort.map((o) => `| onnxruntime-node | ${o.threads} | ${o.batch} | ${num(o.imagesPerSec)} | ${((o.imagesPerSec * flops) / 1e9).toFixed(1)} | ${share(o.imagesPerSec)} |`),
+    ...r.tfjs.map((t) => `| tfjs ${t.backend} | ${t.backend === 'tensorflow' ? 'all' : 1} | 256 | ${num(t.imagesPerSec)} | ${((t.imagesPerSec * flops) / 1e9).toFixed(1)} | |`),
+    '',
+    `onnxruntime-node's best (${r.bestOrt.threads} threads, batch ${r.bestOrt.batch}, remeasured beside the end-to-end runs): ${num(r.bestOrt.imagesPerSec)} images/s, ` +
+      `${share(r.bestOrt.imagesPerSec)} of the MatMul ceiling${r.tfjs.length ? `, ${(r.bestOrt.imagesPerSec / bestTf).toFixed(1)}x the fastest tfjs backend here` : ''}.`,
+  ];
+  if (r.endToEnd.length > 0) {
+    lines.push('', '| encode CLI end to end (process start to exit, default flags) | images | seconds | images/s | share of onnxruntime-only best | peak RSS |', '|---|---|---|---|---|---|',
+      ...r.endToEnd.map((e) => `| ${e.input} -> codes.npy | ${num(e.images)} | ${e.seconds.toFixed(2)} | ${num(e.imagesPerSec)} | ${(100 * e.imagesPerSec / r.bestOrt.imagesPerSec).toFixed(0)}% | ${e.peakRssMiB ?? '?'} MiB |`));
+  }
+  return lines.join('\n') + '\n';
+}
