@@ -12,6 +12,8 @@ export const TOL = {
   dataParallelAbs: 1e-4,
   /** The full models: onnxruntime vs tfjs, other runtimes vs onnxruntime. */
   modelAbs: 1e-4,
+  /** Codes of the encoder's uint8 variant (1/255 folded into the first Conv's weights) vs the float model. */
+  uint8VariantAbs: 1e-5,
 } as const;
 
 /** Max |a-b| over max(|b|, 1e-3): a relative error that does not blow up near zero. */
