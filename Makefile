@@ -13,7 +13,7 @@ METRICS  := reports/metrics.json
 DEMO     := web-demo/dist/index.html
 TS_SOURCES := $(shell find src pipeline test web-demo/src -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build data train export validate encode report demo serve bench bench-train test clean
+.PHONY: all deps build data train export validate encode report demo serve bench bench-train triton test clean
 
 all: data train export validate encode report demo
 
@@ -63,6 +63,10 @@ serve: $(DEMO)
 
 bench: $(ONNX) $(DATA) | .build-stamp
 	$(NODE) pipeline/bench.js
+
+# models/triton/ with the dynamic batching from the last bench (export writes it with the default).
+triton: $(ONNX) | .build-stamp
+	$(NODE) pipeline/triton.js $(if $(wildcard reports/bench.json),--bench reports/bench.json)
 
 bench-train: $(DATA) | .build-stamp
 	$(NODE) pipeline/bench-train.js
