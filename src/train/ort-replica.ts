@@ -51,6 +51,8 @@ export class OrtReplica {
   static async create(config: ModelConfig, optimizer: OptimizerName, images: Uint8Array, maxShard: number,
     optimizerOptions: OptimizerOptions = {}, loss: TrainLoss = 'bce'): Promise<OrtReplica> {
     // tfjs only builds the model here (configs and seeded initial weights): the pure-JS backend suffices.
+    // PROD: no console banner suggesting tfjs-node from the pure-JS backend in every worker.
+    tf.env().set('PROD', true);
     if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
     const { autoencoder } = buildAutoencoder(config);
     const chain = layerChain(autoencoder);
