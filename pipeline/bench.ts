@@ -13,7 +13,7 @@ import { scalePixels } from '../src/data/pixels.js';
 import { ort } from '../src/serve/session.js';
 import { loadLayersModel } from '../src/util/tfjs-io.js';
 import { flopsPerItem } from '../src/bench/flops.js';
-import { benchMarkdown, benchServing, type ServingEvent } from '../src/bench/serving.js';
+import { benchMarkdown, benchServing, bestCeiling, type ServingEvent } from '../src/bench/serving.js';
 import { writeFileAtomic, writeJsonAtomic, ensureWritableDir } from '../src/util/atomic.js';
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
@@ -22,7 +22,7 @@ function render(e: ServingEvent): void {
   if (e.type === 'ort') log(`onnxruntime-node ${e.row.threads} thread(s), batch ${e.row.batch}: ${k(e.row.imagesPerSec)} images/s`);
   else if (e.type === 'tfjs') log(`tfjs ${e.row.backend}, batch 256: ${k(e.row.imagesPerSec)} images/s`);
   else if (e.type === 'tfjs-missing') log(`tfjs ${e.backend}: not available here`);
-  else if (e.type === 'ceiling') log(`MatMul ceiling: ${e.gflops.toFixed(1)} GFLOP/s`);
+  else if (e.type === 'ceiling') log(`MatMul ceiling, ${e.threads} thread(s): ${e.gflops.toFixed(1)} GFLOP/s`);
   else log(`encode CLI end to end, ${e.row.input}, ${k(e.row.images)} images: ${e.row.seconds.toFixed(2)} s, ${k(e.row.imagesPerSec)} images/s, peak RSS ${e.row.peakRssMiB ?? '?'} MiB`);
 }
 
@@ -44,13 +44,13 @@ runCli(async () => {
     encoderPath: join(argv.models, 'encoder.onnx'), tfEncoder, testPixels: data.test.images.pixels, x: scalePixels(data.test.images.pixels),
     bigImages: argv.big, tmpDir: argv.tmp, encodeScript: 'pipeline/encode.js', onEvent: render,
   });
-  const ceiling = Math.max(...r.ceilingRuns);
+  const ceiling = bestCeiling(r).flops;
   const result = {
     machine: { cores: r.cores, node: process.version, onnxruntime: ort.env.versions.node ?? '', tfjs: tf.version.tfjs },
     encoder: { flopsPerImage: flops },
     onnxruntime: r.ort.map((o) => ({ ...o, gflops: (o.imagesPerSec * flops) / 1e9, shareOfCeiling: (o.imagesPerSec * flops) / ceiling })),
     tfjs: r.tfjs,
-    matmulCeiling: { size: r.ceilingSize, gflops: ceiling / 1e9, runsGflops: r.ceilingRuns.map((g) => g / 1e9) },
+    matmulCeiling: { size: r.ceilingSize, gflops: ceiling / 1e9, threads: bestCeiling(r).threads, runs: r.ceilingRuns.map((c) => ({ threads: c.threads, gflops: c.flops / 1e9 })) },
     endToEnd: r.endToEnd.map((e) => ({ ...e, shareOfOrtBest: e.imagesPerSec / r.bestOrt.imagesPerSec })),
     summary: {
       bestOrt: r.bestOrt, bestTfjsImagesPerSec: Math.max(...r.tfjs.map((t) => t.imagesPerSec)),
