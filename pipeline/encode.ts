@@ -10,6 +10,9 @@ import { checkOutputPath } from '../src/serve/code-writers.js';
 import { DEFAULT_BATCH_SIZE, checkBatchSize, encodeFile } from '../src/serve/encode.js';
 import { parseShard, shardRecordPath } from '../src/serve/shards.js';
 
+/** User + system time of this process so far, all threads (onnxruntime's included). */
+const cpuSeconds = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+
 runCli(async () => {
   const t0 = performance.now();
   const argv = await yargs(hideBin(process.argv))
@@ -56,5 +59,5 @@ runCli(async () => {
   const total = (performance.now() - t0) / 1000;
   progress.log(`encode: ${r.count} images from ${r.description} -> ${argv.output} ([${r.count}, ${r.latent}] float32); ` +
     `${Math.round(r.imagesPerSec)} images/s encoding, ${Math.round(r.count / total)} images/s end to end (${total.toFixed(2)}s), ` +
-    `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+    `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, CPU ${cpuSeconds().toFixed(2)}s`);
 });
