@@ -9,7 +9,7 @@ import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
 import { ReplicaPool } from '../src/train/data-parallel.js';
 import { SIZE_PRESETS, describePreset, type SizePreset } from '../src/train/model.js';
-import { initBackend, type BackendName } from '../src/train/backend.js';
+import { initBackend, type BackendName } from '../src/lib/tfjs-backend.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.js';
 
 runCli(async () => {

@@ -3,9 +3,11 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { join } from 'node:path';
 import { runCli } from '../src/util/cli.js';
-import { openModel, runBatched } from '../src/serve/session.js';
-import { checkDecoder, readCodes, walkGrid } from '../src/serve/decode.js';
-import { imageGridPng } from '../src/report/plots.js';
+import { openModel, runBatched } from '../src/lib/ort-session.js';
+import { readCodes } from '../src/serve/decode.js';
+import { checkDecoder } from '../src/lib/model-interface.js';
+import { walkGrid } from '../src/lib/code-range.js';
+import { imageGridPng } from '../src/lib/plots.js';
 import { ensureWritableDir, writeFileAtomic } from '../src/util/atomic.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
 

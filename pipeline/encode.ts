@@ -6,10 +6,11 @@ import { availableParallelism } from 'node:os';
 import { runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { openModel } from '../src/serve/session.js';
+import { openModel } from '../src/lib/ort-session.js';
 import { openImageSource } from '../src/serve/image-sources.js';
 import { checkOutputPath, openCodeWriter } from '../src/serve/code-writers.js';
-import { checkBatchSize, checkEncoder, encodeSource } from '../src/serve/encode.js';
+import { checkBatchSize, encodeSource } from '../src/serve/encode.js';
+import { checkEncoder } from '../src/lib/model-interface.js';
 
 runCli(async () => {
   const t0 = performance.now();

@@ -4,7 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { BACKEND_CHOICES } from '../src/train/backend.js';
+import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
 import { defaultThreads, runTrainStage } from '../src/train/stage.js';

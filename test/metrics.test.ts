@@ -1,8 +1,9 @@
 // Metric code against small cases whose answers are worked out by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { knnAccuracy, knnPredict } from '../src/report/knn.js';
-import { classOverlap, pca2, quantile, silhouette, trustworthiness } from '../src/report/metrics.js';
+import { knnAccuracy, knnPredict } from '../src/lib/knn.js';
+import { classOverlap, pca2, silhouette, trustworthiness } from '../src/lib/embedding-metrics.js';
+import { quantile } from '../src/lib/quantile.js';
 
 const f = (xs: number[]) => Float32Array.from(xs);
 

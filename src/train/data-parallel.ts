@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { EvalSums, FlatState } from './replica.js';
-import type { BackendName } from './backend.js';
+import type { BackendName } from '../lib/tfjs-backend.js';
 import { Barrier } from './barrier.js';
 import { shardBounds } from './shards.js';
 

@@ -1,7 +1,7 @@
 // Messages between the training coordinator (main thread) and its replica workers.
 import type { ModelConfig } from './model.js';
 import type { OptimizerName, OptimizerOptions } from './optimizer.js';
-import type { BackendChoice, BackendName } from './backend.js';
+import type { BackendChoice, BackendName } from '../lib/tfjs-backend.js';
 import type { EvalSums, FlatState } from './replica.js';
 
 export interface WorkerInit {

@@ -3,7 +3,7 @@
 import { ReplicaPool } from './data-parallel.js';
 import type { ModelConfig } from './model.js';
 import { checkOptimizerOptions, type OptimizerName } from './optimizer.js';
-import type { BackendChoice, BackendName } from './backend.js';
+import type { BackendChoice, BackendName } from '../lib/tfjs-backend.js';
 import type { FlatState } from './replica.js';
 import { permutation, seededRandom } from '../util/random.js';
 import { PIXELS } from '../data/fashion-mnist.js';
