@@ -10,7 +10,7 @@ import { runCli } from '../src/util/cli.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { scalePixels } from '../src/data/pixels.js';
-import { ort } from '../src/serve/session.js';
+import { ort } from '../src/lib/ort-session.js';
 import { loadLayersModel } from '../src/util/tfjs-io.js';
 import { flopsPerItem } from '../src/bench/flops.js';
 import { benchMarkdown, benchServing, bestCeiling, type ServingEvent } from '../src/bench/serving.js';
@@ -48,9 +48,14 @@ runCli(async () => {
   const result = {
     machine: { cores: r.cores, node: process.version, onnxruntime: ort.env.versions.node ?? '', tfjs: tf.version.tfjs },
     encoder: { flopsPerImage: flops },
-    onnxruntime: r.ort.map((o) => ({ ...o, gflops: (o.imagesPerSec * flops) / 1e9, shareOfCeiling: (o.imagesPerSec * flops) / ceiling })),
+    onnxruntime: r.ort.map((o) => ({
+      ...o, gflops: (o.imagesPerSec * flops) / 1e9, shareOfCeiling: (o.imagesPerSec * flops) / ceiling,
+    })),
     tfjs: r.tfjs,
-    matmulCeiling: { size: r.ceilingSize, gflops: ceiling / 1e9, threads: bestCeiling(r).threads, runs: r.ceilingRuns.map((c) => ({ threads: c.threads, gflops: c.flops / 1e9 })) },
+    matmulCeiling: {
+      size: r.ceilingSize, gflops: ceiling / 1e9, threads: bestCeiling(r).threads,
+      runs: r.ceilingRuns.map((c) => ({ threads: c.threads, gflops: c.flops / 1e9 })),
+    },
     endToEnd: r.endToEnd.map((e) => ({ ...e, shareOfOrtBest: e.imagesPerSec / r.bestOrt.imagesPerSec })),
     summary: {
       bestOrt: r.bestOrt, bestTfjsImagesPerSec: Math.max(...r.tfjs.map((t) => t.imagesPerSec)),

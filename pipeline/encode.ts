@@ -6,9 +6,9 @@ import { availableParallelism } from 'node:os';
 import { runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { checkOutputPath } from '../src/serve/code-writers.js';
-import { DEFAULT_BATCH_SIZE, checkBatchSize, encodeFile } from '../src/serve/encode.js';
+import { DEFAULT_BATCH_SIZE, encodeFile } from '../src/serve/encode.js';
 import { parseShard, shardRecordPath } from '../src/serve/shards.js';
+import { checkEncodeArgs } from '../src/serve/cli-checks.js';
 
 /** User + system time of this process so far, all threads (onnxruntime's included). */
 const cpuSeconds = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
@@ -34,12 +34,7 @@ runCli(async () => {
     .example('$0 --input photos/ --output photos.csv', 'encode a folder of PNG/JPEG images')
     .example("$0 --input 'shots/*.jpg' --skip-bad -o shots.jsonl", 'a glob, skipping unreadable files')
     .example('$0 --input big-idx --shard 2/8 -o part-2.npy', 'the third of 8 slices; then: merge -o codes.npy part-*.npy')
-    .check((a) => {
-      checkOutputPath(a.output); checkBatchSize(a['batch-size']);
-      if (a['shard-count'] !== undefined && a.shard === undefined) throw new Error('--shard-count goes with --shard auto');
-      if (a.shard !== undefined) parseShard(a.shard, { count: a['shard-count'] });
-      return true;
-    })
+    .check(checkEncodeArgs)
     .strict()
     .help()
     .parse();

@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { runCli } from '../src/util/cli.js';
 import { convertFile } from '../src/onnx/convert-file.js';
 import { DEFAULT_OPSET, OPSET_RANGE } from '../src/onnx/convert.js';
+import { checkTfjs2onnxArgs } from '../src/onnx/cli-checks.js';
 
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))
@@ -21,11 +22,7 @@ runCli(async () => {
     .option('meta', { type: 'array', string: true, default: [] as string[], describe: 'extra metadata_props as key=value' })
     .example('$0 models/tfjs/encoder/model.json -o encoder.onnx --input-name image --output-name code', '')
     .example('$0 model.json -o model.onnx --opset 17 --batch 1', 'a fixed batch of one, opset 17')
-    .check((a) => {
-      if (a.batch !== 'dynamic' && !/^[1-9]\d*$/.test(a.batch)) throw new Error(`--batch must be "dynamic" or a positive integer, got "${a.batch}"`);
-      for (const m of a.meta) if (!/^[^=]+=/.test(m)) throw new Error(`--meta takes key=value, got "${m}"`);
-      return true;
-    })
+    .check(checkTfjs2onnxArgs)
     .strict()
     .help()
     .parse();

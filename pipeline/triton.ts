@@ -5,28 +5,53 @@ import { readFile } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCli } from '../src/util/cli.js';
-import { DEFAULT_TRITON_BATCHING, batchingFromBench, writeTritonRepository, type TritonBatching } from '../src/export/triton.js';
+import {
+  DEFAULT_TRITON_BATCHING,
+  batchingFromBench,
+  writeTritonRepository,
+  type TritonBatching,
+} from '../src/export/triton.js';
 
-interface BenchJson { summary?: { bestOrt?: { batch?: number; imagesPerSec?: number } } }
+interface BenchJson {
+  summary?: { bestOrt?: { batch?: number; imagesPerSec?: number } };
+}
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv)).scriptName('triton')
-    .usage('$0 [--models models] [--bench reports/bench.json] [--gpu]\n\nWrites a Triton Inference Server model repository to <models>/triton/.')
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('triton')
+    .usage(
+      '$0 [--models models] [--bench reports/bench.json] [--gpu]\n\nWrites a Triton Inference Server model repository to <models>/triton/.',
+    )
     .option('models', { type: 'string', default: 'models' })
-    .option('bench', { type: 'string', describe: 'a bench.json whose best onnxruntime batch sets the dynamic batching' })
+    .option('bench', {
+      type: 'string',
+      describe: 'a bench.json whose best onnxruntime batch sets the dynamic batching',
+    })
     .option('gpu', { type: 'boolean', default: false, describe: 'instance_group of KIND_GPU instead of KIND_CPU' })
     .example('$0 --bench reports/bench.json', 'batching from the measured best batch')
-    .strict().help().parse();
-  let batching: TritonBatching = DEFAULT_TRITON_BATCHING, from = 'the default';
+    .strict()
+    .help()
+    .parse();
+  let batching: TritonBatching = DEFAULT_TRITON_BATCHING,
+    from = 'the default';
   if (argv.bench) {
-    const text = await readFile(argv.bench, 'utf8').catch((e: NodeJS.ErrnoException) => { throw new Error(`--bench ${argv.bench}: cannot read (${e.code ?? e.message}); run \`make bench\` first`); });
+    const text = await readFile(argv.bench, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new Error(`--bench ${argv.bench}: cannot read (${e.code ?? e.message}); run \`make bench\` first`);
+    });
     let best: { batch?: number; imagesPerSec?: number } | undefined;
-    try { best = (JSON.parse(text) as BenchJson).summary?.bestOrt; } catch { throw new Error(`--bench ${argv.bench}: not valid JSON`); }
-    if (!best?.batch || !best.imagesPerSec) throw new Error(`--bench ${argv.bench}: no summary.bestOrt {batch, imagesPerSec}; rerun \`make bench\``);
+    try {
+      best = (JSON.parse(text) as BenchJson).summary?.bestOrt;
+    } catch {
+      throw new Error(`--bench ${argv.bench}: not valid JSON`);
+    }
+    if (!best?.batch || !best.imagesPerSec)
+      throw new Error(`--bench ${argv.bench}: no summary.bestOrt {batch, imagesPerSec}; rerun \`make bench\``);
     batching = batchingFromBench(best.batch, best.imagesPerSec);
     from = `${argv.bench} (best batch ${best.batch} at ${Math.round(best.imagesPerSec)} images/s)`;
   }
   const dir = await writeTritonRepository(argv.models, { batching, kind: argv.gpu ? 'KIND_GPU' : 'KIND_CPU' });
-  process.stderr.write(`triton: wrote ${dir}/{encoder,decoder} with max_batch_size ${batching.maxBatchSize}, preferred batches ` +
-    `[${batching.preferredBatchSizes.join(', ')}], queue delay ${batching.maxQueueDelayMicroseconds} µs, from ${from}\n`);
+  process.stderr.write(
+    `triton: wrote ${dir}/{encoder,decoder} with max_batch_size ${batching.maxBatchSize}, preferred batches ` +
+      `[${batching.preferredBatchSizes.join(', ')}], queue delay ${batching.maxQueueDelayMicroseconds} µs, from ${from}\n`,
+  );
 });

@@ -1,4 +1,4 @@
-// The encoder's uint8 variant (src/serve/uint8-input.ts) against the float model on real test images:
+// The encoder's uint8 variant (src/lib/uint8-input.ts) against the float model on real test images:
 // the scale folded into the first Conv agrees within the parity bar (TOL.modelAbs); the Div fallback is bit-identical.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +11,8 @@ import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { scalePixels } from '../src/data/pixels.js';
 import { decodeModel, encodeModel, onnx } from '../src/onnx/proto.js';
 import { inspectOnnx } from '../src/onnx/inspect.js';
-import { openModel, runBatch } from '../src/serve/session.js';
-import { UINT8_INPUT_NAME, uint8InputVariant } from '../src/serve/uint8-input.js';
+import { openModel, runBatch } from '../src/lib/ort-session.js';
+import { UINT8_INPUT_NAME, uint8InputVariant } from '../src/lib/uint8-input.js';
 import { writeProjectModels } from './helpers/project-models.js';
 import { TOL, maxAbsDiff } from './tolerance.js';
 
@@ -41,7 +41,10 @@ async function codes(path: string, inputType: 'float32' | 'uint8'): Promise<Floa
 test('folded variant: one Cast in front, no Div, codes within tolerance of the float model; the file is untouched', async () => {
   const before = await readFile(encoder);
   const variant = decodeModel(uint8InputVariant(before, encoder));
-  assert.deepEqual(variant.graph!.input!.map((i) => [i.name, i.type!.tensorType!.elemType]), [[UINT8_INPUT_NAME, onnx.TensorProto.DataType.UINT8]]);
+  assert.deepEqual(
+    variant.graph!.input!.map((i) => [i.name, i.type!.tensorType!.elemType]),
+    [[UINT8_INPUT_NAME, onnx.TensorProto.DataType.UINT8]],
+  );
   assert.equal(variant.graph!.node![0]!.opType, 'Cast');
   assert.ok(!variant.graph!.node!.some((n) => n.opType === 'Div'), 'the scale is folded');
   const diff = maxAbsDiff(await codes(encoder, 'uint8'), await codes(encoder, 'float32'));
@@ -59,9 +62,16 @@ test('unfoldable graph (the input read twice): Cast + Div, bit-identical to the 
   const path = join(dir, 'echo.onnx');
   await writeFile(path, encodeModel(m));
   const variant = decodeModel(uint8InputVariant(await readFile(path), path));
-  assert.deepEqual(variant.graph!.node!.slice(0, 2).map((n) => n.opType), ['Cast', 'Div']);
-  const a = await codes(path, 'uint8'), b = await codes(path, 'float32');
-  assert.ok(a.every((v, i) => Object.is(v, b[i])), 'bit-identical');
+  assert.deepEqual(
+    variant.graph!.node!.slice(0, 2).map((n) => n.opType),
+    ['Cast', 'Div'],
+  );
+  const a = await codes(path, 'uint8'),
+    b = await codes(path, 'float32');
+  assert.ok(
+    a.every((v, i) => Object.is(v, b[i])),
+    'bit-identical',
+  );
 });
 
 test('a model without one float input has no uint8 variant', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createCanvas } from '@napi-rs/canvas';
 import { encodeIdx } from '../src/data/idx.js';
-import { npyHeader } from '../src/serve/npy.js';
+import { npyHeader } from '../src/lib/npy.js';
 import { encodeFile } from '../src/serve/encode.js';
 import { mergeShards, parseShard, shardRange } from '../src/serve/shards.js';
 import { decodeModel, encodeModel } from '../src/onnx/proto.js';
@@ -21,17 +21,35 @@ const N = 45;
 const pixels = Uint8Array.from({ length: N * 784 }, (_, i) => (i * 89 + (i >> 7)) % 256);
 
 function run(script: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [`pipeline/${script}.js`, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [`pipeline/${script}.js`, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, err: r.stderr };
 }
 
 /** Encodes `input` as `count` shards into `sub/part-i.ext` and returns their paths. */
-async function shards(input: string, ext: string, count: number, sub: string, extra: { skipBad?: boolean; batchSize?: number } = {}): Promise<string[]> {
+async function shards(
+  input: string,
+  ext: string,
+  count: number,
+  sub: string,
+  extra: { skipBad?: boolean; batchSize?: number } = {},
+): Promise<string[]> {
   await mkdir(join(dir, sub), { recursive: true });
   const paths: string[] = [];
   for (let index = 0; index < count; index++) {
     const output = join(dir, sub, `part-${index}${ext}`);
-    await encodeFile({ onnx: models.encoder, input, output, shard: { index, count }, batchSize: extra.batchSize ?? 4, skipBad: extra.skipBad, invert: 'no', threads: 1 });
+    await encodeFile({
+      onnx: models.encoder,
+      input,
+      output,
+      shard: { index, count },
+      batchSize: extra.batchSize ?? 4,
+      skipBad: extra.skipBad,
+      invert: 'no',
+      threads: 1,
+    });
     paths.push(output);
   }
   return paths;
@@ -42,19 +60,35 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'shards-test-'));
   models = await writeProjectModels(dir);
   await writeFile(join(dir, 'x-images-idx3-ubyte'), encodeIdx([N, 28, 28], pixels));
-  await writeFile(join(dir, 'x-labels-idx1-ubyte'), encodeIdx([N], Uint8Array.from({ length: N }, (_, i) => i % 10)));
+  await writeFile(
+    join(dir, 'x-labels-idx1-ubyte'),
+    encodeIdx(
+      [N],
+      Uint8Array.from({ length: N }, (_, i) => i % 10),
+    ),
+  );
   await writeFile(join(dir, 'u8.npy'), Buffer.concat([npyHeader('uint8', [N, 28, 28]), pixels]));
   await mkdir(join(dir, 'pngs'));
   for (let i = 0; i < 9; i++) {
-    const c = createCanvas(28, 28), ctx = c.getContext('2d'), img = ctx.createImageData(28, 28);
-    for (let p = 0; p < 784; p++) { const v = pixels[i * 784 + p]!; img.data.set([v, v, v, 255], 4 * p); }
+    const c = createCanvas(28, 28),
+      ctx = c.getContext('2d'),
+      img = ctx.createImageData(28, 28);
+    for (let p = 0; p < 784; p++) {
+      const v = pixels[i * 784 + p]!;
+      img.data.set([v, v, v, 255], 4 * p);
+    }
     ctx.putImageData(img, 0, 0);
     await writeFile(join(dir, 'pngs', `img${i}.png`), i === 3 ? Buffer.from('not a png') : c.toBuffer('image/png'));
   }
 });
 
 test('shard ranges: contiguous, cover the input once, sizes differ by at most one', () => {
-  for (const [total, count] of [[45, 7], [3, 7], [1_000_000, 12], [0, 2]] as const) {
+  for (const [total, count] of [
+    [45, 7],
+    [3, 7],
+    [1_000_000, 12],
+    [0, 2],
+  ] as const) {
     const ranges = Array.from({ length: count }, (_, index) => shardRange(total, { index, count }));
     assert.equal(ranges[0]!.start, 0);
     assert.equal(ranges.at(-1)!.end, total);
@@ -115,7 +149,22 @@ test('CLI: --shard auto from JOB_COMPLETION_INDEX, merge, and bad shard sets ref
   const input = join(dir, 'x-images-idx3-ubyte');
   await mkdir(join(dir, 'cli'));
   for (let i = 0; i < 3; i++) {
-    const r = run('encode', ['--onnx', models.encoder, '--input', input, '--output', join(dir, 'cli', `p${i}.csv`), '--shard', 'auto', '--shard-count', '3'], { JOB_COMPLETION_INDEX: String(i) });
+    const r = run(
+      'encode',
+      [
+        '--onnx',
+        models.encoder,
+        '--input',
+        input,
+        '--output',
+        join(dir, 'cli', `p${i}.csv`),
+        '--shard',
+        'auto',
+        '--shard-count',
+        '3',
+      ],
+      { JOB_COMPLETION_INDEX: String(i) },
+    );
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, new RegExp(`shard ${i} of 3: images \\[${shardRange(N, { index: i, count: 3 }).start}, `));
   }
@@ -126,14 +175,30 @@ test('CLI: --shard auto from JOB_COMPLETION_INDEX, merge, and bad shard sets ref
 
   // Shards of another input, another model, another count; a changed shard; a record that is missing.
   const other = join(dir, 'other-images-idx3-ubyte');
-  await writeFile(other, encodeIdx([N, 28, 28], pixels.map((v) => 255 - v)));
-  await encodeFile({ onnx: models.encoder, input: other, output: join(dir, 'cli', 'other1.csv'), shard: { index: 1, count: 3 } });
+  await writeFile(
+    other,
+    encodeIdx(
+      [N, 28, 28],
+      pixels.map((v) => 255 - v),
+    ),
+  );
+  await encodeFile({
+    onnx: models.encoder,
+    input: other,
+    output: join(dir, 'cli', 'other1.csv'),
+    shard: { index: 1, count: 3 },
+  });
   const otherModel = join(dir, 'other-encoder.onnx');
   const m = decodeModel(await readFile(models.encoder));
   m.metadataProps.push({ key: 'note', value: 'the same graph, other bytes' });
   await writeFile(otherModel, encodeModel(m));
   await encodeFile({ onnx: otherModel, input, output: join(dir, 'cli', 'model1.csv'), shard: { index: 1, count: 3 } });
-  await encodeFile({ onnx: models.encoder, input, output: join(dir, 'cli', 'four1.csv'), shard: { index: 1, count: 4 } });
+  await encodeFile({
+    onnx: models.encoder,
+    input,
+    output: join(dir, 'cli', 'four1.csv'),
+    shard: { index: 1, count: 4 },
+  });
   await encodeFile({ onnx: models.encoder, input, output: join(dir, 'cli', 'p1.npy'), shard: { index: 1, count: 3 } });
   await copyFile(p(2), join(dir, 'cli', 'changed2.csv'));
   await copyFile(`${p(2)}.shard.json`, join(dir, 'cli', 'changed2.csv.shard.json'));
@@ -143,7 +208,11 @@ test('CLI: --shard auto from JOB_COMPLETION_INDEX, merge, and bad shard sets ref
   const cases: [string, string[], RegExp][] = [
     ['missing shard', [p(0), p(2)], /1 of 3 shards missing \(index 1\)/],
     ['duplicate shard', [p(0), p(1), p(1), p(2)], /p1\.csv and .*p1\.csv are both shard 1 of 3/],
-    ['another input', [p(0), c('other1.csv'), p(2)], /other1\.csv: a shard of another input \(other-images-idx3-ubyte, 45 images/],
+    [
+      'another input',
+      [p(0), c('other1.csv'), p(2)],
+      /other1\.csv: a shard of another input \(other-images-idx3-ubyte, 45 images/,
+    ],
     ['another model', [p(0), c('model1.csv'), p(2)], /model1\.csv: encoded with another model/],
     ['another shard count', [p(0), c('four1.csv'), p(2)], /four1\.csv: shard 1 of 4, but .*p0\.csv is one of 3/],
     ['another format', [p(0), c('p1.npy'), p(2)], /p1\.npy: a \.npy shard cannot be merged into \.csv/],
@@ -158,13 +227,29 @@ test('CLI: --shard auto from JOB_COMPLETION_INDEX, merge, and bad shard sets ref
     assert.equal(r.code, 1, `${label}: exit code`);
     assert.match(r.err, pattern, label);
     assert.equal(r.err.trim().split('\n').length, 1, `${label}: one line: ${r.err}`);
-    assert.ok(!(await readdir(join(dir, 'cli'))).some((f) => f.startsWith('bad-') || f.includes('.tmp-')), `${label}: nothing written`);
+    assert.ok(
+      !(await readdir(join(dir, 'cli'))).some((f) => f.startsWith('bad-') || f.includes('.tmp-')),
+      `${label}: nothing written`,
+    );
   }
   assert.equal(await readFile(c('exists.csv'), 'utf8'), 'keep me');
-  const badShard = run('encode', ['--onnx', models.encoder, '--input', input, '--output', c('bad-s.csv'), '--shard', '3/3']);
+  const badShard = run('encode', [
+    '--onnx',
+    models.encoder,
+    '--input',
+    input,
+    '--output',
+    c('bad-s.csv'),
+    '--shard',
+    '3/3',
+  ]);
   assert.equal(badShard.code, 1);
   assert.match(badShard.err, /--shard: the index must be in 0\.\.2 for 3 shards, got 3/);
-  const noEnv = run('encode', ['--onnx', models.encoder, '--input', input, '--output', c('bad-s.csv'), '--shard', 'auto', '--shard-count', '2'], { JOB_COMPLETION_INDEX: '' });
+  const noEnv = run(
+    'encode',
+    ['--onnx', models.encoder, '--input', input, '--output', c('bad-s.csv'), '--shard', 'auto', '--shard-count', '2'],
+    { JOB_COMPLETION_INDEX: '' },
+  );
   assert.equal(noEnv.code, 1);
   assert.match(noEnv.err, /JOB_COMPLETION_INDEX is not set/);
   assert.ok(!(await readdir(join(dir, 'cli'))).some((f) => f.startsWith('bad-')));

@@ -11,17 +11,31 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { encodeIdx } from '../data/idx.js';
-import { npyHeader } from '../serve/npy.js';
-import { ort, openModel, runBatch } from '../serve/session.js';
-import { initBackend, type BackendName } from '../train/backend.js';
+import { npyHeader } from '../lib/npy.js';
+import { ort, openModel, runBatch } from '../lib/ort-session.js';
+import { initBackend, type BackendName } from '../lib/tfjs-backend.js';
 import { matmulModel } from './matmul-model.js';
 
 /** images/s of wall time, and per CPU-second (all threads), the fairer figure on a machine shared with others. */
-export interface OrtRow { threads: number; batch: number; imagesPerSec: number; imagesPerCpuSec: number }
-export interface TfjsRow { backend: BackendName; imagesPerSec: number; images: number }
+export interface OrtRow {
+  threads: number;
+  batch: number;
+  imagesPerSec: number;
+  imagesPerCpuSec: number;
+}
+export interface TfjsRow {
+  backend: BackendName;
+  imagesPerSec: number;
+  images: number;
+}
 export interface EndToEndRow {
-  input: 'idx' | 'uint8 .npy'; images: number; seconds: number; imagesPerSec: number; peakRssMiB: number | null;
-  cpuSeconds: number | null; imagesPerCpuSec: number | null;
+  input: 'idx' | 'uint8 .npy';
+  images: number;
+  seconds: number;
+  imagesPerSec: number;
+  peakRssMiB: number | null;
+  cpuSeconds: number | null;
+  imagesPerCpuSec: number | null;
 }
 
 export interface ServingBench {
@@ -36,22 +50,36 @@ export interface ServingBench {
   bestOrt: OrtRow;
 }
 
-export type ServingEvent = { type: 'ort'; row: OrtRow } | { type: 'tfjs'; row: TfjsRow } | { type: 'tfjs-missing'; backend: BackendName }
-  | { type: 'ceiling'; threads: number; gflops: number } | { type: 'end-to-end'; row: EndToEndRow };
+export type ServingEvent =
+  | { type: 'ort'; row: OrtRow }
+  | { type: 'tfjs'; row: TfjsRow }
+  | { type: 'tfjs-missing'; backend: BackendName }
+  | { type: 'ceiling'; threads: number; gflops: number }
+  | { type: 'end-to-end'; row: EndToEndRow };
 
-const cpuSeconds = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+const cpuSeconds = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
 
 /** Best images/s (wall and CPU) of onnxruntime on `images` test images in batches of `batch` (one warm-up, best of `reps`). */
-export async function timeOrtEncoder(encoderPath: string, x: Float32Array, o: { threads: number; batch: number; images: number; reps?: number }): Promise<{ imagesPerSec: number; imagesPerCpuSec: number }> {
+export async function timeOrtEncoder(
+  encoderPath: string,
+  x: Float32Array,
+  o: { threads: number; batch: number; images: number; reps?: number },
+): Promise<{ imagesPerSec: number; imagesPerCpuSec: number }> {
   const m = await openModel(encoderPath, { threads: o.threads });
   const dims = [o.batch, IMAGE_SIZE, IMAGE_SIZE, 1];
   try {
     await runBatch(m, x.subarray(0, o.batch * PIXELS), dims);
-    let best = 0, bestCpu = 0;
+    let best = 0,
+      bestCpu = 0;
     const done = Math.floor(o.images / o.batch) * o.batch;
     for (let rep = 0; rep < (o.reps ?? 3); rep++) {
-      const t = performance.now(), c = cpuSeconds();
-      for (let s = 0; s + o.batch <= o.images; s += o.batch) await runBatch(m, x.subarray(s * PIXELS, (s + o.batch) * PIXELS), dims);
+      const t = performance.now(),
+        c = cpuSeconds();
+      for (let s = 0; s + o.batch <= o.images; s += o.batch)
+        await runBatch(m, x.subarray(s * PIXELS, (s + o.batch) * PIXELS), dims);
       best = Math.max(best, done / ((performance.now() - t) / 1000));
       bestCpu = Math.max(bestCpu, done / (cpuSeconds() - c));
     }
@@ -63,12 +91,20 @@ export async function timeOrtEncoder(encoderPath: string, x: Float32Array, o: { 
 
 /** FLOP/s of onnxruntime on an n x n x n MatMul with all threads: best of `reps` after a warm-up. */
 export async function matmulCeiling(n: number, threads: number, reps = 3): Promise<number> {
-  const mm = await ort.InferenceSession.create(matmulModel(n), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const mm = await ort.InferenceSession.create(matmulModel(n), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   try {
     const a = new ort.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]);
     await mm.run({ A: a });
     let best = 0;
-    for (let rep = 0; rep < reps; rep++) { const t = performance.now(); await mm.run({ A: a }); best = Math.max(best, (2 * n ** 3) / ((performance.now() - t) / 1000)); }
+    for (let rep = 0; rep < reps; rep++) {
+      const t = performance.now();
+      await mm.run({ A: a });
+      best = Math.max(best, (2 * n ** 3) / ((performance.now() - t) / 1000));
+    }
     return best;
   } finally {
     await mm.release();
@@ -76,23 +112,47 @@ export async function matmulCeiling(n: number, threads: number, reps = 3): Promi
 }
 
 /** images/s of a tfjs LayersModel on `backend`, batch 256; null if the backend does not load here. */
-export async function timeTfjs(model: tf.LayersModel, backend: BackendName, x: Float32Array, images: number): Promise<number | null> {
-  try { await initBackend(backend); } catch { return null; }
+export async function timeTfjs(
+  model: tf.LayersModel,
+  backend: BackendName,
+  x: Float32Array,
+  images: number,
+): Promise<number | null> {
+  try {
+    await initBackend(backend);
+  } catch {
+    return null;
+  }
   const batch = 256;
   tf.tidy(() => (model.predict(tf.zeros([batch, IMAGE_SIZE, IMAGE_SIZE, 1])) as tf.Tensor).dataSync());
   const t = performance.now();
   for (let s = 0; s < images; s += batch) {
     const b = Math.min(batch, images - s);
-    tf.tidy(() => (model.predict(tf.tensor4d(x.subarray(s * PIXELS, (s + b) * PIXELS), [b, IMAGE_SIZE, IMAGE_SIZE, 1])) as tf.Tensor).dataSync());
+    tf.tidy(() =>
+      (
+        model.predict(
+          tf.tensor4d(x.subarray(s * PIXELS, (s + b) * PIXELS), [b, IMAGE_SIZE, IMAGE_SIZE, 1]),
+        ) as tf.Tensor
+      ).dataSync(),
+    );
   }
   return images / ((performance.now() - t) / 1000);
 }
 
 /** Writes `count` images, `pixels` repeated, as an idx file or a uint8 .npy [count, 28, 28]. */
-export async function writeRepeated(path: string, kind: 'idx' | 'npy', pixels: Uint8Array, count: number): Promise<void> {
+export async function writeRepeated(
+  path: string,
+  kind: 'idx' | 'npy',
+  pixels: Uint8Array,
+  count: number,
+): Promise<void> {
   const fh = await open(path, 'w');
   try {
-    await fh.write(kind === 'idx' ? encodeIdx([count, IMAGE_SIZE, IMAGE_SIZE], new Uint8Array(0)) : npyHeader('uint8', [count, IMAGE_SIZE, IMAGE_SIZE]));
+    await fh.write(
+      kind === 'idx'
+        ? encodeIdx([count, IMAGE_SIZE, IMAGE_SIZE], new Uint8Array(0))
+        : npyHeader('uint8', [count, IMAGE_SIZE, IMAGE_SIZE]),
+    );
     const n = pixels.length / PIXELS;
     for (let s = 0; s < count; s += n) await fh.write(pixels.subarray(0, Math.min(n, count - s) * PIXELS));
   } finally {
@@ -101,25 +161,44 @@ export async function writeRepeated(path: string, kind: 'idx' | 'npy', pixels: U
 }
 
 /** Runs the encode CLI (its defaults) as a user would, timing it from process start to exit. */
-export async function timeEncodeCli(script: string, encoderPath: string, input: string, output: string): Promise<{ seconds: number; peakRssMiB: number | null; cpuSeconds: number | null }> {
+export async function timeEncodeCli(
+  script: string,
+  encoderPath: string,
+  input: string,
+  output: string,
+): Promise<{ seconds: number; peakRssMiB: number | null; cpuSeconds: number | null }> {
   const t = performance.now();
-  const child = spawn(process.execPath, [script, '--onnx', encoderPath, '--input', input, '--output', output], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [script, '--onnx', encoderPath, '--input', input, '--output', output], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const seconds = (performance.now() - t) / 1000;
-  if (code !== 0) throw new Error(`${script} --input ${input} failed (exit ${code}): ${stderr.trim().split('\n').at(-1)}`);
+  if (code !== 0)
+    throw new Error(`${script} --input ${input} failed (exit ${code}): ${stderr.trim().split('\n').at(-1)}`);
   // encode reports its own peak resident memory, sampled after every chunk, and its CPU time.
-  const rss = /peak RSS (\d+) MiB/.exec(stderr), cpu = /CPU ([\d.]+)s/.exec(stderr);
+  const rss = /peak RSS (\d+) MiB/.exec(stderr),
+    cpu = /CPU ([\d.]+)s/.exec(stderr);
   return { seconds, peakRssMiB: rss ? Number(rss[1]) : null, cpuSeconds: cpu ? Number(cpu[1]) : null };
 }
 
 export async function benchServing(o: {
-  encoderPath: string; tfEncoder: tf.LayersModel; testPixels: Uint8Array; x: Float32Array;
-  bigImages: number; tmpDir: string; encodeScript: string; onEvent?: (e: ServingEvent) => void;
+  encoderPath: string;
+  tfEncoder: tf.LayersModel;
+  testPixels: Uint8Array;
+  x: Float32Array;
+  bigImages: number;
+  tmpDir: string;
+  encodeScript: string;
+  onEvent?: (e: ServingEvent) => void;
 }): Promise<ServingBench> {
   const emit = o.onEvent ?? (() => undefined);
-  const cores = availableParallelism(), n = o.x.length / PIXELS, size = 2048;
+  const cores = availableParallelism(),
+    n = o.x.length / PIXELS,
+    size = 2048;
   const ceilingRuns: { threads: number; flops: number }[] = [];
   const ceiling = async () => {
     for (const threads of [...new Set([1, cores])]) {
@@ -132,7 +211,11 @@ export async function benchServing(o: {
   for (const threads of [...new Set([1, cores])]) {
     await ceiling();
     for (const batch of [1, 32, 256, 1024]) {
-      const row = { threads, batch, ...await timeOrtEncoder(o.encoderPath, o.x, { threads, batch, images: batch === 1 ? 2000 : n }) };
+      const row = {
+        threads,
+        batch,
+        ...(await timeOrtEncoder(o.encoderPath, o.x, { threads, batch, images: batch === 1 ? 2000 : n })),
+      };
       ortRows.push(row);
       emit({ type: 'ort', row });
     }
@@ -141,7 +224,10 @@ export async function benchServing(o: {
   for (const backend of ['tensorflow', 'wasm', 'cpu'] as BackendName[]) {
     const images = backend === 'cpu' ? 1000 : n;
     const r = await timeTfjs(o.tfEncoder, backend, o.x, images);
-    if (r === null) { emit({ type: 'tfjs-missing', backend }); continue; }
+    if (r === null) {
+      emit({ type: 'tfjs-missing', backend });
+      continue;
+    }
     tfjs.push({ backend, imagesPerSec: r, images });
     emit({ type: 'tfjs', row: tfjs.at(-1)! });
   }
@@ -152,17 +238,29 @@ export async function benchServing(o: {
   if (o.bigImages > 0) {
     const dir = await mkdtemp(join(o.tmpDir, 'bench-'));
     try {
-      for (const [kind, label] of [['idx', 'idx'], ['npy', 'uint8 .npy']] as const) {
+      for (const [kind, label] of [
+        ['idx', 'idx'],
+        ['npy', 'uint8 .npy'],
+      ] as const) {
         const input = join(dir, kind === 'idx' ? 'big-images-idx3-ubyte' : 'big.npy');
         await writeRepeated(input, kind, o.testPixels, o.bigImages);
         // The same best configuration again right before, so both figures see the machine in the same state.
-        const again = await timeOrtEncoder(o.encoderPath, o.x, { threads: bestOrt.threads, batch: bestOrt.batch, images: n });
+        const again = await timeOrtEncoder(o.encoderPath, o.x, {
+          threads: bestOrt.threads,
+          batch: bestOrt.batch,
+          images: n,
+        });
         if (again.imagesPerSec > bestOrt.imagesPerSec) bestOrt = { ...bestOrt, imagesPerSec: again.imagesPerSec };
         bestOrtCpu = Math.max(bestOrtCpu, again.imagesPerCpuSec);
         const r = await timeEncodeCli(o.encodeScript, o.encoderPath, input, join(dir, 'codes.npy'));
         const row: EndToEndRow = {
-          input: label, images: o.bigImages, seconds: r.seconds, imagesPerSec: o.bigImages / r.seconds, peakRssMiB: r.peakRssMiB,
-          cpuSeconds: r.cpuSeconds, imagesPerCpuSec: r.cpuSeconds ? o.bigImages / r.cpuSeconds : null,
+          input: label,
+          images: o.bigImages,
+          seconds: r.seconds,
+          imagesPerSec: o.bigImages / r.seconds,
+          peakRssMiB: r.peakRssMiB,
+          cpuSeconds: r.cpuSeconds,
+          imagesPerCpuSec: r.cpuSeconds ? o.bigImages / r.cpuSeconds : null,
         };
         endToEnd.push(row);
         emit({ type: 'end-to-end', row });
@@ -173,7 +271,15 @@ export async function benchServing(o: {
       await rm(dir, { recursive: true, force: true });
     }
   }
-  return { cores, ort: ortRows, tfjs, ceilingRuns, ceilingSize: size, endToEnd, bestOrt: { ...bestOrt, imagesPerCpuSec: bestOrtCpu } };
+  return {
+    cores,
+    ort: ortRows,
+    tfjs,
+    ceilingRuns,
+    ceilingSize: size,
+    endToEnd,
+    bestOrt: { ...bestOrt, imagesPerCpuSec: bestOrtCpu },
+  };
 }
 
 export function bestCeiling(r: ServingBench): { threads: number; flops: number } {
@@ -181,7 +287,8 @@ export function bestCeiling(r: ServingBench): { threads: number; flops: number }
 }
 
 export function benchMarkdown(r: ServingBench, flops: number): string {
-  const best = bestCeiling(r), ceiling = best.flops;
+  const best = bestCeiling(r),
+    ceiling = best.flops;
   const share = (imagesPerSec: number) => `${((100 * imagesPerSec * flops) / ceiling).toFixed(0)}%`;
   const num = (v: number) => Math.round(v).toLocaleString('en');
   const bestTf = Math.max(...r.tfjs.map((t) => t.imagesPerSec));
@@ -190,19 +297,32 @@ export function benchMarkdown(r: ServingBench, flops: number): string {
     '',
     '| runtime | threads | batch | images/s | GFLOP/s | share of MatMul ceiling |',
     '|---|---|---|---|---|---|',
-    ...r.ort.map((o) => `| onnxruntime-node | ${o.threads} | ${o.batch} | ${num(o.imagesPerSec)} | ${((o.imagesPerSec * flops) / 1e9).toFixed(1)} | ${share(o.imagesPerSec)} |`),
-    ...r.tfjs.map((t) => `| tfjs ${t.backend} | ${t.backend === 'tensorflow' ? 'all' : 1} | 256 | ${num(t.imagesPerSec)} | ${((t.imagesPerSec * flops) / 1e9).toFixed(1)} | |`),
+    ...r.ort.map(
+      (o) =>
+        `| onnxruntime-node | ${o.threads} | ${o.batch} | ${num(o.imagesPerSec)} | ${((o.imagesPerSec * flops) / 1e9).toFixed(1)} | ${share(o.imagesPerSec)} |`,
+    ),
+    ...r.tfjs.map(
+      (t) =>
+        `| tfjs ${t.backend} | ${t.backend === 'tensorflow' ? 'all' : 1} | 256 | ${num(t.imagesPerSec)} | ${((t.imagesPerSec * flops) / 1e9).toFixed(1)} | |`,
+    ),
     '',
     `onnxruntime-node's best (${r.bestOrt.threads} threads, batch ${r.bestOrt.batch}, remeasured beside the end-to-end runs): ${num(r.bestOrt.imagesPerSec)} images/s, ` +
       `${share(r.bestOrt.imagesPerSec)} of the MatMul ceiling${r.tfjs.length ? `, ${(r.bestOrt.imagesPerSec / bestTf).toFixed(1)}x the fastest tfjs backend here` : ''}.`,
   ];
   if (r.endToEnd.length > 0) {
     const pct = (a: number | null, b: number) => (a === null ? '?' : `${((100 * a) / b).toFixed(0)}%`);
-    lines.push('', '| encode CLI end to end (process start to exit, default flags) | images | seconds | images/s | share of onnxruntime-only best | images per CPU-second | share, per CPU-second | peak RSS |',
+    lines.push(
+      '',
+      '| encode CLI end to end (process start to exit, default flags) | images | seconds | images/s | share of onnxruntime-only best | images per CPU-second | share, per CPU-second | peak RSS |',
       '|---|---|---|---|---|---|---|---|',
-      ...r.endToEnd.map((e) => `| ${e.input} -> codes.npy | ${num(e.images)} | ${e.seconds.toFixed(2)} | ${num(e.imagesPerSec)} | ${pct(e.imagesPerSec, r.bestOrt.imagesPerSec)} | ` +
-        `${e.imagesPerCpuSec === null ? '?' : num(e.imagesPerCpuSec)} | ${pct(e.imagesPerCpuSec, r.bestOrt.imagesPerCpuSec)} | ${e.peakRssMiB ?? '?'} MiB |`),
-      '', `onnxruntime-only best per CPU-second (${r.bestOrt.threads} threads, batch ${r.bestOrt.batch}): ${num(r.bestOrt.imagesPerCpuSec)} images; the per-CPU-second share is the fair one where other work shares the machine.`);
+      ...r.endToEnd.map(
+        (e) =>
+          `| ${e.input} -> codes.npy | ${num(e.images)} | ${e.seconds.toFixed(2)} | ${num(e.imagesPerSec)} | ${pct(e.imagesPerSec, r.bestOrt.imagesPerSec)} | ` +
+          `${e.imagesPerCpuSec === null ? '?' : num(e.imagesPerCpuSec)} | ${pct(e.imagesPerCpuSec, r.bestOrt.imagesPerCpuSec)} | ${e.peakRssMiB ?? '?'} MiB |`,
+      ),
+      '',
+      `onnxruntime-only best per CPU-second (${r.bestOrt.threads} threads, batch ${r.bestOrt.batch}): ${num(r.bestOrt.imagesPerCpuSec)} images; the per-CPU-second share is the fair one where other work shares the machine.`,
+    );
   }
   return lines.join('\n') + '\n';
 }

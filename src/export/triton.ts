@@ -9,7 +9,8 @@ import { decodeModel, onnx, type OnnxTypes } from '../onnx/proto.js';
 import { writeDirAtomic } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
 
-export type TritonDataType = 'TYPE_FP32' | 'TYPE_FP16' | 'TYPE_FP64' | 'TYPE_UINT8' | 'TYPE_INT8' | 'TYPE_INT32' | 'TYPE_INT64' | 'TYPE_BOOL';
+export type TritonDataType =
+  'TYPE_FP32' | 'TYPE_FP16' | 'TYPE_FP64' | 'TYPE_UINT8' | 'TYPE_INT8' | 'TYPE_INT32' | 'TYPE_INT64' | 'TYPE_BOOL';
 
 const ONNX_TO_TRITON: Partial<Record<number, TritonDataType>> = {
   [onnx.TensorProto.DataType.FLOAT]: 'TYPE_FP32',
@@ -22,7 +23,11 @@ const ONNX_TO_TRITON: Partial<Record<number, TritonDataType>> = {
   [onnx.TensorProto.DataType.BOOL]: 'TYPE_BOOL',
 };
 
-export interface TritonTensor { name: string; dataType: TritonDataType; dims: number[] }
+export interface TritonTensor {
+  name: string;
+  dataType: TritonDataType;
+  dims: number[];
+}
 
 export interface TritonBatching {
   maxBatchSize: number;
@@ -35,30 +40,46 @@ export interface TritonBatching {
  * (273k images/s with 2 threads; 256 within 15 %), so a full preferred batch takes about 4 ms to run; waiting
  * up to half that for a batch to fill costs little latency.
  */
-export const DEFAULT_TRITON_BATCHING: TritonBatching = { maxBatchSize: 4096, preferredBatchSizes: [256, 1024], maxQueueDelayMicroseconds: 2000 };
+export const DEFAULT_TRITON_BATCHING: TritonBatching = {
+  maxBatchSize: 4096,
+  preferredBatchSizes: [256, 1024],
+  maxQueueDelayMicroseconds: 2000,
+};
 
 /** Batching from a measured best batch: prefer it and a quarter of it, wait up to half its run time. */
 export function batchingFromBench(bestBatch: number, imagesPerSec: number): TritonBatching {
-  if (!(Number.isInteger(bestBatch) && bestBatch >= 1 && imagesPerSec > 0)) throw new RangeError(`bench: best batch ${bestBatch} at ${imagesPerSec} images/s is not a measurement`);
+  if (!(Number.isInteger(bestBatch) && bestBatch >= 1 && imagesPerSec > 0))
+    throw new RangeError(`bench: best batch ${bestBatch} at ${imagesPerSec} images/s is not a measurement`);
   const preferred = [...new Set([Math.max(1, Math.floor(bestBatch / 4)), bestBatch])];
-  const delay = Math.max(100, Math.min(100000, Math.round((0.5 * bestBatch / imagesPerSec) * 1e6)));
+  const delay = Math.max(100, Math.min(100000, Math.round(((0.5 * bestBatch) / imagesPerSec) * 1e6)));
   return { maxBatchSize: Math.max(4 * bestBatch, 8), preferredBatchSizes: preferred, maxQueueDelayMicroseconds: delay };
 }
 
 /** The interface of an .onnx file as Triton sees it; throws if a tensor lacks a variable first dimension. */
-export function tritonInterface(bytes: Uint8Array, source: string): { inputs: TritonTensor[]; outputs: TritonTensor[] } {
+export function tritonInterface(
+  bytes: Uint8Array,
+  source: string,
+): { inputs: TritonTensor[]; outputs: TritonTensor[] } {
   const graph = decodeModel(bytes).graph;
   if (!graph) throw new Error(`${source}: not a valid ONNX model (no graph)`);
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const tensor = (v: OnnxTypes.IValueInfoProto, role: string): TritonTensor => {
     const tt = v.type?.tensorType;
     const dataType = ONNX_TO_TRITON[tt?.elemType ?? -1];
-    if (!tt || !dataType) throw new Error(`${source}: ${role} "${v.name}" has ONNX element type ${tt?.elemType ?? 'none'}, which this writer does not map to Triton`);
-    const dims = (tt.shape?.dim ?? []).map((d) => (d.dimParam || d.dimValue === undefined || d.dimValue === null ? -1 : Number(d.dimValue)));
+    if (!tt || !dataType)
+      throw new Error(
+        `${source}: ${role} "${v.name}" has ONNX element type ${tt?.elemType ?? 'none'}, which this writer does not map to Triton`,
+      );
+    const dims = (tt.shape?.dim ?? []).map((d) =>
+      d.dimParam || d.dimValue === undefined || d.dimValue === null ? -1 : Number(d.dimValue),
+    );
     if (dims.length === 0 || dims[0] !== -1) {
-      throw new Error(`${source}: ${role} "${v.name}" has shape [${dims.join(', ')}]; Triton batches only models whose every input and output has a variable first dimension`);
+      throw new Error(
+        `${source}: ${role} "${v.name}" has shape [${dims.join(', ')}]; Triton batches only models whose every input and output has a variable first dimension`,
+      );
     }
-    if (dims.slice(1).some((d) => d < 1)) throw new Error(`${source}: ${role} "${v.name}" has a variable dimension after the first ([${dims.join(', ')}])`);
+    if (dims.slice(1).some((d) => d < 1))
+      throw new Error(`${source}: ${role} "${v.name}" has a variable dimension after the first ([${dims.join(', ')}])`);
     return { name: v.name ?? '', dataType, dims: dims.slice(1) };
   };
   return {
@@ -70,8 +91,18 @@ export function tritonInterface(bytes: Uint8Array, source: string): { inputs: Tr
 export type TritonInstanceKind = 'KIND_CPU' | 'KIND_GPU';
 
 /** config.pbtxt text (protobuf text format of inference.ModelConfig). */
-export function tritonConfig(o: { name: string; sha256: string; inputs: TritonTensor[]; outputs: TritonTensor[]; batching: TritonBatching; kind?: TritonInstanceKind }): string {
-  const tensors = (ts: TritonTensor[]) => ts.map((t) => `  {\n    name: "${t.name}"\n    data_type: ${t.dataType}\n    dims: [ ${t.dims.join(', ')} ]\n  }`).join(',\n');
+export function tritonConfig(o: {
+  name: string;
+  sha256: string;
+  inputs: TritonTensor[];
+  outputs: TritonTensor[];
+  batching: TritonBatching;
+  kind?: TritonInstanceKind;
+}): string {
+  const tensors = (ts: TritonTensor[]) =>
+    ts
+      .map((t) => `  {\n    name: "${t.name}"\n    data_type: ${t.dataType}\n    dims: [ ${t.dims.join(', ')} ]\n  }`)
+      .join(',\n');
   return [
     `# Triton model configuration for ${o.name}: model.onnx sha256 ${o.sha256}.`,
     '# Written by the export stage (src/export/triton.ts); the batch dimension is implicit in dims.',
@@ -89,19 +120,36 @@ export function tritonConfig(o: { name: string; sha256: string; inputs: TritonTe
 export const TRITON_MODELS = ['encoder', 'decoder'] as const;
 
 /** Writes `<modelsDir>/triton/` from `<modelsDir>/{encoder,decoder}.onnx`; returns the folder. */
-export async function writeTritonRepository(modelsDir: string, o: { batching?: TritonBatching; kind?: TritonInstanceKind } = {}): Promise<string> {
+export async function writeTritonRepository(
+  modelsDir: string,
+  o: { batching?: TritonBatching; kind?: TritonInstanceKind } = {},
+): Promise<string> {
   const dir = join(modelsDir, 'triton');
-  const models = await Promise.all(TRITON_MODELS.map(async (name) => {
-    const file = join(modelsDir, `${name}.onnx`);
-    const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => { throw new Error(`${file}: cannot read (${e.code ?? e.message}); run \`make export\` first`); });
-    return { name, file, bytes, ...tritonInterface(bytes, file) };
-  }));
+  const models = await Promise.all(
+    TRITON_MODELS.map(async (name) => {
+      const file = join(modelsDir, `${name}.onnx`);
+      const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
+        throw new Error(`${file}: cannot read (${e.code ?? e.message}); run \`make export\` first`);
+      });
+      return { name, file, bytes, ...tritonInterface(bytes, file) };
+    }),
+  );
   await writeDirAtomic(dir, async (tmp) => {
     for (const m of models) {
       await mkdir(join(tmp, m.name, '1'), { recursive: true });
       await copyFile(m.file, join(tmp, m.name, '1', 'model.onnx'));
       const batching = o.batching ?? DEFAULT_TRITON_BATCHING;
-      await writeFile(join(tmp, m.name, 'config.pbtxt'), tritonConfig({ name: m.name, sha256: sha256(m.bytes), inputs: m.inputs, outputs: m.outputs, batching, kind: o.kind }));
+      await writeFile(
+        join(tmp, m.name, 'config.pbtxt'),
+        tritonConfig({
+          name: m.name,
+          sha256: sha256(m.bytes),
+          inputs: m.inputs,
+          outputs: m.outputs,
+          batching,
+          kind: o.kind,
+        }),
+      );
     }
   });
   return dir;

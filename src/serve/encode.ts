@@ -5,8 +5,9 @@
 // whatever the input size.
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
-import { inspectOnnx, type OnnxInfo } from '../onnx/inspect.js';
-import { openModel, runBatch, type OpenedModel } from './session.js';
+import { inspectOnnx } from '../onnx/inspect.js';
+import { openModel, runBatch, type OpenedModel } from '../lib/ort-session.js';
+import { checkEncoder } from '../lib/model-interface.js';
 import { openImageSource, type ImageChunk, type ImageRange, type ImageSource, type SourceOptions } from './image-sources.js';
 import { openCodeWriter, type CodeWriter } from './code-writers.js';
 import { inputIdentity, modelIdentity, shardRange, writeShardRecord, type ShardRecord, type ShardSpec } from './shards.js';
@@ -16,27 +17,6 @@ export const BATCH_SIZE_RANGE = [1, 65536] as const;
 export const DEFAULT_BATCH_SIZE = 1024;
 /** Images read per chunk: 12.8 MB as bytes, two in memory at a time. */
 export const DEFAULT_CHUNK_SIZE = 16384;
-
-/** Checks that a model is an encoder of 28x28x1 images; returns its code size. */
-export function checkEncoder(info: OnnxInfo): number {
-  const input = info.inputs[0], output = info.outputs[0];
-  const shape = (s: (number | string)[]) => `[${s.join(', ')}]`;
-  if (info.inputs.length !== 1 || info.outputs.length !== 1 || !input || !output) {
-    throw new Error(`${info.path}: not an encoder: expected one input and one output, found ${info.inputs.length} and ${info.outputs.length}`);
-  }
-  const [, h, w, c] = input.shape;
-  if (input.shape.length !== 4 || h !== IMAGE_SIZE || w !== IMAGE_SIZE || c !== 1) {
-    throw new Error(`${info.path}: not an encoder of 28x28x1 images: input "${input.name}" has shape ${shape(input.shape)}, expected [batch, 28, 28, 1]`);
-  }
-  if (output.shape.length !== 2 || typeof output.shape[1] !== 'number') {
-    throw new Error(`${info.path}: not an encoder: output "${output.name}" has shape ${shape(output.shape)}, expected [batch, latent]`);
-  }
-  if (info.metadata.role && info.metadata.role !== 'encoder') throw new Error(`${info.path}: its metadata says it is a ${info.metadata.role}, not an encoder`);
-  if (info.metadata.input_scaling && !info.metadata.input_scaling.includes('/ 255')) {
-    throw new Error(`${info.path}: expects input scaled as "${info.metadata.input_scaling}", but this tool feeds pixel / 255`);
-  }
-  return output.shape[1];
-}
 
 export function checkBatchSize(b: number): void {
   if (!Number.isInteger(b) || b < BATCH_SIZE_RANGE[0] || b > BATCH_SIZE_RANGE[1]) {
@@ -49,7 +29,8 @@ export interface EncodeProgress { done: number; total: number; imagesPerSec: num
 export interface EncodeResult { count: number; latent: number; seconds: number; imagesPerSec: number; peakRssBytes: number }
 
 export async function encodeSource(model: OpenedModel, source: ImageSource, writer: CodeWriter,
-  o: { batchSize: number; chunkSize?: number; range?: ImageRange; onProgress?: (p: EncodeProgress) => void }): Promise<EncodeResult> {
+  o: { batchSize: number; chunkSize?: number; range?: ImageRange; onProgress?: (p: EncodeProgress) => void },
+): Promise<EncodeResult> {
   let latent: number;
   try {
     latent = checkEncoder(model.info);
@@ -78,7 +59,8 @@ export async function encodeSource(model: OpenedModel, source: ImageSource, writ
       const codes = new Float32Array(chunk.count * latent);
       for (let s = 0; s < chunk.count; s += o.batchSize) {
         const n = Math.min(o.batchSize, chunk.count - s);
-        const out = await runBatch(model, pixels.subarray(s * PIXELS, (s + n) * PIXELS), [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
+        const batch = pixels.subarray(s * PIXELS, (s + n) * PIXELS);
+        const out = await runBatch(model, batch, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
         codes.set(out, s * latent);
       }
       for (let i = 0; i < codes.length; i++) {
@@ -115,7 +97,9 @@ export interface EncodeFileOptions extends SourceOptions {
 }
 
 /** The encode stage on files: checks the model before touching the data, then input -> output (and shard record). */
-export async function encodeFile(o: EncodeFileOptions): Promise<EncodeResult & { description: string; inputCount: number; shard?: ShardRecord }> {
+export interface EncodeFileResult extends EncodeResult { description: string; inputCount: number; shard?: ShardRecord }
+
+export async function encodeFile(o: EncodeFileOptions): Promise<EncodeFileResult> {
   const info = await inspectOnnx(o.onnx);
   const latent = checkEncoder(info);
   const source = await openImageSource(o.input, o);
@@ -124,10 +108,12 @@ export async function encodeFile(o: EncodeFileOptions): Promise<EncodeResult & {
   try {
     const range = o.shard ? shardRange(source.count, o.shard) : undefined;
     const writer = await openCodeWriter(o.output, latent, { labels: source.hasLabels, names: source.hasNames });
-    const r = await encodeSource(model, source, writer, { batchSize: o.batchSize ?? DEFAULT_BATCH_SIZE, range, onProgress: o.onProgress });
+    const batchSize = o.batchSize ?? DEFAULT_BATCH_SIZE;
+    const r = await encodeSource(model, source, writer, { batchSize, range, onProgress: o.onProgress });
     const shard = o.shard && range
       ? await writeShardRecord(o.output, {
-        shard: o.shard, range, rows: r.count, latent, input: await inputIdentity(o.input, source.count, source.files), model: modelIdentity(o.onnx, info.bytes),
+        shard: o.shard, range, rows: r.count, latent,
+        input: await inputIdentity(o.input, source.count, source.files), model: modelIdentity(o.onnx, info.bytes),
       })
       : undefined;
     return { ...r, description: source.description, inputCount: source.count, shard };

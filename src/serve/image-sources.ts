@@ -7,7 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { IMAGES_MAGIC, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
-import { readNpyInfo } from './npy.js';
+import { readNpyInfo } from '../lib/npy.js';
 
 export interface ImageChunk {
   /** Index of the first image of the chunk in the whole input. */
@@ -101,7 +101,8 @@ async function idxSource(path: string): Promise<ImageSource> {
         const { start, end } = checkRange(range, images.count, path);
         for (let s = start; s < end; s += size) {
           const n = Math.min(size, end - s);
-          yield { start: s, count: n, pixels: images.pixels.subarray(s * PIXELS, (s + n) * PIXELS), labels: labels?.subarray(s, s + n) };
+          const pixels = images.pixels.subarray(s * PIXELS, (s + n) * PIXELS);
+          yield { start: s, count: n, pixels, labels: labels?.subarray(s, s + n) };
         }
       },
     };

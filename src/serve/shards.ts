@@ -11,10 +11,13 @@ import { createInterface } from 'node:readline';
 import { ensureWritableDir, tempPathFor, writeJsonAtomic } from '../util/atomic.js';
 import { sha256, sha256File } from '../util/hash.js';
 import type { ImageRange } from './image-sources.js';
-import { NPY_STREAM_HEADER_BYTES, npyHeader, readNpyInfo } from './npy.js';
+import { NPY_STREAM_HEADER_BYTES, npyHeader, readNpyInfo } from '../lib/npy.js';
 import { checkOutputPath } from './code-writers.js';
 
-export interface ShardSpec { index: number; count: number }
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
 
 export const SHARD_RECORD_KIND = 'fashion-ae-onnx encode shard';
 export const SHARD_COUNT_MAX = 100000;
@@ -40,24 +43,33 @@ export interface ShardRecord {
 }
 
 /** Parses `--shard I/N` or `--shard auto` (index from JOB_COMPLETION_INDEX, count from `--shard-count`). */
-export function parseShard(text: string, o: { count?: number; env?: Record<string, string | undefined> } = {}): ShardSpec {
+export function parseShard(
+  text: string,
+  o: { count?: number; env?: Record<string, string | undefined> } = {},
+): ShardSpec {
   let index: number, count: number;
   if (text === 'auto') {
     const raw = (o.env ?? process.env).JOB_COMPLETION_INDEX;
-    if (o.count === undefined) throw new Error('--shard auto needs --shard-count N (the Job\'s completions)');
-    if (raw === undefined || raw === '') throw new Error('--shard auto: JOB_COMPLETION_INDEX is not set (Kubernetes sets it in the pods of an Indexed Job); use --shard I/N elsewhere');
+    if (o.count === undefined) throw new Error("--shard auto needs --shard-count N (the Job's completions)");
+    if (raw === undefined || raw === '')
+      throw new Error(
+        '--shard auto: JOB_COMPLETION_INDEX is not set (Kubernetes sets it in the pods of an Indexed Job); use --shard I/N elsewhere',
+      );
     if (!/^\d+$/.test(raw)) throw new Error(`--shard auto: JOB_COMPLETION_INDEX is "${raw}", not a whole number`);
     index = Number(raw);
     count = o.count;
   } else {
     const m = /^(\d+)\/(\d+)$/.exec(text);
     if (!m) throw new Error(`--shard "${text}": expected I/N (e.g. --shard 0/4) or auto`);
-    if (o.count !== undefined) throw new Error('--shard-count goes with --shard auto only; --shard I/N names the count itself');
+    if (o.count !== undefined)
+      throw new Error('--shard-count goes with --shard auto only; --shard I/N names the count itself');
     index = Number(m[1]);
     count = Number(m[2]);
   }
-  if (!Number.isSafeInteger(count) || count < 1 || count > SHARD_COUNT_MAX) throw new RangeError(`--shard: the shard count must be in 1..${SHARD_COUNT_MAX}, got ${count}`);
-  if (!Number.isSafeInteger(index) || index >= count) throw new RangeError(`--shard: the index must be in 0..${count - 1} for ${count} shards, got ${index}`);
+  if (!Number.isSafeInteger(count) || count < 1 || count > SHARD_COUNT_MAX)
+    throw new RangeError(`--shard: the shard count must be in 1..${SHARD_COUNT_MAX}, got ${count}`);
+  if (!Number.isSafeInteger(index) || index >= count)
+    throw new RangeError(`--shard: the index must be in 0..${count - 1} for ${count} shards, got ${index}`);
   return { index, count };
 }
 
@@ -98,11 +110,25 @@ export async function inputIdentity(input: string, images: number, files?: strin
 }
 
 /** Writes the record of a finished shard output; on failure the output goes too, so no shard is left half-done. */
-export async function writeShardRecord(output: string, r: Omit<ShardRecord, 'kind' | 'output' | 'createdAt'> & { latent: number }): Promise<ShardRecord> {
+export async function writeShardRecord(
+  output: string,
+  r: Omit<ShardRecord, 'kind' | 'output' | 'createdAt'> & { latent: number },
+): Promise<ShardRecord> {
   try {
     const record: ShardRecord = {
-      kind: SHARD_RECORD_KIND, shard: r.shard, range: r.range, rows: r.rows, input: r.input, model: r.model,
-      output: { file: basename(output), format: checkOutputPath(output), latent: r.latent, bytes: (await stat(output)).size, sha256: await sha256File(output) },
+      kind: SHARD_RECORD_KIND,
+      shard: r.shard,
+      range: r.range,
+      rows: r.rows,
+      input: r.input,
+      model: r.model,
+      output: {
+        file: basename(output),
+        format: checkOutputPath(output),
+        latent: r.latent,
+        bytes: (await stat(output)).size,
+        sha256: await sha256File(output),
+      },
       createdAt: new Date().toISOString(),
     };
     await writeJsonAtomic(shardRecordPath(output), record);
@@ -120,53 +146,88 @@ export function modelIdentity(path: string, bytes: Uint8Array): { file: string; 
 async function readRecord(path: string): Promise<ShardRecord> {
   const recPath = shardRecordPath(path);
   const text = await readFile(recPath, 'utf8').catch(() => null);
-  if (text === null) throw new Error(`${path}: no shard record ${basename(recPath)} beside it; shards come from encode --shard I/N`);
+  if (text === null)
+    throw new Error(`${path}: no shard record ${basename(recPath)} beside it; shards come from encode --shard I/N`);
   let rec: ShardRecord;
   try {
     rec = JSON.parse(text) as ShardRecord;
   } catch {
     throw new Error(`${recPath}: not valid JSON`);
   }
-  if (rec.kind !== SHARD_RECORD_KIND || !rec.shard || !rec.range || !rec.input || !rec.model || !rec.output) throw new Error(`${recPath}: not a shard record of encode`);
+  if (rec.kind !== SHARD_RECORD_KIND || !rec.shard || !rec.range || !rec.input || !rec.model || !rec.output)
+    throw new Error(`${recPath}: not a shard record of encode`);
   return rec;
 }
 
-export interface MergeResult { shards: number; rows: number; format: string; bytes: number }
+export interface MergeResult {
+  shards: number;
+  rows: number;
+  format: string;
+  bytes: number;
+}
 
-const sameInput = (a: InputIdentity, b: InputIdentity) => a.images === b.images && a.bytes === b.bytes && a.fingerprint === b.fingerprint;
-const describeInput = (i: InputIdentity) => `${i.name}, ${i.images} images, ${i.bytes} bytes, fingerprint ${i.fingerprint.slice(0, 12)}`;
+const sameInput = (a: InputIdentity, b: InputIdentity) =>
+  a.images === b.images && a.bytes === b.bytes && a.fingerprint === b.fingerprint;
+const describeInput = (i: InputIdentity) =>
+  `${i.name}, ${i.images} images, ${i.bytes} bytes, fingerprint ${i.fingerprint.slice(0, 12)}`;
 
 /** Checks the shard outputs in `paths` and writes their merge to `output` (temp file + rename). */
 export async function mergeShards(paths: string[], output: string, o: { force?: boolean } = {}): Promise<MergeResult> {
   const format = checkOutputPath(output);
   if (paths.length === 0) throw new Error('merge: no shard outputs given');
-  if (!o.force && (await stat(output).then(() => true, () => false))) throw new Error(`--output ${output} exists; pass --force to replace it`);
+  if (
+    !o.force &&
+    (await stat(output).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new Error(`--output ${output} exists; pass --force to replace it`);
   const records = await Promise.all(paths.map(readRecord));
-  const first = records[0]!, firstPath = paths[0]!;
+  const first = records[0]!,
+    firstPath = paths[0]!;
   const n = first.shard.count;
   const byIndex = new Map<number, number>();
   records.forEach((r, k) => {
     const p = paths[k]!;
-    if (r.shard.count !== n) throw new Error(`${p}: shard ${r.shard.index} of ${r.shard.count}, but ${firstPath} is one of ${n}`);
-    if (!sameInput(r.input, first.input)) throw new Error(`${p}: a shard of another input (${describeInput(r.input)}) than ${firstPath} (${describeInput(first.input)})`);
-    if (r.model.sha256 !== first.model.sha256) throw new Error(`${p}: encoded with another model (${r.model.file} ${r.model.sha256.slice(0, 12)}) than ${firstPath} (${first.model.file} ${first.model.sha256.slice(0, 12)})`);
-    if (r.output.format !== format) throw new Error(`${p}: a ${r.output.format} shard cannot be merged into ${format}; the output's format must be the shards'`);
-    if (r.output.latent !== first.output.latent) throw new Error(`${p}: codes of size ${r.output.latent}, but ${firstPath} has ${first.output.latent}`);
+    if (r.shard.count !== n)
+      throw new Error(`${p}: shard ${r.shard.index} of ${r.shard.count}, but ${firstPath} is one of ${n}`);
+    if (!sameInput(r.input, first.input))
+      throw new Error(
+        `${p}: a shard of another input (${describeInput(r.input)}) than ${firstPath} (${describeInput(first.input)})`,
+      );
+    if (r.model.sha256 !== first.model.sha256)
+      throw new Error(
+        `${p}: encoded with another model (${r.model.file} ${r.model.sha256.slice(0, 12)}) than ${firstPath} (${first.model.file} ${first.model.sha256.slice(0, 12)})`,
+      );
+    if (r.output.format !== format)
+      throw new Error(
+        `${p}: a ${r.output.format} shard cannot be merged into ${format}; the output's format must be the shards'`,
+      );
+    if (r.output.latent !== first.output.latent)
+      throw new Error(`${p}: codes of size ${r.output.latent}, but ${firstPath} has ${first.output.latent}`);
     const dup = byIndex.get(r.shard.index);
     if (dup !== undefined) throw new Error(`${paths[dup]} and ${p} are both shard ${r.shard.index} of ${n}`);
     byIndex.set(r.shard.index, k);
   });
   const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !byIndex.has(i));
-  if (missing.length > 0) throw new Error(`merge: ${missing.length} of ${n} shards missing (index ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''})`);
+  if (missing.length > 0)
+    throw new Error(
+      `merge: ${missing.length} of ${n} shards missing (index ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''})`,
+    );
   const ordered = Array.from({ length: n }, (_, i) => byIndex.get(i)!);
   for (const k of ordered) {
-    const r = records[k]!, p = paths[k]!;
+    const r = records[k]!,
+      p = paths[k]!;
     const want = shardRange(first.input.images, r.shard);
     if (r.range.start !== want.start || r.range.end !== want.end) {
-      throw new Error(`${p}: covers images [${r.range.start}, ${r.range.end}), but shard ${r.shard.index} of ${n} is [${want.start}, ${want.end}): overlapping or incomplete shards`);
+      throw new Error(
+        `${p}: covers images [${r.range.start}, ${r.range.end}), but shard ${r.shard.index} of ${n} is [${want.start}, ${want.end}): overlapping or incomplete shards`,
+      );
     }
     const s = await stat(p);
-    if (s.size !== r.output.bytes || (await sha256File(p)) !== r.output.sha256) throw new Error(`${p}: changed since encode wrote it (its SHA-256 differs from ${basename(shardRecordPath(p))})`);
+    if (s.size !== r.output.bytes || (await sha256File(p)) !== r.output.sha256)
+      throw new Error(`${p}: changed since encode wrote it (its SHA-256 differs from ${basename(shardRecordPath(p))})`);
   }
   await ensureWritableDir(dirname(output) || '.', false);
   const tmp = tempPathFor(output);
@@ -179,7 +240,12 @@ export async function mergeShards(paths: string[], output: string, o: { force?: 
     for (const [i, s] of shards.entries()) {
       // Rows are numbered from the whole input; a shard that skipped bad images shifts the ones after it.
       const offset = rows - s.record.range.start;
-      await appendShard(out, s.path, format, { keepHeader: i === 0, offset, latent: first.output.latent, rows: s.record.rows });
+      await appendShard(out, s.path, format, {
+        keepHeader: i === 0,
+        offset,
+        latent: first.output.latent,
+        rows: s.record.rows,
+      });
       rows += s.record.rows;
     }
     await out.close();
@@ -192,23 +258,43 @@ export async function mergeShards(paths: string[], output: string, o: { force?: 
   return { shards: n, rows, format, bytes: (await stat(output)).size };
 }
 
-async function appendShard(out: FileHandle, path: string, format: string,
-  o: { keepHeader: boolean; offset: number; latent: number; rows: number }): Promise<void> {
+async function appendShard(
+  out: FileHandle,
+  path: string,
+  format: string,
+  o: { keepHeader: boolean; offset: number; latent: number; rows: number },
+): Promise<void> {
   if (format === '.npy') {
     const info = await readNpyInfo(path);
     if (info.dtype !== 'float32' || info.shape.length !== 2 || info.shape[0] !== o.rows || info.shape[1] !== o.latent) {
-      throw new Error(`${path}: holds ${info.dtype} [${info.shape.join(', ')}], but its record says float32 [${o.rows}, ${o.latent}]`);
+      throw new Error(
+        `${path}: holds ${info.dtype} [${info.shape.join(', ')}], but its record says float32 [${o.rows}, ${o.latent}]`,
+      );
     }
     for await (const part of createReadStream(path, { start: info.dataOffset })) await out.write(part as Buffer);
     return;
   }
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
   const indexAt = format === '.csv' ? /^(\d+)(?=,)/ : /^(\{"index":)(\d+)/;
-  let first = format === '.csv', batch: string[] = [];
+  let first = format === '.csv',
+    batch: string[] = [];
   for await (const line of lines) {
-    if (first) { first = false; if (o.keepHeader) batch.push(line); continue; }
-    batch.push(o.offset === 0 ? line : line.replace(indexAt, (...m: string[]) => format === '.csv' ? String(Number(m[1]) + o.offset) : `${m[1]}${Number(m[2]) + o.offset}`));
-    if (batch.length >= 16384) { await out.write(batch.join('\n') + '\n'); batch = []; }
+    if (first) {
+      first = false;
+      if (o.keepHeader) batch.push(line);
+      continue;
+    }
+    batch.push(
+      o.offset === 0
+        ? line
+        : line.replace(indexAt, (...m: string[]) =>
+            format === '.csv' ? String(Number(m[1]) + o.offset) : `${m[1]}${Number(m[2]) + o.offset}`,
+          ),
+    );
+    if (batch.length >= 16384) {
+      await out.write(batch.join('\n') + '\n');
+      batch = [];
+    }
   }
   if (batch.length > 0) await out.write(batch.join('\n') + '\n');
 }

@@ -36,8 +36,12 @@ function foldTarget(graph: OnnxTypes.IGraphProto, inputName: string): OnnxTypes.
   for (let depth = 0; depth < 8; depth++) {
     const users = consumers(value);
     const node = users[0];
-    if (users.length !== 1 || !node || node.input?.[0] !== value || (graph.output ?? []).some((o) => o.name === value)) return null;
-    if (LAYOUT_OPS.has(node.opType ?? '')) { value = node.output?.[0] ?? ''; continue; }
+    if (users.length !== 1 || !node || node.input?.[0] !== value || (graph.output ?? []).some((o) => o.name === value))
+      return null;
+    if (LAYOUT_OPS.has(node.opType ?? '')) {
+      value = node.output?.[0] ?? '';
+      continue;
+    }
     if (!LINEAR_OPS.has(node.opType ?? '')) return null;
     const weight = node.input?.[1];
     const init = (graph.initializer ?? []).find((t) => t.name === weight);
@@ -54,11 +58,21 @@ export function uint8InputVariant(bytes: Uint8Array, source: string): Uint8Array
   const initializers = new Set((graph?.initializer ?? []).map((t) => t.name));
   const inputs = (graph?.input ?? []).filter((i) => !initializers.has(i.name));
   const input = inputs[0];
-  if (!graph || inputs.length !== 1 || !input?.type?.tensorType || !input.name) throw new Error(`${source}: a uint8 input variant needs exactly one tensor input`);
+  if (!graph || inputs.length !== 1 || !input?.type?.tensorType || !input.name)
+    throw new Error(`${source}: a uint8 input variant needs exactly one tensor input`);
   if (input.type.tensorType.elemType !== FLOAT) throw new Error(`${source}: input "${input.name}" is not float32`);
   const nodes = graph.node ?? [];
-  const taken = new Set<string>([...nodes.flatMap((n) => [...(n.input ?? []), ...(n.output ?? [])]), ...[...initializers].map(String)]);
-  const fresh = (base: string) => { let n = base, i = 1; while (taken.has(n)) n = `${base}_${i++}`; taken.add(n); return n; };
+  const taken = new Set<string>([
+    ...nodes.flatMap((n) => [...(n.input ?? []), ...(n.output ?? [])]),
+    ...[...initializers].map(String),
+  ]);
+  const fresh = (base: string) => {
+    let n = base,
+      i = 1;
+    while (taken.has(n)) n = `${base}_${i++}`;
+    taken.add(n);
+    return n;
+  };
   const name = fresh(UINT8_INPUT_NAME);
   const castTo = { name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: FLOAT };
   const front: OnnxTypes.INodeProto[] = [];
@@ -68,17 +82,38 @@ export function uint8InputVariant(bytes: Uint8Array, source: string): Uint8Array
     for (let i = 0; i < w.length; i++) w[i] = w[i]! / 255;
     target.rawData = new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
     target.floatData = [];
-    front.push(onnx.NodeProto.create({ opType: 'Cast', name: `${name}/Cast`, input: [name], output: [input.name], attribute: [castTo] }));
-  } else {
-    const cast = fresh('pixels_float'), scale = fresh('pixel_scale');
-    graph.initializer = [...(graph.initializer ?? []), onnx.TensorProto.create({ name: scale, dataType: FLOAT, dims: [], floatData: [255] })];
     front.push(
-      onnx.NodeProto.create({ opType: 'Cast', name: `${name}/Cast`, input: [name], output: [cast], attribute: [castTo] }),
+      onnx.NodeProto.create({
+        opType: 'Cast',
+        name: `${name}/Cast`,
+        input: [name],
+        output: [input.name],
+        attribute: [castTo],
+      }),
+    );
+  } else {
+    const cast = fresh('pixels_float'),
+      scale = fresh('pixel_scale');
+    graph.initializer = [
+      ...(graph.initializer ?? []),
+      onnx.TensorProto.create({ name: scale, dataType: FLOAT, dims: [], floatData: [255] }),
+    ];
+    front.push(
+      onnx.NodeProto.create({
+        opType: 'Cast',
+        name: `${name}/Cast`,
+        input: [name],
+        output: [cast],
+        attribute: [castTo],
+      }),
       onnx.NodeProto.create({ opType: 'Div', name: `${name}/Div`, input: [cast, scale], output: [input.name] }),
     );
   }
   graph.node = [...front, ...nodes];
-  const u8 = onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.UINT8, shape: input.type.tensorType.shape } } });
+  const u8 = onnx.ValueInfoProto.create({
+    name,
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.UINT8, shape: input.type.tensorType.shape } },
+  });
   graph.input = (graph.input ?? []).map((i) => (i === input ? u8 : i));
   return encodeModel(model);
 }
