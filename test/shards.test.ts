@@ -12,6 +12,7 @@ import { encodeIdx } from '../src/data/idx.js';
 import { npyHeader } from '../src/lib/npy.js';
 import { encodeFile } from '../src/serve/encode.js';
 import { mergeShards, parseShard, shardRange } from '../src/serve/shards.js';
+import { checkEncodeArgs } from '../src/serve/cli-checks.js';
 import { decodeModel, encodeModel } from '../src/onnx/proto.js';
 import { writeProjectModels } from './helpers/project-models.js';
 
@@ -109,6 +110,10 @@ test('shard ranges: contiguous, cover the input once, sizes differ by at most on
     ['auto', { count: 4, env: { JOB_COMPLETION_INDEX: 'x' } }, /JOB_COMPLETION_INDEX is "x", not a whole number/],
   ];
   for (const [text, o, pattern] of bad) assert.throws(() => parseShard(text, o), pattern, text);
+  // The CLI's flag check: the index of auto comes later, from the pod's environment.
+  assert.equal(checkEncodeArgs({ output: 'c.npy', 'batch-size': 8, shard: 'auto', 'shard-count': 4 }), true);
+  assert.throws(() => checkEncodeArgs({ output: 'c.npy', 'batch-size': 8, 'shard-count': 4 }), /--shard-count goes with --shard auto/);
+  assert.throws(() => checkEncodeArgs({ output: 'c.npy', 'batch-size': 8, shard: '2/2' }), /index must be in 0\.\.1/);
 });
 
 test('N = 1, 2, 4, 7 shards merge byte-identical to one run: .npy, CSV and JSONL', async () => {
