@@ -204,7 +204,7 @@ export async function benchServing(o: {
   const ceilingRuns: { threads: number; flops: number }[] = [];
   const ceiling = async () => {
     for (const threads of [...new Set([1, cores])]) {
-      const flops = await matmulCeiling(size, threads);
+      const flops = await matmulCeiling(size, threads, 5);
       ceilingRuns.push({ threads, flops });
       emit({ type: 'ceiling', threads, gflops: flops / 1e9 });
     }
