@@ -7,7 +7,7 @@ export const SUPPORTED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tan
 /** Applies `activation` to the value named `x` (in `layout`); returns the output value. */
 export function applyActivation(g: GraphBuilder, x: string, layout: Layout, shape: (number | null)[], activation: unknown, base: string, where: string): Value {
   // model.json spells some names the Keras way (hard_sigmoid); the tfjs API spells them hardSigmoid.
-  const a = activation === 'hard_sigmoid' ? 'hardSigmoid' : activation ?? 'linear';
+  const a = activation === 'hard_sigmoid' ? 'hardSigmoid' : activation === 'log_softmax' ? 'logSoftmax' : activation ?? 'linear';
   const out = (name: string, l: Layout = layout): Value => ({ shape, forms: { [l]: name } });
   switch (a) {
     case 'linear': return out(x);

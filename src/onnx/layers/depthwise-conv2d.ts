@@ -11,9 +11,12 @@ function depthwise(ctx: LayerContext, withBias: boolean): { y: string; h: number
   const [kh, kw] = ctx.pair('kernel_size');
   const [sh, sw] = ctx.pair('strides', [1, 1]);
   const [dh, dw] = ctx.pair('dilation_rate', [1, 1]);
-  const mult = typeof c.depth_multiplier === 'number' ? c.depth_multiplier : 1;
+  // tfjs 4.22's DepthwiseConv2D layer drops its dilation_rate (it calls the op with none): refuse, not guess.
+  if (ctx.layer.className === 'DepthwiseConv2D' && (dh !== 1 || dw !== 1)) return ctx.unsupported('dilation_rate', c.dilation_rate);
   const padding = String(c.padding ?? 'valid');
   if (padding !== 'same' && padding !== 'valid') return ctx.unsupported('padding', padding);
+  // The multiplier is read from the kernel: tfjs's SeparableConv2D does not save depth_multiplier.
+  const mult = ctx.weight('depthwise_kernel').shape[3] ?? 1;
   const kernel = ctx.weight('depthwise_kernel', [kh, kw, cin, mult]);
   const ah = convAxis(h, kh, sh, dh, padding), aw = convAxis(w, kw, sw, dw, padding);
   const g = ctx.g;

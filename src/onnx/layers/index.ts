@@ -11,7 +11,7 @@ import { dot } from './dot.js';
 import { embedding } from './embedding.js';
 import { flatten } from './flatten.js';
 import { globalAveragePooling2d, globalMaxPooling2d } from './global-pooling2d.js';
-import { identity, TRAINING_ONLY_LAYERS } from './identity.js';
+import { identity, randomWidth, TRAINING_ONLY_LAYERS } from './identity.js';
 import { masking } from './masking.js';
 import { add, average, concatenate, maximum, minimum, multiply, subtract } from './merge.js';
 import { layerNormalization, rescaling } from './normalization.js';
@@ -83,5 +83,6 @@ export const LAYER_CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   Minimum: minimum,
   Concatenate: concatenate,
   Dot: dot,
+  RandomWidth: randomWidth,
   ...Object.fromEntries(TRAINING_ONLY_LAYERS.map((n) => [n, identity])),
 };

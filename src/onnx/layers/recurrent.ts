@@ -54,8 +54,10 @@ function activations(ctx: LayerContext, kind: Kind, config: Record<string, unkno
   const act = pick('activation', 'tanh');
   const list = kind === 'SimpleRNN' ? [act] : kind === 'GRU' ? [pick('recurrent_activation', 'hard_sigmoid'), act] : [pick('recurrent_activation', 'hard_sigmoid'), act, act];
   const all = new Array<[string, number, number]>(dirs).fill(list[0]!).flatMap(() => list);
-  // One alpha and beta per listed function (onnxruntime reads them in order, per function).
-  return { activations: { strings: all.map((a) => a[0]) }, activation_alpha: { floats: all.map((a) => a[1]) }, activation_beta: { floats: all.map((a) => a[2]) } };
+  // Alpha and beta only for the functions that take them, in order (how onnxruntime reads them).
+  const takes = all.filter((a) => a[0] === 'HardSigmoid' || a[0] === 'Affine' || a[0] === 'Elu');
+  const ab: Record<string, { floats: number[] }> = takes.length ? { activation_alpha: { floats: takes.map((a) => a[1]) }, activation_beta: { floats: takes.map((a) => a[2]) } } : {};
+  return { activations: { strings: all.map((a) => a[0]) }, ...ab };
 }
 
 interface RnnResult { sequence: string; last: string; states: string[] }
