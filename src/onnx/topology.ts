@@ -104,6 +104,12 @@ function expand(className: unknown, configRaw: unknown, prefix: string, feeds: s
       if (!Array.isArray(n) || typeof n[0] !== 'string') throw new Error(`${where}: layer "${ctxName}" has an inbound node format this converter does not read`);
       return `${prefix}${n[0]}@${Number(n[1] ?? 0)}:${Number(n[2] ?? 0)}`;
     };
+    // tfjs numbers a nested model's calls from 1 when the model already had a node of its own (its
+    // construction): the highest node index the config refers to tells which numbering it uses.
+    const maxRef = new Map<string, number>();
+    const note = (n: unknown) => { if (Array.isArray(n) && typeof n[0] === 'string') maxRef.set(n[0], Math.max(maxRef.get(n[0]) ?? -1, Number(n[1] ?? 0))); };
+    for (const raw of (c.layers as Json[]) ?? []) for (const node of (raw.inbound_nodes as unknown[][] | undefined) ?? []) if (Array.isArray(node)) node.forEach(note);
+    outputs.forEach(note);
     for (const raw of (c.layers as Json[]) ?? []) {
       const spec = layerSpec(raw, where);
       const nodes = (raw.inbound_nodes as unknown[][] | undefined) ?? [];
@@ -115,7 +121,9 @@ function expand(className: unknown, configRaw: unknown, prefix: string, feeds: s
         else out.inputs[index] = { name: spec.name, shape: inputShape(spec.config) ?? [], dtype: String(spec.config.dtype ?? 'float32'), key };
         continue;
       }
-      nodes.forEach((node, k) => {
+      const offset = MODEL_CLASSES.has(spec.className) && (maxRef.get(spec.name) ?? -1) >= nodes.length ? 1 : 0;
+      nodes.forEach((node, i) => {
+        const k = i + offset;
         if (!Array.isArray(node)) throw new Error(`${where}: layer "${spec.name}" has an inbound node format this converter does not read`);
         const inbound = node.map((n) => ref(n as unknown[], spec.name));
         const key = `${prefix}${spec.name}@${k}`;
