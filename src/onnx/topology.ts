@@ -49,6 +49,14 @@ function inputShape(config: Json): (number | null)[] | undefined {
   return i ? [null, ...i] : undefined;
 }
 
+/** The input shape a nested Sequential model declares on its first layer (a model used as a first layer). */
+function nestedInputShape(raw: Json): (number | null)[] | undefined {
+  if (raw.class_name !== 'Sequential') return undefined;
+  const config = raw.config as Json | Json[];
+  const first = (Array.isArray(config) ? config : (config.layers as Json[] | undefined))?.[0];
+  return first ? inputShape((first.config as Json | undefined) ?? {}) ?? nestedInputShape(first) : undefined;
+}
+
 interface Expansion {
   calls: GraphLayer[];
   aliases: Map<string, string>;
@@ -72,7 +80,7 @@ function expand(className: unknown, configRaw: unknown, prefix: string, feeds: s
       if (feeds.length !== 1) throw new Error(`${where}: nested Sequential model "${prefix}" called on ${feeds.length} inputs`);
       prev = feeds[0]!;
     } else {
-      const shape = inputShape(first.config);
+      const shape = inputShape(first.config) ?? nestedInputShape(specs[0]!.raw);
       if (!shape) throw new Error(`${where}: the first layer "${first.name}" declares no input shape`);
       const name = first.className === 'InputLayer' ? first.name : `${first.name}_input`;
       prev = `${name}@0:0`;
