@@ -151,3 +151,14 @@ test('realistic architectures: MobileNet-v1 block, U-Net, text classifier, seque
   const r = await expectMatch('two-output VAE encoder', vae, { opset: 17 });
   assert.equal(r.outputShapes.length, 2);
 });
+
+test('RNN states: return_state outputs and initial states from other layers (an encoder-decoder)', async () => {
+  const enc = tf.input({ shape: [5, 3], name: 'source' });
+  const dec = tf.input({ shape: [4, 2], name: 'target' });
+  const [, h, c] = L.lstm({ units: 3, returnState: true }).apply(enc) as T[];
+  const seq = L.lstm({ units: 3, returnSequences: true }).apply(dec, { initialState: [h!, c!] }) as T;
+  const [last, gh] = L.gru({ units: 2, returnState: true }).apply(seq) as T[];
+  const model = tf.model({ inputs: [enc, dec], outputs: [L.dense({ units: 2 }).apply(seq) as T, last!, gh!] });
+  const r = await expectMatch('seq2seq with states', model, { opset: 13 });
+  assert.equal(r.outputShapes.length, 3);
+});
