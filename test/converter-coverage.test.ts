@@ -64,6 +64,8 @@ test('Embedding with float and int32 inputs; Conv1D, 1-D pooling', async () => {
   await check('conv1d dilated', [tf.layers.conv1d({ filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same' })], [9, 2]);
   await check('pool1d', [tf.layers.maxPooling1d({ poolSize: 2 }), tf.layers.averagePooling1d({ poolSize: 3, strides: 1, padding: 'same' })], [9, 3]);
   await check('global pool1d', [tf.layers.conv1d({ filters: 3, kernelSize: 3 }), tf.layers.globalAveragePooling1d({})], [8, 2]);
+  await check('conv1d bn softmax', [tf.layers.conv1d({ filters: 3, kernelSize: 3 }), tf.layers.batchNormalization({}), tf.layers.softmax({ axis: -1 }), tf.layers.conv1d({ filters: 2, kernelSize: 1 })], [7, 2]);
+  await check('conv3d prelu rescaling', [tf.layers.conv3d({ filters: 2, kernelSize: 1 }), tf.layers.prelu({}), tf.layers.rescaling({ scale: 2 })], [3, 3, 3, 2]);
   await check('global max pool1d', [tf.layers.globalMaxPooling1d({})], [8, 2]);
 });
 
