@@ -56,6 +56,10 @@ test('ZeroPadding2D, Cropping2D, Rescaling, Resizing, CenterCrop', async () => {
 test('Embedding with float and int32 inputs; Conv1D, 1-D pooling', async () => {
   await check('embedding float', [tf.layers.embedding({ inputDim: 11, outputDim: 4 }), tf.layers.flatten()], [6], { ints: 11 });
   await check('embedding int32', [tf.layers.embedding({ inputDim: 9, outputDim: 3 })], [5], { ints: 9, dtype: 'int32' });
+  for (const outputMode of ['multiHot', 'count'] as const) {
+    await check(`category encoding ${outputMode}`, [tf.layers.categoryEncoding({ numTokens: 7, outputMode }), tf.layers.dense({ units: 2 })], [5], { ints: 7 });
+  }
+  await check('category encoding int32', [tf.layers.categoryEncoding({ numTokens: 4, outputMode: 'multiHot' })], [3], { ints: 4, dtype: 'int32' });
   await check('int32 into dense', [tf.layers.dense({ units: 3 })], [4], { ints: 5, dtype: 'int32' });
   for (const padding of ['same', 'valid'] as const) {
     await check(`conv1d ${padding}`, [tf.layers.conv1d({ filters: 4, kernelSize: 3, padding, activation: 'tanh' })], [10, 3]);

@@ -35,6 +35,7 @@ const SAMPLES: Record<string, Sample> = {
   AveragePooling3D: { layers: () => [L.averagePooling3d({ poolSize: 2 })], input: [4, 4, 4, 1] },
   BatchNormalization: { layers: () => [L.batchNormalization({})], input: [4, 4, 3] },
   Bidirectional: { layers: () => [L.bidirectional({ layer: L.lstm({ units: 2, returnSequences: true }) as tf.RNN })], input: [4, 3] },
+  CategoryEncoding: { layers: () => [L.categoryEncoding({ numTokens: 6, outputMode: 'count' })], input: [4], opts: { ints: 6 } },
   CenterCrop: { layers: () => [L.centerCrop({ height: 3, width: 3 })], input: [6, 5, 2] },
   Concatenate: { layers: () => [], input: [] },
   Conv1D: { layers: () => [L.conv1d({ filters: 3, kernelSize: 3, padding: 'same' })], input: [6, 2] },

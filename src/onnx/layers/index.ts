@@ -2,6 +2,7 @@
 import type { LayerConverter } from '../layer-context.js';
 import { activation, elu, leakyRelu, prelu, relu, softmax, thresholdedRelu } from './activation.js';
 import { batchNormalization } from './batch-normalization.js';
+import { categoryEncoding } from './category-encoding.js';
 import { conv1d, conv3d, conv3dTranspose } from './conv-nd.js';
 import { conv2d } from './conv2d.js';
 import { conv2dTranspose } from './conv2d-transpose.js';
@@ -61,6 +62,7 @@ export const LAYER_CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   BatchNormalization: batchNormalization,
   LayerNormalization: layerNormalization,
   Embedding: embedding,
+  CategoryEncoding: categoryEncoding,
   Masking: masking,
   LSTM: lstm,
   GRU: gru,
