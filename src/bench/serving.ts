@@ -37,6 +37,8 @@ export interface EndToEndRow {
   peakRssMiB: number | null;
   cpuSeconds: number | null;
   imagesPerCpuSec: number | null;
+  /** onnxruntime alone in one pass over as many images, right before: the like-for-like figure (no lucky bursts). */
+  onePass: { imagesPerSec: number; imagesPerCpuSec: number };
 }
 
 export interface ServingBench {
@@ -79,8 +81,12 @@ export async function timeOrtEncoder(
     for (let rep = 0; rep < (o.reps ?? 3); rep++) {
       const t = performance.now(),
         c = cpuSeconds();
-      for (let s = 0; s + o.batch <= o.images; s += o.batch)
-        await runBatch(m, x.subarray(s * PIXELS, (s + o.batch) * PIXELS), dims);
+      // More images than x holds (a long pass) cycle through it, batch-aligned.
+      const cycle = Math.floor(x.length / PIXELS / o.batch) * o.batch;
+      for (let s = 0; s + o.batch <= o.images; s += o.batch) {
+        const at = s % cycle;
+        await runBatch(m, x.subarray(at * PIXELS, (at + o.batch) * PIXELS), dims);
+      }
       best = Math.max(best, done / ((performance.now() - t) / 1000));
       bestCpu = Math.max(bestCpu, done / (cpuSeconds() - c));
     }
@@ -170,9 +176,13 @@ export async function timeEncodeCli(
   flags: string[] = [],
 ): Promise<{ seconds: number; peakRssMiB: number | null; cpuSeconds: number | null }> {
   const t = performance.now();
-  const child = spawn(process.execPath, [script, '--onnx', encoderPath, '--input', input, '--output', output, ...flags], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [script, '--onnx', encoderPath, '--input', input, '--output', output, ...flags],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
@@ -252,6 +262,12 @@ export async function benchServing(o: {
           batch: bestOrt.batch,
           images: n,
         });
+        const onePass = await timeOrtEncoder(o.encoderPath, o.x, {
+          threads: bestOrt.threads,
+          batch: bestOrt.batch,
+          images: o.bigImages,
+          reps: 1,
+        });
         if (again.imagesPerSec > bestOrt.imagesPerSec) bestOrt = { ...bestOrt, imagesPerSec: again.imagesPerSec };
         bestOrtCpu = Math.max(bestOrtCpu, again.imagesPerCpuSec);
         // The CLI with onnxruntime's best threads and batch: what is measured is what sits around the model.
@@ -259,6 +275,7 @@ export async function benchServing(o: {
         const r = await timeEncodeCli(o.encodeScript, o.encoderPath, input, join(dir, 'codes.npy'), flags);
         const row: EndToEndRow = {
           input: label,
+          onePass,
           flags: flags.join(' '),
           images: o.bigImages,
           seconds: r.seconds,
@@ -318,12 +335,13 @@ export function benchMarkdown(r: ServingBench, flops: number): string {
     const pct = (a: number | null, b: number) => (a === null ? '?' : `${((100 * a) / b).toFixed(0)}%`);
     lines.push(
       '',
-      '| encode CLI end to end (process start to exit) | images | seconds | images/s | share of onnxruntime-only best | images per CPU-second | share, per CPU-second | peak RSS |',
-      '|---|---|---|---|---|---|---|---|',
+      '| encode CLI end to end (process start to exit) | images | seconds | images/s | share of onnxruntime-only best | images per CPU-second | share, per CPU-second | share of onnxruntime alone in one pass (wall, CPU) | peak RSS |',
+      '|---|---|---|---|---|---|---|---|---|',
       ...r.endToEnd.map(
         (e) =>
           `| ${e.input} -> codes.npy, \`${e.flags}\` | ${num(e.images)} | ${e.seconds.toFixed(2)} | ${num(e.imagesPerSec)} | ${pct(e.imagesPerSec, r.bestOrt.imagesPerSec)} | ` +
-          `${e.imagesPerCpuSec === null ? '?' : num(e.imagesPerCpuSec)} | ${pct(e.imagesPerCpuSec, r.bestOrt.imagesPerCpuSec)} | ${e.peakRssMiB ?? '?'} MiB |`,
+          `${e.imagesPerCpuSec === null ? '?' : num(e.imagesPerCpuSec)} | ${pct(e.imagesPerCpuSec, r.bestOrt.imagesPerCpuSec)} | ` +
+          `${pct(e.imagesPerSec, e.onePass.imagesPerSec)}, ${pct(e.imagesPerCpuSec, e.onePass.imagesPerCpuSec)} | ${e.peakRssMiB ?? '?'} MiB |`,
       ),
       '',
       `onnxruntime-only best per CPU-second (${r.bestOrt.threads} threads, batch ${r.bestOrt.batch}): ${num(r.bestOrt.imagesPerCpuSec)} images; the per-CPU-second share is the fair one where other work shares the machine.`,
