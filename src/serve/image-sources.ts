@@ -4,7 +4,6 @@
 // as float32 scaled like training (pixel / 255). Any contiguous range of images can be read on its own (shards).
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { IMAGES_MAGIC, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
 import { readNpyInfo } from '../lib/npy.js';
@@ -183,6 +182,8 @@ async function npySource(path: string): Promise<ImageSource> {
 
 /** Decodes one image file to 28x28 grey in [0, 1], light object on dark ground like Fashion-MNIST. */
 export async function decodeImageFile(path: string, invert: InvertMode = 'auto'): Promise<Float32Array> {
+  // Loaded here, not at the top: idx and .npy inputs never pay for the native canvas module.
+  const { createCanvas, loadImage } = await import('@napi-rs/canvas');
   let img;
   try {
     img = await loadImage(await readFile(path));
