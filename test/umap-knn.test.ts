@@ -12,6 +12,11 @@ import { PIXELS } from '../src/data/fashion-mnist.js';
 import { buildKnnGraph, knnRowsReference, type KnnGraph } from '../src/umap/knn-graph.js';
 import { KNN_GRAPH_FILE, KNN_HEADER_FILE, KnnCacheError, loadOrBuildKnnGraph, pixelsSha256, readKnnCache, type KnnCacheEvent } from '../src/umap/knn-cache.js';
 import { fuzzySimplicialSet, smoothKnnDist } from '../src/umap/fuzzy-set.js';
+import { EdgeSampler } from '../src/umap/edge-sampler.js';
+import { findAbParams } from '../src/umap/ab-params.js';
+import { umapLossAndGrad } from '../src/umap/loss.js';
+import { knnAccuracies } from '../src/report/knn.js';
+import { seededRandom } from '../src/util/random.js';
 import { TOL } from './tolerance.js';
 
 const run = promisify(execFile);
@@ -171,4 +176,35 @@ test('knn-graph CLI: builds, verifies, and refuses an out-of-range k or a mismat
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the objective end to end: free 2-D codes moved by Adam along the loss gradient of sampled edges separate the classes', async () => {
+  // Non-parametric UMAP from these parts alone: graph, fuzzy set, edge batches, loss gradient (no network).
+  const n = 2000, B = 256, steps = 3000, lr = 0.1;
+  const g = await buildKnnGraph(data.train.images.pixels, n, PIXELS, 15);
+  const sampler = new EdgeSampler(fuzzySimplicialSet(g), { seed: 1 });
+  const { a, b } = findAbParams(1, 0.1), rng = seededRandom(2);
+  const z = Float64Array.from({ length: n * 2 }, () => (rng() - 0.5) * 10);
+  const m = new Float64Array(n * 2), v = new Float64Array(n * 2), grad = new Float64Array(n * 2);
+  const zh = new Float64Array(B * 2), zt = new Float64Array(B * 2);
+  const losses: number[] = [];
+  for (let it = 1; it <= steps; it++) {
+    const e = sampler.sample(B);
+    for (let i = 0; i < B; i++) for (let c = 0; c < 2; c++) { zh[i * 2 + c] = z[e.head[i]! * 2 + c]!; zt[i * 2 + c] = z[e.tail[i]! * 2 + c]!; }
+    const r = umapLossAndGrad(zh, zt, 2, { a, b, rng });
+    losses.push(r.loss);
+    grad.fill(0);
+    for (let i = 0; i < B; i++) for (let c = 0; c < 2; c++) { grad[e.head[i]! * 2 + c]! += r.gradHead[i * 2 + c]!; grad[e.tail[i]! * 2 + c]! += r.gradTail[i * 2 + c]!; }
+    for (let k = 0; k < n * 2; k++) {
+      if (grad[k] === 0) continue;
+      m[k] = 0.9 * m[k]! + 0.1 * grad[k]!; v[k] = 0.999 * v[k]! + 0.001 * grad[k]! ** 2;
+      z[k]! -= (lr * (m[k]! / (1 - 0.9 ** it))) / (Math.sqrt(v[k]! / (1 - 0.999 ** it)) + 1e-8);
+    }
+  }
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(mean(losses.slice(-200)) < 0.7 * mean(losses.slice(0, 200)), 'the loss falls');
+  // 5-NN of the second 1,000 codes among the first 1,000: random codes score about 0.1.
+  const codes = Float32Array.from(z), y = data.train.labels.labels;
+  const [, knn5] = knnAccuracies(codes.subarray(0, n), y, codes.subarray(n), y.subarray(n / 2, n), 2, [1, 5]);
+  assert.ok(knn5! > 0.5, `5-NN accuracy ${knn5}`);
 });
