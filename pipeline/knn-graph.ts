@@ -35,7 +35,8 @@ runCli(async () => {
       return true;
     })
     .strict()
-    .showHelpOnFail(false, 'run with --help for the options')
+    // A bad flag is one line through runCli ('error: ...', exit 1), not the whole help text.
+    .fail((msg, err) => { throw err ?? new Error(`${msg} (see --help)`); })
     .help()
     .parse();
 

@@ -163,7 +163,7 @@ test('knn-graph CLI: builds, verifies, and refuses an out-of-range k or a mismat
   try {
     const bad = await run('node', ['pipeline/knn-graph.js', '--k', '101', '--out', dir]).then(() => null, (e: { code: number; stderr: string }) => e);
     assert.equal(bad?.code, 1);
-    assert.equal(bad.stderr.trim().split('\n')[0], '--k must be an integer in 2..100, got 101');
+    assert.equal(bad.stderr, 'error: --k must be an integer in 2..100, got 101\n');
     const built = await run('node', ['pipeline/knn-graph.js', '--count', '300', '--out', dir]);
     assert.match(built.stderr, /knn-graph: 300 images, k = 15 ->/);
     const verified = await run('node', ['pipeline/knn-graph.js', '--count', '300', '--out', dir, '--verify']);
