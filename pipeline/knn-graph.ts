@@ -16,7 +16,13 @@ export const DEFAULT_KNN_COUNT = 55_000;
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('knn-graph')
-    .usage('$0 [--k 15] [--out DIR] [--count N] [--verify]\n\nThe exact k-nearest-neighbour graph (Euclidean, pixels / 255) of the first N training images,\ncached in DIR as knn-graph.bin + knn-graph.json (keyed by the pixels\' SHA-256, k and N).')
+    .usage([
+      '$0 [--k 15] [--out DIR] [--count N] [--verify]',
+      '',
+      'The exact k-nearest-neighbour graph (Euclidean, pixels / 255) of the first',
+      'N training images, cached in DIR as knn-graph.bin + knn-graph.json, keyed',
+      "by the pixels' SHA-256, k and N. See docs/umap.md.",
+    ].join('\n'))
     .option('k', { type: 'number', default: 15, describe: 'neighbours per image, excluding the image itself (2..100)' })
     .option('out', { type: 'string', default: DEFAULT_KNN_DIR, describe: 'cache folder' })
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
