@@ -25,7 +25,7 @@ runCli(async () => {
     ].join('\n'))
     .option('k', { type: 'number', default: 15, describe: 'neighbours per image, excluding the image itself (2..100)' })
     .option('out', { type: 'string', default: DEFAULT_KNN_DIR, describe: 'cache folder' })
-    .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
+    .option('data', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'the verified dataset folder (make data)' })
     .option('count', { type: 'number', default: DEFAULT_KNN_COUNT, describe: 'use the first N training images' })
     .option('verify', { type: 'boolean', default: false, describe: 'only check the cache: exit 1 if it is missing, mismatched or corrupt' })
     .option('block-rows', { type: 'number', default: 256, describe: 'images per onnxruntime block' })
@@ -41,6 +41,7 @@ runCli(async () => {
       return true;
     })
     .strict()
+    .wrap(null)
     // A bad flag is one line through runCli ('error: ...', exit 1), not the whole help text.
     .fail((msg, err) => { throw err ?? new Error(`${msg} (see --help)`); })
     .help()
