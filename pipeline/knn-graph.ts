@@ -6,12 +6,8 @@ import { runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
-import { loadOrBuildKnnGraph } from '../src/umap/knn-cache.js';
+import { DEFAULT_KNN_COUNT, DEFAULT_KNN_DIR, loadOrBuildKnnGraph } from '../src/umap/knn-cache.js';
 import { checkK } from '../src/umap/options.js';
-
-export const DEFAULT_KNN_DIR = 'data/knn-graph';
-/** The training split: the first 55,000 images (the last 5,000 are the validation split). */
-export const DEFAULT_KNN_COUNT = 55_000;
 
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))
