@@ -116,7 +116,7 @@ export async function readKnnCache(dir: string, key: KnnCacheKey): Promise<{ gra
   if (bytes.length !== expected || h.graphBytes !== expected) throw new KnnCacheError('corrupt', `${graphPath} has ${bytes.length} bytes, expected ${expected} (truncated or not this graph)`);
   if (sha256(bytes) !== h.graphSha256) throw new KnnCacheError('corrupt', `${graphPath} does not match the SHA-256 in ${headerPath}`);
   if (endianness() !== 'LE') throw new Error('the kNN cache is little-endian; this machine is big-endian');
-  const copy = bytes.slice(); // aligned, owned buffer
+  const copy = new Uint8Array(bytes); // a fresh ArrayBuffer at offset 0 (a Buffer may be a view into a pool)
   const graph: KnnGraph = {
     n: h.n, k: h.k,
     indices: new Int32Array(copy.buffer, 0, h.n * h.k),
