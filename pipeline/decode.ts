@@ -3,9 +3,12 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { join } from 'node:path';
 import { runCli } from '../src/util/cli.js';
-import { openModel, runBatched } from '../src/serve/session.js';
-import { checkDecoder, readCodes, walkGrid } from '../src/serve/decode.js';
-import { imageGridPng } from '../src/report/plots.js';
+import { openModel, runBatched } from '../src/lib/ort-session.js';
+import { readCodes } from '../src/serve/decode.js';
+import { checkDecodeArgs } from '../src/serve/cli-checks.js';
+import { checkDecoder } from '../src/lib/model-interface.js';
+import { walkGrid } from '../src/lib/code-range.js';
+import { imageGridPng } from '../src/lib/plots.js';
 import { ensureWritableDir, writeFileAtomic } from '../src/util/atomic.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
 
@@ -24,14 +27,7 @@ runCli(async () => {
     .example('$0 --input codes.npy --output decoded/', 'one PNG per code')
     .example('$0 --input codes.csv --grid --output grid.png', 'one grid image')
     .example('$0 --walk --output manifold.png', 'the manifold picture')
-    .check((a) => {
-      if (!a.walk && !a.input) throw new Error('give --input codes.npy|codes.csv, or --walk');
-      if (a.walk && a.input) throw new Error('--walk decodes a grid of its own; drop --input');
-      if ((a.walk || a.grid) && !a.output.endsWith('.png')) throw new Error(`with --grid or --walk, --output must be a .png file, got ${a.output}`);
-      if (a.range !== undefined && !/^-?[\d.e+-]+(,-?[\d.e+-]+){3}$/.test(a.range)) throw new Error(`--range takes x0,x1,y0,y1, e.g. --range -10,10,-20,5; got ${a.range}`);
-      if (!Number.isInteger(a.steps) || a.steps < 2 || a.steps > 100) throw new Error(`--steps must be an integer in 2..100, got ${a.steps}`);
-      return true;
-    })
+    .check(checkDecodeArgs)
     .strict()
     .help()
     .parse();

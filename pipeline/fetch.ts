@@ -1,7 +1,7 @@
 // fetch: a verified local copy of Fashion-MNIST (idx files + manifest.json).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { fetchDataset } from '../src/data/fetch.js';
+import { fetchDataset } from '../src/fetch/stage.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { runCli } from '../src/util/cli.js';

@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { BACKEND_CHOICES } from '../src/train/backend.js';
+import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { runValidateStage } from '../src/validate/stage.js';
 import { ProgressLine } from '../src/util/progress.js';
 

@@ -5,10 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { loadDataset } from '../data/dataset.js';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
-import { initBackend, type BackendChoice } from '../train/backend.js';
+import { initBackend, type BackendChoice } from '../lib/tfjs-backend.js';
 import { loadLayersModel } from '../util/tfjs-io.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
-import { openModel, runBatch } from '../serve/session.js';
+import { openModel, runBatch } from '../lib/ort-session.js';
 import { PARITY_ATOL } from './tolerance.js';
 import { scalePixels } from '../data/pixels.js';
 
