@@ -189,7 +189,9 @@ export function nearestOthers(x: Float32Array, dim: number, k: number): Int32Arr
  * r(i, j) is j's rank among i's original-space distances `highRow` ([n], any monotone form of the distance):
  * 1 + the number of other points nearer than j, ties counted as nearer when their index is lower.
  */
-export function trustworthinessPenalty(highRow: ArrayLike<number>, i: number, neighbours: ArrayLike<number>, k: number): number {
+export function trustworthinessPenalty(
+  highRow: ArrayLike<number>, i: number, neighbours: ArrayLike<number>, k: number,
+): number {
   const target = new Float64Array(k), idx = new Int32Array(k), rank = new Int32Array(k).fill(1);
   for (let t = 0; t < k; t++) { idx[t] = neighbours[t]!; target[t] = highRow[idx[t]!]!; }
   for (let l = 0; l < highRow.length; l++) {

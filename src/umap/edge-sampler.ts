@@ -31,25 +31,36 @@ export class EdgeSampler {
     let kept = 0;
     for (const w of graph.weight) if (w >= floor && w > 0) kept++;
     if (kept === 0) throw new RangeError('edge sampler: the graph has no edges');
-    this.head = new Int32Array(kept); this.tail = new Int32Array(kept); this.weight = new Float32Array(kept);
+    this.head = new Int32Array(kept);
+    this.tail = new Int32Array(kept);
+    this.weight = new Float32Array(kept);
     for (let e = 0, k = 0; e < graph.weight.length; e++) {
       const w = graph.weight[e]!;
-      if (w >= floor && w > 0) { this.head[k] = graph.head[e]!; this.tail[k] = graph.tail[e]!; this.weight[k] = w; k++; }
+      if (w >= floor && w > 0) {
+        this.head[k] = graph.head[e]!;
+        this.tail[k] = graph.tail[e]!;
+        this.weight[k] = w;
+        k++;
+      }
     }
     ({ prob: this.prob, alias: this.alias } = aliasTable(this.weight));
     this.random = seededRandom(opts.seed);
   }
 
-  get edgeCount(): number { return this.head.length; }
+  get edgeCount(): number {
+    return this.head.length;
+  }
 
   /** The next `size` edges. */
   sample(size: number): EdgeBatch {
-    const head = new Int32Array(size), tail = new Int32Array(size);
+    const head = new Int32Array(size),
+      tail = new Int32Array(size);
     const m = this.head.length;
     for (let t = 0; t < size; t++) {
       const col = Math.floor(this.random() * m);
       const e = this.random() < this.prob[col]! ? col : this.alias[col]!;
-      head[t] = this.head[e]!; tail[t] = this.tail[e]!;
+      head[t] = this.head[e]!;
+      tail[t] = this.tail[e]!;
     }
     return { head, tail };
   }
@@ -62,19 +73,36 @@ export function aliasTable(weights: ArrayLike<number>): { prob: Float64Array; al
   for (let e = 0; e < m; e++) sum += weights[e]!;
   const scaled = new Float64Array(m);
   for (let e = 0; e < m; e++) scaled[e] = (weights[e]! * m) / sum;
-  const prob = new Float64Array(m), alias = new Int32Array(m);
+  const prob = new Float64Array(m),
+    alias = new Int32Array(m);
   // Two stacks in typed arrays: columns still below and at-or-above their share.
-  const small = new Int32Array(m), large = new Int32Array(m);
-  let ns = 0, nl = 0;
-  for (let e = m - 1; e >= 0; e--) { if (scaled[e]! < 1) small[ns++] = e; else large[nl++] = e; }
+  const small = new Int32Array(m),
+    large = new Int32Array(m);
+  let ns = 0,
+    nl = 0;
+  for (let e = m - 1; e >= 0; e--) {
+    if (scaled[e]! < 1) small[ns++] = e;
+    else large[nl++] = e;
+  }
   while (ns > 0 && nl > 0) {
-    const sm = small[--ns]!, l = large[--nl]!;
-    prob[sm] = scaled[sm]!; alias[sm] = l;
+    const sm = small[--ns]!,
+      l = large[--nl]!;
+    prob[sm] = scaled[sm]!;
+    alias[sm] = l;
     scaled[l] = scaled[l]! + scaled[sm]! - 1;
-    if (scaled[l]! < 1) small[ns++] = l; else large[nl++] = l;
+    if (scaled[l]! < 1) small[ns++] = l;
+    else large[nl++] = l;
   }
   // What is left holds (up to round-off) exactly its share.
-  while (nl > 0) { const e = large[--nl]!; prob[e] = 1; alias[e] = e; }
-  while (ns > 0) { const e = small[--ns]!; prob[e] = 1; alias[e] = e; }
+  while (nl > 0) {
+    const e = large[--nl]!;
+    prob[e] = 1;
+    alias[e] = e;
+  }
+  while (ns > 0) {
+    const e = small[--ns]!;
+    prob[e] = 1;
+    alias[e] = e;
+  }
   return { prob, alias };
 }
