@@ -9,10 +9,10 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import type { Server } from 'node:http';
-import { resolveInside, startServer } from '../src/demo/server.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolveInside } from '../src/demo/server.js';
 
-let root = '', outside = '', server: Server, port = 0;
+let root = '', outside = '', server: ChildProcess | undefined, port = 0, exited = false;
 const BODY = 'console.log("the demo");\n'.repeat(40);
 
 before(async () => {
@@ -34,12 +34,17 @@ before(async () => {
   await symlink(join(root, 'sub', 'real.txt'), join(root, 'alias.txt'));
   await symlink(join(outside, 'passwd'), join(root, 'app2.js.gz'));
   await writeFile(join(root, 'app2.js'), 'x');
-  server = await startServer({ root, port: 0, host: '127.0.0.1', isolation: true });
-  const a = server.address();
-  port = typeof a === 'object' && a ? a.port : 0;
+  // The real CLI in its own process, so a crash shows as an exit rather than an error inside the test runner.
+  const child = spawn(process.execPath, ['pipeline/serve.js', '--dir', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  server = child;
+  child.once('exit', () => { exited = true; });
+  port = await new Promise<number>((ok, fail) => {
+    child.stdout!.on('data', (b: Buffer) => { const m = /http:\/\/[\d.]+:(\d+)\//.exec(b.toString()); if (m) ok(Number(m[1])); });
+    child.once('exit', (code) => fail(new Error(`serve exited with ${code}`)));
+  });
 });
 
-after(() => { server?.close(); });
+after(() => { server?.kill(); });
 
 interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
 function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
@@ -142,6 +147,7 @@ test('a fuzz of malformed and hostile request lines: each answered or closed, an
   }
   assert.ok(cases.length >= 290, `${cases.length} cases`);
   assert.ok(answered > cases.length / 2, `answered ${answered} of ${cases.length}`);
+  assert.equal(exited, false, 'the server process is still running');
   const alive = await get('/app.js');
   assert.equal(alive.status, 200, 'the server still serves after the fuzz');
   assert.equal(alive.body.toString(), BODY);
