@@ -25,7 +25,7 @@ const SHOTS = process.env.WEB_DEMO_SCREENSHOTS;
 /** WEB_DEMO_MODELS=models builds the demo from those ONNX files instead of random-weight ones (for screenshots). */
 const MODELS = process.env.WEB_DEMO_MODELS;
 
-let dir = '', models: { encoder: string; decoder: string }, base = '';
+let dir = '', models: { encoder: string; decoder: string }, base = '', localScatterMs = NaN;
 let browser: Browser | undefined;
 const servers: ChildProcess[] = [];
 
@@ -72,7 +72,7 @@ after(async () => {
   for (const s of servers) s.kill();
 });
 
-test('desktop: scatter, decode parity, hover, click a point, legend, search, zoom limits, drawing, clear, bad upload', { skip, timeout: 180_000 }, async () => {
+test('desktop: scatter, decode parity, hover, click a point, legend, search, zoom limits, drawing, clear, bad upload, keyboard only, accessible names', { skip, timeout: 180_000 }, async () => {
   const page = await openPage(base);
   const state = await page.evaluate(() => {
     const c = document.getElementById('scatter') as HTMLCanvasElement;
@@ -115,7 +115,8 @@ test('desktop: scatter, decode parity, hover, click a point, legend, search, zoo
   const fewer = await page.evaluate(() => demo.scatter.pointsDrawn);
   assert.ok(fewer <= 9000 && fewer > 8000, `points with Trouser hidden: ${fewer}`);
   await page.getByRole('button', { name: 'show only Bag' }).click();
-  assert.equal(await page.evaluate(() => demo.scatter.pointsDrawn), 1000);
+  const bags = await page.evaluate(() => demo.scatter.pointsDrawn);
+  assert.ok(bags <= 1000 && bags > 900, `Bag points drawn: ${bags} (a few outliers lie outside the home view)`);
   await page.waitForFunction(() => location.hash.includes('hide=0,1,2,3,4,5,6,7,9'));
   await page.getByRole('button', { name: 'Show all' }).click();
   assert.ok(await page.evaluate(() => demo.scatter.pointsDrawn) > 9000);
@@ -130,7 +131,7 @@ test('desktop: scatter, decode parity, hover, click a point, legend, search, zoo
   await page.getByRole('button', { name: 'Show all' }).click();
 
   // Zoom buttons, and the zoom limit: far in, points stay on screen and thumbnails replace dots.
-  for (let k = 0; k < 30; k++) await page.getByRole('button', { name: 'zoom in' }).click();
+  for (let k = 0; k < 16; k++) await page.getByRole('button', { name: 'zoom in' }).click();
   const z = await page.evaluate(() => ({ zoom: demo.scatter.zoom, points: demo.scatter.pointsDrawn }));
   assert.ok(z.zoom <= 400.001 && z.zoom > 100, `zoom ${z.zoom}`);
   assert.ok(z.points >= 1, 'the zoom limit keeps the selected point in view');
@@ -148,6 +149,7 @@ test('desktop: scatter, decode parity, hover, click a point, legend, search, zoo
   assert.ok(await page.evaluate(() => demo.scatter.zoom) > zoom0, 'Ctrl + wheel zooms');
 
   // Drawing on the pad (a stroke that leaves the pad and comes back) puts a marker on the scatter; Clear removes everything.
+  await page.locator('#pad').scrollIntoViewIfNeeded();
   const pad = (await page.locator('#pad').boundingBox())!;
   await page.mouse.move(pad.x + 40, pad.y + 30);
   await page.mouse.down();
@@ -170,11 +172,9 @@ test('desktop: scatter, decode parity, hover, click a point, legend, search, zoo
   await page.waitForFunction(() => document.getElementById('pad-msg')!.textContent !== '');
   assert.match(await page.locator('#pad-msg').innerText(), /"notes\.txt" is not an image/);
   assert.deepEqual(errors, []);
-  await page.context().close();
-});
 
-test('keyboard only: Tab to the plot, arrows pan, + zooms, Enter shows a point; accessible names for plot and pad', { skip, timeout: 120_000 }, async () => {
-  const page = await openPage(base);
+  // Keyboard only: Tab to the plot, arrows pan, + zooms, Enter shows a point; accessible names for plot and pad.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   let tabs = 0;
   while (tabs < 40 && !(await page.evaluate(() => document.activeElement?.id === 'scatter'))) { await page.keyboard.press('Tab'); tabs++; }
   assert.ok(tabs < 40, 'Tab reaches the plot');
@@ -201,6 +201,7 @@ test('keyboard only: Tab to the plot, arrows pan, + zooms, Enter shows a point; 
 
 test('phone 390x844 with touch: no horizontal overflow, a touch-drag decodes, a pinch zooms', { skip, timeout: 120_000 }, async () => {
   const page = await openPage(base, { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  localScatterMs = await page.evaluate(() => performance.getEntriesByName('scatter-drawn')[0]!.startTime);
   const layout = await page.evaluate(() => {
     const r = (id: string) => { const b = document.getElementById(id)!.getBoundingClientRect(); return { left: b.left, right: b.right, width: b.width }; };
     const c = document.getElementById('scatter') as HTMLCanvasElement;
@@ -213,7 +214,7 @@ test('phone 390x844 with touch: no horizontal overflow, a touch-drag decodes, a 
   const cdp = await page.context().newCDPSession(page);
   await page.locator('#scatter').scrollIntoViewIfNeeded();
   const b = (await page.locator('#scatter').boundingBox())!;
-  const touch = (type: string, pts: [number, number][]) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: pts.map(([x, y], id) => ({ x: b.x + x, y: b.y + y, id })) });
+  const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', pts: [number, number][]) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: pts.map(([x, y], id) => ({ x: b.x + x, y: b.y + y, id })) });
   await touch('touchStart', [[100, 100]]);
   for (let k = 1; k <= 6; k++) await touch('touchMove', [[100 + k * 15, 100 + k * 10]]);
   await page.waitForFunction(() => document.getElementById('cursor-code')!.textContent!.includes('ms'), undefined, { timeout: 20_000 });
@@ -245,11 +246,6 @@ test('first view: scatter before the models, within the byte and time budgets, t
     const total = nav.transferSize + res.reduce((s, r) => s + r.transferSize, 0);
     return { scatterAt, before, total, files: res.length };
   });
-  // Localhost, unthrottled (a second visit in a fresh context: nothing cached).
-  const local = await openPage(base);
-  const l = await measure(local);
-  await local.context().close();
-
   const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -263,14 +259,14 @@ test('first view: scatter before the models, within the byte and time budgets, t
   const r = await measure(page);
   await context.close();
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-  process.stdout.write(`# first view: localhost scatter ${l.scatterAt.toFixed(0)} ms; 20 Mbit/s scatter ${t.scatterAt.toFixed(0)} ms after ${kb(t.before)}, ` +
+  process.stdout.write(`# first view: localhost scatter ${localScatterMs.toFixed(0)} ms (phone page); 20 Mbit/s scatter ${t.scatterAt.toFixed(0)} ms after ${kb(t.before)}, ` +
     `whole view ${kb(t.total)} in ${t.files + 1} files; reload ${kb(r.total)}\n`);
   assert.ok(t.before <= 300 * 1024, `bytes before the first scatter: ${kb(t.before)}`);
   assert.ok(t.total <= 6 * 1024 * 1024, `first view: ${kb(t.total)}`);
   assert.ok(r.total <= 50 * 1024, `reload: ${kb(r.total)}`);
   assert.ok(t.scatterAt <= 2000, `throttled first scatter: ${t.scatterAt} ms`);
   // The 300 ms target holds on an idle machine; a loaded shared CI runner gets a margin.
-  assert.ok(l.scatterAt <= 1000, `localhost first scatter: ${l.scatterAt} ms`);
+  assert.ok(localScatterMs <= 1000, `localhost first scatter: ${localScatterMs} ms`);
 });
 
 test('without COOP/COEP the page still works on one thread', { skip, timeout: 120_000 }, async () => {
@@ -284,7 +280,8 @@ test('without COOP/COEP the page still works on one thread', { skip, timeout: 12
 test('a server answering HTML for the .wasm shows a clear message, not a blank page; file:// says how to serve', { skip, timeout: 120_000 }, async () => {
   const broken = join(dir, 'broken');
   await cp(join(dir, 'dist'), broken, { recursive: true });
-  for (const ext of ['', '.br', '.gz']) await writeFile(join(broken, 'ort', `ort-wasm-simd-threaded.wasm${ext}`), '<!doctype html><title>404</title>Not found');
+  // Newer than its .br/.gz siblings, so the server sends this text as it is.
+  await writeFile(join(broken, 'ort', 'ort-wasm-simd-threaded.wasm'), '<!doctype html><title>404</title>Not found');
   const page = await openPage(await serve(broken));
   assert.match(await page.locator('#error').innerText(), /WebAssembly runtime could not be loaded/);
   assert.equal(await page.locator('#error').isVisible(), true);

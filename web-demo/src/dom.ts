@@ -57,6 +57,6 @@ export function explain(err: unknown): string {
   if (/no available backend/i.test(msg)) {
     return `onnxruntime-web found no backend it could start in this browser (it needs WebAssembly).\nCheck that ort/ort-wasm-simd-threaded.mjs and .wasm are served beside the page.\n\nDetails: ${msg}`;
   }
-  if (/404|Failed to fetch|NetworkError/i.test(msg)) return `A file of the demo could not be downloaded: ${msg}`;
+  if (/404|Failed to fetch|NetworkError|network error/i.test(msg)) return `A file of the demo could not be downloaded: ${msg}`;
   return `The demo failed to start: ${msg}`;
 }

@@ -50,6 +50,8 @@ export class Scatter {
   height = 0;
   private readonly ctx: CanvasRenderingContext2D;
   private readonly thumbCache = new Map<number, HTMLCanvasElement>();
+  private readonly awaited = new Set<number>();
+  private redrawQueued = false;
   onDraw: () => void = () => undefined;
 
   constructor(readonly canvas: HTMLCanvasElement, readonly points: Float32Array, readonly labels: Uint8Array, private readonly meta: Meta, private readonly images: Images) {
@@ -226,7 +228,17 @@ export class Scatter {
     const cached = this.thumbCache.get(i);
     if (cached) return cached;
     const px = this.images.peek(i);
-    if (!px) { void this.images.load(i).then(() => this.draw(), () => undefined); return null; }
+    if (!px) {
+      // One redraw per arriving chunk, coalesced into the next frame.
+      const k = Math.floor(i / this.meta.imageChunk);
+      if (!this.awaited.has(k)) {
+        this.awaited.add(k);
+        void this.images.load(i).then(() => {
+          if (!this.redrawQueued) { this.redrawQueued = true; requestAnimationFrame(() => { this.redrawQueued = false; this.draw(); }); }
+        }, () => this.awaited.delete(k));
+      }
+      return null;
+    }
     const c = document.createElement('canvas');
     c.width = 28; c.height = 28;
     const cx = c.getContext('2d')!, img = cx.createImageData(28, 28);
