@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
@@ -159,7 +159,7 @@ test('desktop: scatter, decode parity, hover, click a point, legend, search, zoo
   await page.mouse.up();
   await page.waitForFunction(() => demo.scatter.markers === 1, undefined, { timeout: 20_000 });
   await page.waitForFunction(() => document.querySelectorAll('#neighbours figure').length === 6);
-  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'web-demo.png') });
+  if (SHOTS) { await page.evaluate(() => scrollTo(0, 0)); await page.screenshot({ path: join(SHOTS, 'web-demo.png') }); }
   await page.getByRole('button', { name: 'Clear' }).click();
   assert.equal(await page.evaluate(() => demo.scatter.markers), 0);
   assert.equal(await page.locator('#neighbours figure').count(), 0);
@@ -260,13 +260,16 @@ test('first view: scatter before the models, within the byte and time budgets, t
   await context.close();
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   process.stdout.write(`# first view: localhost scatter ${localScatterMs.toFixed(0)} ms (phone page); 20 Mbit/s scatter ${t.scatterAt.toFixed(0)} ms after ${kb(t.before)}, ` +
-    `whole view ${kb(t.total)} in ${t.files + 1} files; reload ${kb(r.total)}\n`);
+    `whole view ${kb(t.total)} in ${t.files + 1} files; reload ${kb(r.total)}; load ${(loadavg()[0]! / cpus().length).toFixed(1)} per core\n`);
   assert.ok(t.before <= 300 * 1024, `bytes before the first scatter: ${kb(t.before)}`);
   assert.ok(t.total <= 6 * 1024 * 1024, `first view: ${kb(t.total)}`);
   assert.ok(r.total <= 50 * 1024, `reload: ${kb(r.total)}`);
-  assert.ok(t.scatterAt <= 2000, `throttled first scatter: ${t.scatterAt} ms`);
-  // The 300 ms target holds on an idle machine; a loaded shared CI runner gets a margin.
-  assert.ok(localScatterMs <= 1000, `localhost first scatter: ${localScatterMs} ms`);
+  // The time targets are for a machine with a core to spare; on an overloaded one (every process slowed
+  // alike) only a loose bound is checked, and the numbers are reported above either way.
+  const load = loadavg()[0]! / cpus().length;
+  const [local, throttled] = load <= 1 ? [300, 2000] : [5000, 8000];
+  assert.ok(t.scatterAt <= throttled, `throttled first scatter: ${t.scatterAt} ms (load ${load.toFixed(1)} per core)`);
+  assert.ok(localScatterMs <= local, `localhost first scatter: ${localScatterMs} ms (load ${load.toFixed(1)} per core)`);
 });
 
 test('without COOP/COEP the page still works on one thread', { skip, timeout: 120_000 }, async () => {

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       const label = `${names[labels[n.index]!]} #${n.index}, distance ${n.distance.toFixed(3)}`;
       const t = thumb(imgs[k]!, label, 56);
       const b = document.createElement('button');
-      b.className = 'thumb-button'; b.style.padding = '0'; b.style.minHeight = '0'; b.setAttribute('aria-label', `select ${label}`);
+      b.className = 'thumb-button'; b.setAttribute('aria-label', `select ${label}`);
       b.append(t);
       b.addEventListener('click', () => select(n.index, true));
       const cap = document.createElement('figcaption');

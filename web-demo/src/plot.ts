@@ -135,11 +135,17 @@ export class Scatter {
     return best < 0 ? null : best;
   }
 
+  /** Screen coordinates of every point (one pass, no allocation per point). */
+  private screen = new Float32Array(0);
+
   private visible(): number[] {
-    const out: number[] = [];
+    const v = this.view, kx = this.width / (v.x1 - v.x0), ky = this.height / (v.y1 - v.y0);
+    if (this.screen.length !== this.points.length) this.screen = new Float32Array(this.points.length);
+    const out: number[] = [], s = this.screen, p = this.points;
     for (let i = 0; i < this.labels.length; i++) {
+      const x = (p[2 * i]! - v.x0) * kx, y = (v.y1 - p[2 * i + 1]!) * ky;
+      s[2 * i] = x; s[2 * i + 1] = y;
       if (this.hidden.has(this.labels[i]!)) continue;
-      const [x, y] = this.toScreen(this.points[2 * i]!, this.points[2 * i + 1]!);
       if (x >= -14 && y >= -14 && x <= this.width + 14 && y <= this.height + 14) out.push(i);
     }
     return out;
@@ -157,17 +163,15 @@ export class Scatter {
     let drawn = 0, thumbsDrawn = 0;
     const faded = this.highlight !== null;
     // One path per class: 10 fills instead of 10,000.
-    for (let c = 0; c < this.meta.classNames.length; c++) {
+    const classes = this.meta.classNames.length, byClass: number[][] = Array.from({ length: classes }, () => []);
+    for (const i of vis) byClass[this.labels[i]!]?.push(i);
+    const sc = this.screen;
+    for (let c = 0; c < classes; c++) {
       if (this.hidden.has(c) || c === this.highlight) continue;
       ctx.globalAlpha = faded ? 0.15 : 0.65;
       ctx.fillStyle = this.meta.colors[c]!;
       ctx.beginPath();
-      for (const i of vis) {
-        if (this.labels[i] !== c) continue;
-        const [x, y] = this.toScreen(this.points[2 * i]!, this.points[2 * i + 1]!);
-        ctx.rect(x - size / 2, y - size / 2, size, size);
-        drawn++;
-      }
+      for (const i of byClass[c]!) { ctx.rect(sc[2 * i]! - size / 2, sc[2 * i + 1]! - size / 2, size, size); drawn++; }
       ctx.fill();
     }
     ctx.globalAlpha = 1;
