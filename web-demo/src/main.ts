@@ -126,11 +126,13 @@ async function main(): Promise<void> {
 
   // Live decoding under the cursor; only the latest request is drawn.
   let pending = 0;
+  const decodeTimes: number[] = [];
   const decodeAt = async (x: number, y: number) => {
     if (!models) { $('cursor-code').textContent = 'the decoder is still loading…'; return; }
     const ticket = ++pending;
     const [a, b] = scatter.toPlane(x, y);
     const img = await models.decode(plane.toCode(a, b), 1);
+    decodeTimes.push(models.lastDecodeMs);
     if (ticket !== pending) return;
     drawImage($<HTMLCanvasElement>('decoded'), img);
     $<HTMLCanvasElement>('decoded').setAttribute('aria-label', `decoded image at (${a.toFixed(2)}, ${b.toFixed(2)})`);
@@ -334,7 +336,7 @@ async function main(): Promise<void> {
   // A small API for automated tests and the curious (window.demo in the console).
   const m = models;
   Object.assign(window, { demo: {
-    ready: true, meta,
+    ready: true, meta, decodeTimes,
     decode: async (code: number[]) => Array.from(await m.decode(Float32Array.from(code), 1)),
     encode: async (pixels: number[]) => Array.from(await m.encode(Float32Array.from(pixels), 1)),
     scatter: {

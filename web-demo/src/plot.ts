@@ -126,10 +126,11 @@ export class Scatter {
   /** The visible point nearest to screen (x, y) within maxPx CSS pixels, or null. */
   nearestOnScreen(x: number, y: number, maxPx = Infinity): number | null {
     let best = -1, bd = maxPx * maxPx;
+    this.visible(); // refreshes this.screen for the current view
+    const s = this.screen;
     for (let i = 0; i < this.labels.length; i++) {
       if (this.hidden.has(this.labels[i]!)) continue;
-      const [sx, sy] = this.toScreen(this.points[2 * i]!, this.points[2 * i + 1]!);
-      const d = (sx - x) ** 2 + (sy - y) ** 2;
+      const d = (s[2 * i]! - x) ** 2 + (s[2 * i + 1]! - y) ** 2;
       if (d < bd) { bd = d; best = i; }
     }
     return best < 0 ? null : best;
