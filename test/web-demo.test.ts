@@ -144,9 +144,7 @@ test('desktop: scatter, decode parity, hover, click a point, legend, search, zoo
   const z = await page.evaluate(() => ({ zoom: demo.scatter.zoom, points: demo.scatter.pointsDrawn }));
   assert.ok(z.zoom <= 400.001 && z.zoom > 100, `zoom ${z.zoom}`);
   assert.ok(z.points >= 1, 'the zoom limit keeps the selected point in view');
-  await page.getByRole('button', { name: 'Reset view' }).click();
-  for (let k = 0; k < 3; k++) await page.getByRole('button', { name: 'zoom in' }).click();
-  await page.waitForFunction(() => demo.scatter.thumbsDrawn > 0, undefined, { timeout: 20_000 }).catch(() => undefined);
+  await page.waitForFunction(() => demo.scatter.thumbsDrawn > 0, undefined, { timeout: 20_000 });
   await page.getByRole('button', { name: 'Reset view' }).click();
 
   // The wheel scrolls the page unless Ctrl is held: no scroll trap.
@@ -168,7 +166,12 @@ test('desktop: scatter, decode parity, hover, click a point, legend, search, zoo
   await page.mouse.up();
   await page.waitForFunction(() => demo.scatter.markers === 1, undefined, { timeout: 20_000 });
   await page.waitForFunction(() => document.querySelectorAll('#neighbours figure').length === 6);
-  if (SHOTS) { await page.evaluate(() => scrollTo(0, 0)); await page.screenshot({ path: join(SHOTS, 'web-demo.png') }); }
+  if (SHOTS) {
+    await page.evaluate(() => { scrollTo(0, 0); document.getElementById('wheel-hint')!.hidden = true; document.getElementById('search-msg')!.textContent = ''; (document.getElementById('search-input') as HTMLInputElement).value = ''; });
+    await page.mouse.move(box.x + px + 60, box.y + py - 30);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(SHOTS, 'web-demo.png') });
+  }
   await page.getByRole('button', { name: 'Clear' }).click();
   assert.equal(await page.evaluate(() => demo.scatter.markers), 0);
   assert.equal(await page.locator('#neighbours figure').count(), 0);
