@@ -32,7 +32,7 @@ const servers: ChildProcess[] = [];
 interface DemoApi {
   ready: boolean; error?: string; decodeTimes: number[];
   decode(c: number[]): Promise<number[]>;
-  scatter: { pointsDrawn: number; thumbsDrawn: number; markers: number; zoom: number; selected: number | null; hidden: number[]; toScreen(a: number, b: number): [number, number]; point(i: number): [number, number] };
+  scatter: { cursor: [number, number] | null; pointsDrawn: number; thumbsDrawn: number; markers: number; zoom: number; selected: number | null; hidden: number[]; toScreen(a: number, b: number): [number, number]; point(i: number): [number, number] };
 }
 declare const demo: DemoApi;
 
@@ -109,6 +109,8 @@ test('desktop: scatter, decode parity, hover, click a point, legend, search, zoo
   process.stdout.write(`# hover decode: p90 ${p90.toFixed(1)} ms over ${times.length} decodes (load ${(loadavg()[0]! / cpus().length).toFixed(1)} per core)\n`);
   assert.ok(times.length >= 20, `decodes: ${times.length}`);
   if (loadavg()[0]! / cpus().length <= 1) assert.ok(p90 <= 16, `hover decode p90 ${p90} ms`);
+  await page.mouse.move(box.x + box.width + 60, box.y + 100);
+  assert.equal(await page.evaluate(() => demo.scatter.cursor), null, 'the cursor ring goes when the mouse leaves');
   await page.mouse.click(box.x + px, box.y + py);
   await page.waitForFunction(() => document.querySelectorAll('#point-neighbours figure').length === 6);
   const picked = await page.evaluate(() => demo.scatter.selected);

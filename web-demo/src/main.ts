@@ -342,7 +342,7 @@ async function main(): Promise<void> {
     scatter: {
       get pointsDrawn() { return scatter.pointsDrawn; }, get thumbsDrawn() { return scatter.thumbsDrawn; },
       get markers() { return scatter.markers.length; }, get zoom() { return scatter.zoom; }, get selected() { return scatter.selected; },
-      get hidden() { return [...scatter.hidden]; },
+      get hidden() { return [...scatter.hidden]; }, get cursor() { return scatter.cursor; },
       toScreen: (a: number, b: number) => scatter.toScreen(a, b), point: (i: number) => [points[2 * i]!, points[2 * i + 1]!],
     },
   } });
