@@ -170,7 +170,9 @@ test('desktop: scatter, decode parity, hover, click a point, legend, search, zoo
   await page.waitForFunction(() => document.querySelectorAll('#neighbours figure').length === 6);
   if (SHOTS) {
     await page.evaluate(() => { scrollTo(0, 0); document.getElementById('wheel-hint')!.hidden = true; document.getElementById('search-msg')!.textContent = ''; (document.getElementById('search-input') as HTMLInputElement).value = ''; });
-    await page.mouse.move(box.x + px + 60, box.y + py - 30);
+    await page.getByRole('button', { name: 'Reset view' }).click();
+    const [sx, sy] = await page.evaluate(() => demo.scatter.toScreen(...demo.scatter.point(demo.scatter.selected ?? 0)));
+    await page.mouse.move(box.x + sx + 50, box.y + sy - 40);
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(SHOTS, 'web-demo.png') });
   }
