@@ -2,13 +2,14 @@
 // and the models (with progress) and wires the panels: the decoded cursor, a test image with its
 // reconstruction and neighbours, the legend and search, the drawing pad, a walk, the manifold of the view,
 // reconstructions, and the view in the URL. Reads the built site's files (see data.ts).
-import { $, PIXELS, SIDE, blankImage, drawImage, explain, setStatus, showError, thumb } from './dom.js';
+import { $, PIXELS, blankImage, drawImage, explain, setStatus, showError } from './dom.js';
 import { Images, fetchBytes, nearest, type Meta } from './data.js';
 import { Models } from './models.js';
 import { Plane, Scatter } from './plot.js';
 import { attachGestures } from './gestures.js';
 import { Pad } from './pad.js';
 import { readUrlState, writeUrlState } from './url-state.js';
+import { lineCodes, neighbourList, paintTiles, reconstructionFigures, renderFacts, renderLegend, viewGrid, walkFigures } from './panels.js';
 
 const NEIGHBOURS = 6, WALK_STEPS = 10;
 
@@ -54,35 +55,11 @@ async function main(): Promise<void> {
   const codeOf = (i: number): Float32Array => codes!.subarray(i * meta.latent, (i + 1) * meta.latent);
   const fmtCode = (c: ArrayLike<number>) => `(${Array.from(c, (v) => v.toFixed(2)).join(', ')})`;
 
-  const facts = () => {
-    const rows: Record<string, string> = { ...meta.facts };
-    if (models) Object.assign(rows, { threads: String(models.threads), 'last encode': `${models.lastEncodeMs.toFixed(1)} ms`, 'last decode': `${models.lastDecodeMs.toFixed(1)} ms` });
-    $('facts').replaceChildren(...Object.entries(rows).flatMap(([k, v]) => {
-      const dt = document.createElement('dt'), dd = document.createElement('dd');
-      dt.textContent = k; dd.textContent = v;
-      return [dt, dd];
-    }));
-  };
+  const facts = () => renderFacts($('facts'), meta.facts, models);
   facts();
 
-  /** Thumbnails of test images with class and distance, each selecting its image when clicked. */
-  const neighbourFigures = async (list: { index: number; distance: number }[]) => {
-    const imgs = await Promise.all(list.map((n) => images.get(n.index)));
-    return list.map((n, k) => {
-      const fig = document.createElement('figure');
-      fig.className = 'nb';
-      const label = `${names[labels[n.index]!]} #${n.index}, distance ${n.distance.toFixed(3)}`;
-      const t = thumb(imgs[k]!, label, 56);
-      const b = document.createElement('button');
-      b.className = 'thumb-button'; b.setAttribute('aria-label', `select ${label}`);
-      b.append(t);
-      b.addEventListener('click', () => select(n.index, true));
-      const cap = document.createElement('figcaption');
-      cap.className = 'caption'; cap.textContent = `${names[labels[n.index]!]} · ${n.distance.toFixed(2)}`;
-      fig.append(b, cap);
-      return fig;
-    });
-  };
+  const neighbourFigures = async (list: { index: number; distance: number }[]) =>
+    neighbourList(list, await Promise.all(list.map((n) => images.get(n.index))), names, labels, (i) => select(i, true));
 
   // The test-image panel: the hovered point while hovering, else the selected one.
   let pointTicket = 0;
@@ -164,31 +141,7 @@ async function main(): Promise<void> {
 
   // Legend: toggle a class, show only one, highlight on hover or focus (the second cue besides colour).
   const counts = names.map((_, c) => labels.reduce((s, l) => s + (l === c ? 1 : 0), 0));
-  const legendButtons: HTMLButtonElement[] = [];
-  $('legend').replaceChildren(...names.map((n, c) => {
-    const li = document.createElement('li');
-    const b = document.createElement('button');
-    const sw = document.createElement('span');
-    sw.className = 'swatch'; sw.style.background = meta.colors[c]!;
-    b.append(sw, `${n} `);
-    const count = document.createElement('small'); count.textContent = String(counts[c]);
-    b.append(count);
-    b.setAttribute('aria-label', `${n}, ${counts[c]} points`);
-    b.addEventListener('click', () => { if (scatter.hidden.has(c)) scatter.hidden.delete(c); else scatter.hidden.add(c); legendChanged(); });
-    const only = document.createElement('button');
-    only.className = 'only'; only.textContent = 'only'; only.setAttribute('aria-label', `show only ${n}`);
-    only.addEventListener('click', () => { scatter.hidden = new Set(names.map((_, k) => k).filter((k) => k !== c)); legendChanged(); });
-    for (const el of [b, only]) {
-      el.addEventListener('pointerenter', () => { scatter.highlight = c; scatter.draw(); });
-      el.addEventListener('focus', () => { scatter.highlight = c; scatter.draw(); });
-      el.addEventListener('pointerleave', () => { scatter.highlight = null; scatter.draw(); });
-      el.addEventListener('blur', () => { scatter.highlight = null; scatter.draw(); });
-    }
-    legendButtons.push(b);
-    li.append(b, only);
-    return li;
-  }));
-  const legendSync = () => legendButtons.forEach((b, c) => b.setAttribute('aria-pressed', String(!scatter.hidden.has(c))));
+  const legendSync = renderLegend($('legend'), { names, colors: meta.colors, counts, scatter, onChange: () => legendChanged() });
   const legendChanged = () => { legendSync(); scatter.draw(); saveUrl(); };
   legendSync();
   $('legend-all').addEventListener('click', () => { scatter.hidden.clear(); legendChanged(); });
@@ -217,24 +170,11 @@ async function main(): Promise<void> {
   const drawManifold = async () => {
     if (!models) return;
     const ticket = ++manifoldTicket;
-    const steps = Number(gridSelect.value), v = scatter.view;
-    const grid = new Float32Array(steps * steps * meta.latent);
-    for (let r = 0; r < steps; r++) for (let c = 0; c < steps; c++) {
-      grid.set(plane.toCode(v.x0 + ((v.x1 - v.x0) * (c + 0.5)) / steps, v.y1 - ((v.y1 - v.y0) * (r + 0.5)) / steps), (r * steps + c) * meta.latent);
-    }
-    const tiles = await models.decode(grid, steps * steps);
+    const steps = Number(gridSelect.value);
+    const tiles = await models.decode(viewGrid(plane, scatter.view, steps, meta.latent), steps * steps);
     if (ticket !== manifoldTicket) return;
     const man = $<HTMLCanvasElement>('manifold');
-    man.width = steps * SIDE; man.height = steps * SIDE;
-    const mctx = man.getContext('2d')!, img = mctx.createImageData(man.width, man.height);
-    for (let k = 0; k < steps * steps; k++) {
-      const ox = (k % steps) * SIDE, oy = Math.floor(k / steps) * SIDE;
-      for (let p = 0; p < PIXELS; p++) {
-        const v8 = Math.round(Math.min(1, Math.max(0, tiles[k * PIXELS + p]!)) * 255), at = 4 * ((oy + Math.floor(p / SIDE)) * man.width + ox + (p % SIDE));
-        img.data[at] = img.data[at + 1] = img.data[at + 2] = v8; img.data[at + 3] = 255;
-      }
-    }
-    mctx.putImageData(img, 0, 0);
+    paintTiles(man, tiles, steps);
     man.setAttribute('aria-label', `decoded images on a ${steps} by ${steps} grid over the plot's view`);
     facts();
   };
@@ -250,16 +190,9 @@ async function main(): Promise<void> {
       if (a !== null && b === null) $('walk-msg').textContent = `From ${names[labels[a]!]} #${a}: now pick another point and press “Walk to here”.`;
       return;
     }
-    const ca = codeOf(a), cb = codeOf(b), path = new Float32Array(WALK_STEPS * meta.latent);
-    for (let s = 0; s < WALK_STEPS; s++) for (let d = 0; d < meta.latent; d++) path[s * meta.latent + d] = ca[d]! + ((cb[d]! - ca[d]!) * s) / (WALK_STEPS - 1);
-    const out = await models.decode(path, WALK_STEPS);
+    const out = await models.decode(lineCodes(codeOf(a), codeOf(b), WALK_STEPS), WALK_STEPS);
     $('walk-msg').textContent = `From ${names[labels[a]!]} #${a} to ${names[labels[b]!]} #${b}, ${WALK_STEPS} steps.`;
-    $('walk-strip').replaceChildren(...Array.from({ length: WALK_STEPS }, (_, s) => {
-      const fig = document.createElement('figure');
-      const cap = document.createElement('figcaption'); cap.className = 'caption'; cap.textContent = `t = ${(s / (WALK_STEPS - 1)).toFixed(2)}`;
-      fig.append(thumb(out.subarray(s * PIXELS, (s + 1) * PIXELS), `walk step ${s + 1} of ${WALK_STEPS}`, 64), cap);
-      return fig;
-    }));
+    $('walk-strip').replaceChildren(...walkFigures(out, WALK_STEPS));
     saveUrl();
   };
   $('walk-from').addEventListener('click', () => { if (scatter.selected !== null) { walkEnds = [scatter.selected, walkEnds[1]]; void drawWalk(); } });
@@ -308,14 +241,7 @@ async function main(): Promise<void> {
     const x = new Float32Array(n * PIXELS);
     imgs.forEach((img, j) => { for (let p = 0; p < PIXELS; p++) x[j * PIXELS + p] = img[p]! / 255; });
     const rec = await models.decode(await models.encode(x, n), n);
-    $('recon-strip').replaceChildren(...picks.map((i, j) => {
-      const fig = document.createElement('figure');
-      const name = names[labels[i]!]!;
-      fig.append(thumb(imgs[j]!, `test image #${i}, ${name}`, 64), thumb(rec.subarray(j * PIXELS, (j + 1) * PIXELS), `reconstruction of #${i}`, 64));
-      const cap = document.createElement('figcaption'); cap.className = 'caption'; cap.textContent = name;
-      fig.append(cap);
-      return fig;
-    }));
+    $('recon-strip').replaceChildren(...reconstructionFigures(picks, imgs, rec, names, labels));
     facts();
   };
   $('shuffle').addEventListener('click', () => void strip());
