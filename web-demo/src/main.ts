@@ -84,7 +84,10 @@ async function main(): Promise<void> {
     $('point-code').textContent = `code ${fmtCode(code)}`;
     if (withNeighbours) {
       const figs = await neighbourFigures(nearest(codes, meta.latent, code, NEIGHBOURS, i));
-      if (ticket === pointTicket) $('point-neighbours').replaceChildren(...figs);
+      if (ticket !== pointTicket) return;
+      $('point-neighbours').replaceChildren(...figs);
+      // A hover preview keeps the selected point's neighbours, so the heading names whose they are.
+      $('point-nb-title').textContent = `Nearest test codes to #${i}`;
     }
   };
 
