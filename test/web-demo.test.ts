@@ -234,7 +234,9 @@ test('phone 390x844 with touch: no horizontal overflow, a touch-drag decodes, a 
   await touch('touchStart', [[100, 100]]);
   for (let k = 1; k <= 6; k++) await touch('touchMove', [[100 + k * 15, 100 + k * 10]]);
   await page.waitForFunction(() => document.getElementById('cursor-code')!.textContent!.includes('ms'), undefined, { timeout: 20_000 });
+  assert.equal(await page.locator('#plot-preview').isVisible(), true, 'the decoded image shows inside the plot while the finger is down');
   await touch('touchEnd', []);
+  assert.equal(await page.locator('#plot-preview').isVisible(), false);
   const z0 = await page.evaluate(() => demo.scatter.zoom);
   await touch('touchStart', [[150, 150], [200, 200]]);
   for (let k = 1; k <= 6; k++) await touch('touchMove', [[150 - k * 10, 150 - k * 10], [200 + k * 10, 200 + k * 10]]);

@@ -115,6 +115,9 @@ async function main(): Promise<void> {
     decodeTimes.push(models.lastDecodeMs);
     if (ticket !== pending) return;
     drawImage($<HTMLCanvasElement>('decoded'), img);
+    // On narrow screens the decoded panel is below the plot: a preview in the plot's corner follows the finger.
+    const preview = $<HTMLCanvasElement>('plot-preview');
+    if (scatter.cursor) { drawImage(preview, img); preview.hidden = false; }
     $<HTMLCanvasElement>('decoded').setAttribute('aria-label', `decoded image at (${a.toFixed(2)}, ${b.toFixed(2)})`);
     $('cursor-code').textContent = `(${a.toFixed(2)}, ${b.toFixed(2)}) · ${models.lastDecodeMs.toFixed(1)} ms`;
   };
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
   attachGestures(scatter, {
     probe(at) {
       scatter.cursor = at;
+      if (!at) $('plot-preview').hidden = true;
       const hover = at ? scatter.nearestOnScreen(at[0], at[1], 10) : null;
       const hoverChanged = hover !== scatter.hover;
       scatter.hover = hover;
