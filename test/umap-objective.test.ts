@@ -219,3 +219,17 @@ test('option checks: boundaries pass, out-of-range values name the flag', () => 
   assert.throws(() => checkNegativeRate(0), /--negative-rate must be an integer in 1\.\.50, got 0/);
   assert.throws(() => checkNegativeRate(51), /--negative-rate/);
 });
+
+test('negativePairs with excludeOwnTail never pairs a head with its own positive tail, and still uses every other tail', () => {
+  const B = 8, rate = 5;
+  const plain = negativePairs(B, rate, seededRandom(21));
+  assert.ok(Array.from(plain.head).some((h, s) => plain.tail[s] === h), 'without the option some negatives hit their own tail (1/B of them)');
+  const neg = negativePairs(B, rate, seededRandom(21), true);
+  const seen = new Set<number>();
+  for (let s = 0; s < neg.head.length; s++) {
+    assert.notEqual(neg.tail[s], neg.head[s], `negative ${s} pairs head ${neg.head[s]} with its own tail`);
+    assert.equal(neg.head[s], Math.floor(s / rate));
+    seen.add(neg.tail[s]!);
+  }
+  assert.equal(seen.size, B, 'every tail of the batch still serves as a negative');
+});

@@ -33,6 +33,8 @@ export interface UmapLossOptions extends UmapPairOptions {
   negativeRate?: number;
   /** A seeded uniform [0, 1) stream (src/util/random.ts) for the negative permutation. */
   rng: () => number;
+  /** Never pair a head with its own positive tail as a negative (see negativePairs). */
+  excludeOwnTail?: boolean;
 }
 
 export interface UmapLossResult {
@@ -41,11 +43,17 @@ export interface UmapLossResult {
   gradTail: Float32Array;
 }
 
-/** tfumap's negative pairing for a batch of B edges: head and tail indices into the batch, [B * rate] each. */
+/**
+ * tfumap's negative pairing for a batch of B edges: head and tail indices into the batch, [B * rate] each.
+ * With `excludeOwnTail`, a negative that drew its head's own positive tail (probability 1/B: 6 % of the
+ * negatives when a replica holds 16 edges) is moved to another tail of the batch, so a true neighbour is
+ * never pushed away by its own edge.
+ */
 export function negativePairs(
   batch: number,
   negativeRate: number,
   rng: () => number,
+  excludeOwnTail = false,
 ): { head: Int32Array; tail: Int32Array } {
   const total = batch * negativeRate;
   const perm = new Int32Array(total);
@@ -61,6 +69,7 @@ export function negativePairs(
   for (let s = 0; s < total; s++) {
     head[s] = Math.floor(s / negativeRate);
     tail[s] = Math.floor(perm[s]! / negativeRate);
+    if (excludeOwnTail && batch > 1 && tail[s] === head[s]) tail[s] = (head[s]! + 1 + Math.floor(rng() * (batch - 1))) % batch;
   }
   return { head, tail };
 }
@@ -174,6 +183,6 @@ export function umapLossAndGrad(zHead: Codes, zTail: Codes, dim: number, opts: U
   const rate = opts.negativeRate ?? 5;
   if (!Number.isInteger(rate) || rate < 0)
     throw new RangeError(`UMAP loss: negativeRate must be a non-negative integer, got ${rate}`);
-  const neg = negativePairs(B, rate, opts.rng);
+  const neg = negativePairs(B, rate, opts.rng, opts.excludeOwnTail);
   return umapLossAndGradPairs(zHead, zTail, dim, neg.head, neg.tail, opts);
 }
