@@ -52,7 +52,7 @@ test('umap-ae step: the ort gradient of reconstruction + weight x UMAP matches t
 
   // The same model (seeded initialisers) and the same negatives, in tfjs.
   const { encoder, decoder, autoencoder } = buildAutoencoder(config);
-  const neg = negativePairs(b, negativeRate, seededRandom(seed * 7919 + negativeSeed));
+  const neg = negativePairs(b, negativeRate, seededRandom(seed * 7919 + negativeSeed), true);
   const x = tf.tensor4d(scalePixels(Uint8Array.from([...heads, ...tails].flatMap((i) => Array.from(images.subarray(i * PIXELS, (i + 1) * PIXELS))))), [2 * b, 28, 28, 1]);
   const vars = autoencoder.trainableWeights.map((w) => w.read() as tf.Variable);
   const { value, grads: ref } = tf.variableGrads(() => {
