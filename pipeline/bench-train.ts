@@ -1,10 +1,8 @@
 // bench-train: training throughput (forward, backward, optimizer update on real images) per backend
 // and thread count, side by side in one run. Writes reports/bench-train.{json,md}.
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
 import { ReplicaPool } from '../src/train/data-parallel.js';
@@ -13,7 +11,7 @@ import { initBackend, type BackendName } from '../src/train/backend.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv)).scriptName('bench-train')
+  const argv = await cliArgs('bench-train')
     .usage('$0 [options]\n\nTimes training steps per backend and thread count; writes reports/bench-train.{json,md}.')
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('out', { type: 'string', default: 'reports' })

@@ -1,8 +1,6 @@
 // decode: codes -> PNG images with onnxruntime-node (see src/serve/decode.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { join } from 'node:path';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { openModel, runBatched } from '../src/serve/session.js';
 import { checkDecoder, readCodes, walkGrid } from '../src/serve/decode.js';
 import { imageGridPng } from '../src/report/plots.js';
@@ -10,8 +8,7 @@ import { ensureWritableDir, writeFileAtomic } from '../src/util/atomic.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('decode')
+  const argv = await cliArgs('decode')
     .usage('$0 --onnx models/decoder.onnx (--input codes.npy|codes.csv | --walk) --output out/|grid.png\n\nTurns codes back into 28x28 images.')
     .option('onnx', { type: 'string', default: 'models/decoder.onnx' })
     .option('input', { type: 'string', describe: 'codes: float32 .npy [N, latent] or the CSV that encode writes' })

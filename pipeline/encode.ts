@@ -1,9 +1,7 @@
 // encode: images -> codes with onnxruntime-node (see src/serve/encode.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { openModel } from '../src/serve/session.js';
@@ -13,8 +11,7 @@ import { checkBatchSize, checkEncoder, encodeSource } from '../src/serve/encode.
 
 runCli(async () => {
   const t0 = performance.now();
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('encode')
+  const argv = await cliArgs('encode')
     .usage('$0 --onnx models/encoder.onnx [--input ...] [--output codes.npy|.csv|.jsonl]\n\n' +
       'Encodes images into codes with onnxruntime-node. Inputs: an idx file (raw or .gz), a .npy array [N,28,28(,1)] ' +
       '(uint8 0..255 or float32 0..1), or PNG/JPEG images (a folder, a quoted glob, or one file).')

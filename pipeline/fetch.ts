@@ -1,14 +1,11 @@
 // fetch: a verified local copy of Fashion-MNIST (idx files + manifest.json).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { fetchDataset } from '../src/data/fetch.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { ProgressLine } from '../src/util/progress.js';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('fetch')
+  const argv = await cliArgs('fetch')
     .usage('$0 [options]\n\nWrites a verified copy of Fashion-MNIST (four idx files and manifest.json) to --out.\n' +
       'Sources, in order: a verified copy already in --out; --from DIR; Debian\'s dataset-fashion-mnist; the canonical download.')
     .option('out', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'output folder' })

@@ -1,7 +1,5 @@
 // train: the convolutional autoencoder on Fashion-MNIST with TensorFlow.js (see src/train/stage.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/train/backend.js';
@@ -13,8 +11,7 @@ import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 export const TRAIN_DEFAULTS = { size: 'compact' as SizePreset, epochs: 15, batchSize: 64, lr: 8e-4, momentum: 0.9 };
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('train')
+  const argv = await cliArgs('train')
     .usage('$0 [options]\n\nTrains the encoder and decoder; writes tfjs models, history.jsonl, manifest.json and a checkpoint to --out.')
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'verified dataset folder (make data)' })
     .option('out', { type: 'string', default: 'models/tfjs', describe: 'output folder' })
