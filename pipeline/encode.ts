@@ -1,7 +1,7 @@
 // encode: images -> codes with onnxruntime-node (see src/serve/encode.ts).
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { cliArgs, runCli } from '../src/util/cli.js';
+import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { openModel } from '../src/serve/session.js';
@@ -33,10 +33,11 @@ runCli(async () => {
 
   const progress = new ProgressLine();
   // Check the model before touching the data.
-  const model = await openModel(argv.onnx, { threads: argv.threads });
+  const model = await openModel(argv.onnx, { threads: capThreads(argv.threads, (line) => progress.log(`encode: ${line}`)) });
   const latent = checkEncoder(model.info);
   const input = argv.input ?? join(argv.data, 't10k-images-idx3-ubyte');
-  const source = await openImageSource(input, { invert: argv.invert, skipBad: argv['skip-bad'], onSkip: (f, why) => progress.log(`encode: skipped ${f}: ${why}`) });
+  let skipped = 0;
+  const source = await openImageSource(input, { invert: argv.invert, skipBad: argv['skip-bad'], onSkip: (f, why) => { skipped++; progress.log(`encode: skipped ${f}: ${why}`); } });
   const writer = await openCodeWriter(argv.output, latent, { labels: source.hasLabels, names: source.hasNames });
   const r = await encodeSource(model, source, writer, {
     batchSize: argv['batch-size'],
@@ -45,5 +46,5 @@ runCli(async () => {
   const total = (performance.now() - t0) / 1000;
   progress.log(`encode: ${r.count} images from ${source.description} -> ${argv.output} ([${r.count}, ${latent}] float32); ` +
     `${Math.round(r.imagesPerSec)} images/s encoding, ${Math.round(r.count / total)} images/s end to end (${total.toFixed(2)}s), ` +
-    `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+    `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB${skipped ? `; ${skipped} unreadable file(s) skipped` : ''}`);
 });

@@ -1,5 +1,5 @@
 // train: the convolutional autoencoder on Fashion-MNIST with TensorFlow.js (see src/train/stage.ts).
-import { cliArgs, runCli } from '../src/util/cli.js';
+import { capThreads, checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/train/backend.js';
@@ -41,6 +41,8 @@ runCli(async () => {
       }
       if (a.hidden !== undefined && !/^\d+(,\d+){0,3}$/.test(a.hidden)) throw new Error(`--hidden must look like "128,64" (1 to 4 sizes), got "${a.hidden}"`);
       if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`--threads must be a positive integer, got ${a.threads}`);
+      checkIntegerFlag('limit', a.limit, 20);
+      checkIntegerFlag('seed', a.seed, 0, 2 ** 31 - 1);
       return true;
     })
     .strict()
@@ -59,7 +61,7 @@ runCli(async () => {
     settings: {
       model: { latent: argv.latent, filters, decoderFilters, hidden: argv.hidden ? numbers(argv.hidden) : [...preset.hidden], seed: argv.seed },
       optimizer: argv.optimizer, momentum: argv.momentum ?? (argv.optimizer === 'rmsprop' ? TRAIN_DEFAULTS.momentum : 0), lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
-      threads: argv.backend === 'tensorflow' ? 1 : argv.threads, backend: argv.backend,
+      threads: argv.backend === 'tensorflow' ? 1 : capThreads(argv.threads, (line) => progress.log(`train: ${line}`)), backend: argv.backend,
     },
   }, (e) => {
     if (e.type === 'start') {

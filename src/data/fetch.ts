@@ -8,7 +8,7 @@ import {
 } from './fashion-mnist.js';
 import { checkPairs, decompressIfGzip, parseImages, parseLabels } from './idx.js';
 import { md5, sha256 } from '../util/hash.js';
-import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { withOutputDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 
 export type SourceKind = 'cache' | 'from' | 'debian' | 'download';
 
@@ -143,7 +143,11 @@ export async function fetchDataset(opts: FetchOptions): Promise<DatasetManifest>
   const cached = await readVerifiedCache(opts.outDir);
   if (cached) return cached;
   tried.push(`cache ${opts.outDir}: no verified copy`);
-  await ensureWritableDir(opts.outDir);
+  return withOutputDir(opts.outDir, () => fetchInto(opts, tried));
+}
+
+async function fetchInto(opts: FetchOptions, tried: string[]): Promise<DatasetManifest> {
+  const emit = opts.onEvent ?? (() => undefined);
 
   const sources: { kind: SourceKind; location: string; read: () => Promise<Map<string, Uint8Array>> }[] = [];
   if (opts.from !== undefined) {

@@ -11,6 +11,7 @@ import { CLASS_NAMES, IMAGE_SIZE } from '../data/fashion-mnist.js';
 import { openModel, runBatched } from '../serve/session.js';
 import { checkEncoder } from '../serve/encode.js';
 import { checkDecoder } from '../serve/decode.js';
+import { checkSameTrainingRun } from '../serve/training-run.js';
 import { pca2, quantile } from '../report/metrics.js';
 import { CLASS_COLORS } from '../report/plots.js';
 import { writeDirAtomic } from '../util/atomic.js';
@@ -20,11 +21,12 @@ import { scalePixels } from '../data/pixels.js';
 export const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
 
 export async function buildDemo(o: { modelsDir: string; dataDir: string; srcDir: string; outDir: string }): Promise<{ files: string[]; latent: number }> {
-  const data = await loadDataset(o.dataDir, { which: 'test' });
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
   if (checkDecoder(decoder.info) !== latent) throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
+  checkSameTrainingRun([encoder.info, decoder.info]);
+  const data = await loadDataset(o.dataDir, { which: 'test' });
 
   const n = data.test.images.count;
   const x = scalePixels(data.test.images.pixels);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CLASS_NAMES } from '../data/fashion-mnist.js';
 import { convertFile } from '../onnx/convert-file.js';
 import { DEFAULT_OPSET, PRODUCER, PRODUCER_VERSION } from '../onnx/convert.js';
-import { ensureWritableDir, writeFileSetAtomic } from '../util/atomic.js';
+import { withOutputDir, writeFileSetAtomic } from '../util/atomic.js';
 import { sha256File } from '../util/hash.js';
 import type { TrainManifest } from '../train/stage.js';
 import { TRAINING_RUN_KEY } from '../serve/training-run.js';
@@ -61,7 +61,6 @@ export function modelMetadata(train: TrainManifest, role: 'encoder' | 'decoder',
 
 export async function runExportStage(o: { tfjsDir: string; outDir: string; opset?: number }): Promise<ExportManifest> {
   const train = await readTrainManifest(o.tfjsDir);
-  await ensureWritableDir(o.outDir);
   const opset = o.opset ?? DEFAULT_OPSET;
   const latent = train.settings.model.latent;
   const trainingRun = await sha256File(join(o.tfjsDir, 'manifest.json'));
@@ -83,7 +82,7 @@ export async function runExportStage(o: { tfjsDir: string; outDir: string; opset
   // The two models and the manifest of their hashes change together or not at all: a decoder that
   // fails to convert leaves the previous pair and manifest in place.
   let manifest: ExportManifest | undefined;
-  await writeFileSetAtomic(['encoder.onnx', 'decoder.onnx', 'manifest.json'].map((f) => join(o.outDir, f)), async ([enc, dec, man]) => {
+  await withOutputDir(o.outDir, () => writeFileSetAtomic(['encoder.onnx', 'decoder.onnx', 'manifest.json'].map((f) => join(o.outDir, f)), async ([enc, dec, man]) => {
     manifest = {
       stage: 'export', opset,
       source: { dir: o.tfjsDir, trainManifestSha256: trainingRun },
@@ -93,6 +92,6 @@ export async function runExportStage(o: { tfjsDir: string; outDir: string; opset
       createdAt: new Date().toISOString(),
     };
     await writeFile(man!, JSON.stringify(manifest, null, 2) + '\n');
-  });
+  }));
   return manifest!;
 }

@@ -9,8 +9,9 @@ const IMAGE_SHAPE = [IMAGE_SIZE, IMAGE_SIZE, 1];
 import { readTrainManifest } from '../export/stage.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { openModel, runBatched } from '../serve/session.js';
-import { walkGrid } from '../serve/decode.js';
+import { checkDecoder, walkGrid } from '../serve/decode.js';
 import { checkEncoder } from '../serve/encode.js';
+import { checkSameTrainingRun } from '../serve/training-run.js';
 import { accuracy, nearestNeighbours, voteLabels } from './knn.js';
 import { overlapFromNeighbours, pca2, quantile, silhouette, trustworthiness } from './metrics.js';
 import { imageGridPng, lossCurvesPng, scatterPng } from './plots.js';
@@ -41,10 +42,12 @@ export interface ReportMetrics {
 
 export async function runReportStage(o: { dataDir: string; modelsDir: string; tfjsDir: string; outDir: string; onStep?: (what: string) => void }): Promise<ReportMetrics> {
   const step = o.onStep ?? (() => undefined);
-  const data = await loadDataset(o.dataDir);
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
+  if (checkDecoder(decoder.info) !== latent) throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
+  checkSameTrainingRun([encoder.info, decoder.info]);
+  const data = await loadDataset(o.dataDir);
   const train = await readTrainManifest(o.tfjsDir).catch(() => null);
   await ensureWritableDir(o.outDir);
 

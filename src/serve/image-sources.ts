@@ -8,6 +8,7 @@ import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { IMAGES_MAGIC, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
 import { readNpyInfo } from './npy.js';
 import { scalePixels } from '../data/pixels.js';
+import { checkImageComplete } from './image-check.js';
 
 export interface ImageChunk {
   /** Index of the first image of the chunk in the whole input. */
@@ -158,7 +159,9 @@ async function npySource(path: string): Promise<ImageSource> {
 export async function decodeImageFile(path: string, invert: InvertMode = 'auto'): Promise<Float32Array> {
   let img;
   try {
-    img = await loadImage(await readFile(path));
+    const bytes = await readFile(path);
+    checkImageComplete(bytes);
+    img = await loadImage(bytes);
   } catch (err) {
     throw new Error(`${path}: cannot decode image (${(err as Error).message})`);
   }

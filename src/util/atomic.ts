@@ -100,6 +100,21 @@ export async function ensureWritableDir(dir: string, create = true): Promise<voi
   }
 }
 
+/**
+ * Runs `body` with `dir` ensured writable (created if missing). If `body` fails, a `dir` this call
+ * created is removed again, when still empty: a failed run leaves no new empty folder behind.
+ */
+export async function withOutputDir<T>(dir: string, body: () => Promise<T>): Promise<T> {
+  const created = !(await exists(dir));
+  await ensureWritableDir(dir);
+  try {
+    return await body();
+  } catch (err) {
+    if (created) await rmdir(dir).catch(() => undefined);
+    throw err;
+  }
+}
+
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = tempPathFor(path);
   try {

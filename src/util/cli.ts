@@ -78,7 +78,7 @@ export function checkIntegerFlag(name: string, value: number | undefined, min: n
  */
 export function capThreads(requested: number, note: (line: string) => void, cores = availableParallelism()): number {
   if (requested <= cores) return requested;
-  note(`note: --threads ${requested} is more than the ${cores} cores here; using ${cores}`);
+  note(`--threads ${requested} is more than the ${cores} cores here; using ${cores}`);
   return cores;
 }
 
