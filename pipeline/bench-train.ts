@@ -2,7 +2,7 @@
 // and thread count, side by side in one run. Writes reports/bench-train.{json,md}.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { cliArgs, runCli } from '../src/util/cli.js';
+import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
 import { ReplicaPool } from '../src/train/data-parallel.js';
@@ -17,7 +17,13 @@ runCli(async () => {
     .option('out', { type: 'string', default: 'reports' })
     .option('batch-size', { type: 'number', default: 128 })
     .option('steps', { type: 'number', default: 20, describe: 'timed steps per wasm/tensorflow run (cpu runs 1)' })
-    .option('sizes', { type: 'string', default: 'compact,seed' })
+    .option('sizes', { type: 'string', default: 'compact,seed', describe: `presets, comma-separated (${Object.keys(SIZE_PRESETS).join(', ')})` })
+    .check((a) => {
+      checkIntegerFlag('batch-size', a['batch-size'], 1, 4096);
+      checkIntegerFlag('steps', a.steps, 1, 100_000);
+      for (const s of a.sizes.split(',')) if (!Object.hasOwn(SIZE_PRESETS, s)) throw new Error(`--sizes: unknown preset "${s}"; use ${Object.keys(SIZE_PRESETS).join(', ')}`);
+      return true;
+    })
     .strict().help().parse();
   await ensureWritableDir(argv.out);
   const data = await loadDataset(argv.data);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cliArgs, runCli } from '../src/util/cli.js';
+import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR, IMAGE_SIZE, PIXELS } from '../src/data/fashion-mnist.js';
 import { ort, openModel, runBatch } from '../src/serve/session.js';
@@ -28,6 +28,7 @@ runCli(async () => {
     .option('tfjs', { type: 'string', default: 'models/tfjs' })
     .option('out', { type: 'string', default: 'reports' })
     .option('big', { type: 'number', default: 1_000_000, describe: 'images in the end-to-end input (0 skips it)' })
+    .check((a) => { checkIntegerFlag('big', a.big, 0, 100_000_000); return true; })
     .strict().help().parse();
   await ensureWritableDir(argv.out);
   const cores = availableParallelism();

@@ -2,7 +2,7 @@
 import { fetchDataset } from '../src/data/fetch.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { ProgressLine } from '../src/util/progress.js';
-import { cliArgs, runCli } from '../src/util/cli.js';
+import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 
 runCli(async () => {
   const argv = await cliArgs('fetch')
@@ -13,6 +13,11 @@ runCli(async () => {
     .option('offline', { type: 'boolean', default: false, describe: 'never try the download' })
     .option('timeout', { type: 'number', default: 60, describe: 'download timeout per file, seconds' })
     .option('retries', { type: 'number', default: 3, describe: 'download attempts per file' })
+    .check((a) => {
+      if (!(a.timeout > 0 && a.timeout <= 3600)) throw new Error(`--timeout must be in (0, 3600] seconds, got ${a.timeout}`);
+      checkIntegerFlag('retries', a.retries, 1, 100);
+      return true;
+    })
     .example('$0', 'use the Debian package or download')
     .example('$0 --from ~/Downloads/fashion-mnist', 'use files you already have')
     .strict()

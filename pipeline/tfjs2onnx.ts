@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // tfjs2onnx: converts a tfjs LayersModel (model.json + weight shards) into an ONNX model.
-import { cliArgs, runCli } from '../src/util/cli.js';
+import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 import { convertFile } from '../src/onnx/convert-file.js';
 import { DEFAULT_OPSET, OPSET_RANGE } from '../src/onnx/convert.js';
 
@@ -19,6 +19,7 @@ runCli(async () => {
     .example('$0 models/tfjs/encoder/model.json -o encoder.onnx --input-name image --output-name code', '')
     .example('$0 model.json -o model.onnx --opset 17 --batch 1', 'a fixed batch of one, opset 17')
     .check((a) => {
+      checkIntegerFlag('opset', a.opset, ...OPSET_RANGE);
       if (a.batch !== 'dynamic' && !/^[1-9]\d*$/.test(a.batch)) throw new Error(`--batch must be "dynamic" or a positive integer, got "${a.batch}"`);
       for (const m of a.meta) if (!/^[^=]+=/.test(m)) throw new Error(`--meta takes key=value, got "${m}"`);
       return true;

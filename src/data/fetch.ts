@@ -191,7 +191,7 @@ async function fetchInto(opts: FetchOptions, tried: string[]): Promise<DatasetMa
   }
 
   throw new Error(
-    `no verified copy of Fashion-MNIST could be made. Tried:\n  - ${tried.join('\n  - ')}\n` +
+    `no verified copy of Fashion-MNIST could be made. Tried: ${tried.join('; ')}. ` +
     'Fix: install the Debian package (apt-get install dataset-fashion-mnist), ' +
     'or pass --from DIR with the four idx files (.gz or raw) from the Fashion-MNIST release.',
   );
