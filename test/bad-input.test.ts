@@ -221,10 +221,9 @@ test('bad-input corpus: every CLI answers bad flags and files with one named err
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const changed = diffSnapshots(before, await snapshot(fix));
+  for (const change of diffSnapshots(before, await snapshot(fix))) failures.push(`fixtures: ${change}`);
   await rm(root, { recursive: true, force: true });
-  assert.deepEqual(changed, [], 'fixtures were changed or added to');
-  assert.equal(failures.length, 0, `${failures.length} of ${cases.length} cases failed:\n  ${failures.join('\n  ')}`);
+  assert.equal(failures.length, 0, `${failures.length} problems in ${cases.length} cases:\n  ${failures.join('\n  ')}`);
 });
 
 test('encode --skip-bad: unreadable images are skipped and counted, the rest encoded', { timeout: 60_000 }, async () => {
