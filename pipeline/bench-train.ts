@@ -1,66 +1,48 @@
-// bench-train: training throughput (forward, backward, optimizer update on real images) per backend
-// and thread count, side by side in one run. Writes reports/bench-train.{json,md}.
+// bench-train: training throughput per engine, model and worker threads, side by side in one run, with
+// the share of the machine's MatMul ceiling (logic in src/bench/training.ts).
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
-import { loadDataset } from '../src/data/dataset.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
-import { ReplicaPool } from '../src/train/data-parallel.js';
-import { SIZE_PRESETS, describePreset, type SizePreset } from '../src/train/model.js';
-import { initBackend, type BackendName } from '../src/train/backend.js';
+import { loadDataset } from '../src/data/dataset.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.js';
+import { benchTraining, trainBenchTable } from '../src/bench/training.js';
+import { SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
+import { ENGINE_CHOICES, type EngineName } from '../src/train/engine.js';
 
 runCli(async () => {
   const argv = await cliArgs('bench-train')
-    .usage('$0 [options]\n\nTimes training steps per backend and thread count; writes reports/bench-train.{json,md}.')
+    .usage('$0 [options]\n\nTimes training steps per engine, model and thread count; writes reports/bench-train.{json,md}.')
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('out', { type: 'string', default: 'reports' })
-    .option('batch-size', { type: 'number', default: 128 })
-    .option('steps', { type: 'number', default: 20, describe: 'timed steps per wasm/tensorflow run (cpu runs 1)' })
-    .option('sizes', { type: 'string', default: 'compact,seed', describe: `presets, comma-separated (${Object.keys(SIZE_PRESETS).join(', ')})` })
+    .option('sizes', { type: 'string', default: 'compact,seed', describe: `presets, from ${Object.keys(SIZE_PRESETS).join(', ')}` })
+    .option('engines', { type: 'string', default: 'tfjs,ort' })
+    .option('batch-size', { type: 'number', default: 64 })
+    .option('seconds', { type: 'number', default: 6, describe: 'about how long each timed run lasts' })
     .check((a) => {
-      checkIntegerFlag('batch-size', a['batch-size'], 1, 4096);
-      checkIntegerFlag('steps', a.steps, 1, 100_000);
       for (const s of a.sizes.split(',')) if (!Object.hasOwn(SIZE_PRESETS, s)) throw new Error(`--sizes: unknown preset "${s}"; use ${Object.keys(SIZE_PRESETS).join(', ')}`);
+      for (const e of a.engines.split(',')) if (e === 'auto' || !(ENGINE_CHOICES as readonly string[]).includes(e)) throw new Error(`--engines: unknown engine "${e}" (tfjs, ort)`);
+      if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 2) throw new Error(`--batch-size must be an integer >= 2, got ${a['batch-size']}`);
+      if (!(a.seconds > 0 && a.seconds <= 120)) throw new Error(`--seconds must be in (0, 120], got ${a.seconds}`);
       return true;
     })
-    .strict().help().parse();
+    .strict()
+    .parse();
   await ensureWritableDir(argv.out);
   const data = await loadDataset(argv.data);
-  const images = new SharedArrayBuffer(20000 * PIXELS);
-  new Uint8Array(images).set(data.train.images.pixels.subarray(0, 20000 * PIXELS));
+  const count = Math.min(20000, data.train.images.count);
+  const images = new SharedArrayBuffer(count * PIXELS);
+  new Uint8Array(images).set(data.train.images.pixels.subarray(0, count * PIXELS));
   const cores = availableParallelism();
-  const available: BackendName[] = [];
-  for (const b of ['tensorflow', 'wasm', 'cpu'] as BackendName[]) { try { await initBackend(b); available.push(b); } catch { /* not installed here */ } }
-
-  const rows: { size: string; backend: BackendName; threads: number; batch: number; steps: number; imagesPerSec: number }[] = [];
-  for (const size of argv.sizes.split(',') as SizePreset[]) {
-    const p = SIZE_PRESETS[size];
-    if (!p) throw new Error(`--sizes: unknown preset "${size}"`);
-    for (const backend of available) {
-      for (const threads of backend === 'wasm' ? [...new Set([1, cores])] : [1]) {
-        // The pure-JS backend takes seconds per image: one small step is enough to see it.
-        const batch = backend === 'cpu' ? 16 : argv['batch-size'];
-        const steps = backend === 'cpu' ? 1 : argv.steps;
-        const pool = await ReplicaPool.start(threads, { config: { latent: 2, filters: [...p.filters], decoderFilters: [...p.decoderFilters], hidden: [...p.hidden], seed: 1 }, optimizer: 'rmsprop', optimizerOptions: {}, backend, images, maxShard: batch });
-        const order = Int32Array.from({ length: (steps + 1) * batch }, (_, i) => i % 20000);
-        await pool.step(order.subarray(0, batch), 1e-3); // warm-up
-        const t = performance.now();
-        await pool.train(order.subarray(batch), batch, new Float64Array(steps).fill(1e-3));
-        const r = (steps * batch) / ((performance.now() - t) / 1000);
-        await pool.close();
-        rows.push({ size, backend, threads, batch, steps, imagesPerSec: r });
-        process.stderr.write(`bench-train: ${size} ${backend} ${threads} thread(s) batch ${batch}: ${r.toFixed(1)} images/s\n`);
-      }
-    }
-  }
-  const get = (size: string, backend: string, threads: number) => rows.find((r) => r.size === size && r.backend === backend && r.threads === threads)?.imagesPerSec;
-  const md = ['| model | backend | threads | batch | images/s | s per 55k-image epoch | vs cpu | vs 1 thread |', '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => {
-      const cpu = get(r.size, 'cpu', 1), one = get(r.size, r.backend, 1);
-      return `| ${describePreset(r.size as SizePreset)} | ${r.backend} | ${r.threads} | ${r.batch} | ${r.imagesPerSec.toFixed(1)} | ${Math.round(55000 / r.imagesPerSec)} | ${cpu ? `${(r.imagesPerSec / cpu).toFixed(0)}x` : ''} | ${one && r.threads > 1 ? `${(r.imagesPerSec / one).toFixed(2)}x` : ''} |`;
-    }), ''].join('\n');
-  await writeJsonAtomic(join(argv.out, 'bench-train.json'), { cores, rows, createdAt: new Date().toISOString() });
+  const result = await benchTraining(images, count, {
+    sizes: argv.sizes.split(',') as SizePreset[], engines: argv.engines.split(',') as EngineName[],
+    threads: [...new Set([1, Math.min(2, cores)])], batch: argv['batch-size'], seconds: argv.seconds,
+  }, (e) => {
+    if (e.type === 'ceiling') process.stderr.write(`bench-train: MatMul ceiling ${e.gflops.toFixed(1)} GFLOP/s (1 thread)\n`);
+    else process.stderr.write(`bench-train: ${e.row.size} ${e.row.engine} ${e.row.threads} thread(s) batch ${e.row.batch}: ${e.row.imagesPerSec.toFixed(0)} images/s\n`);
+  });
+  const md = trainBenchTable(result);
+  await writeJsonAtomic(join(argv.out, 'bench-train.json'), { cores, ...result, createdAt: new Date().toISOString() });
   await writeFileAtomic(join(argv.out, 'bench-train.md'), md);
   process.stdout.write(md);
   process.exit(0);

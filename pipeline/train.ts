@@ -3,12 +3,13 @@ import { capThreads, checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.j
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/train/backend.js';
+import { ENGINE_CHOICES } from '../src/train/engine.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
 import { defaultThreads, runTrainStage } from '../src/train/stage.js';
+import { TRAIN_DEFAULTS } from '../src/train/defaults.js';
 import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 
-export const TRAIN_DEFAULTS = { size: 'compact' as SizePreset, epochs: 15, batchSize: 64, lr: 8e-4, momentum: 0.9 };
 
 runCli(async () => {
   const argv = await cliArgs('train')
@@ -28,7 +29,8 @@ runCli(async () => {
     .option('momentum', { type: 'number', describe: `RMSprop momentum, ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]} (default ${TRAIN_DEFAULTS.momentum}; 0: plain RMSprop)` })
     .option('seed', { type: 'number', default: 1 })
     .option('limit', { type: 'number', describe: 'train on the first N training images' })
-    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: 'auto: tfjs-node if installed, else wasm' })
+    .option('engine', { choices: ENGINE_CHOICES, default: 'auto' as const, describe: 'ort: each step one ONNX graph in onnxruntime; tfjs: the tfjs backend; auto: ort when it can differentiate the model' })
+    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: 'tfjs backend (tfjs engine, and the final evaluation): auto is tfjs-node if installed, else wasm' })
     .option('threads', { type: 'number', default: defaultThreads(), describe: 'data-parallel worker threads' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from --out/checkpoint' })
     .example('$0', 'full run with the defaults')
@@ -61,12 +63,13 @@ runCli(async () => {
     settings: {
       model: { latent: argv.latent, filters, decoderFilters, hidden: argv.hidden ? numbers(argv.hidden) : [...preset.hidden], seed: argv.seed },
       optimizer: argv.optimizer, momentum: argv.momentum ?? (argv.optimizer === 'rmsprop' ? TRAIN_DEFAULTS.momentum : 0), lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
-      threads: argv.backend === 'tensorflow' ? 1 : capThreads(argv.threads, (line) => progress.log(`train: ${line}`)), backend: argv.backend,
+      threads: argv.backend === 'tensorflow' && argv.engine === 'tfjs' ? 1 : capThreads(argv.threads, (line) => progress.log(`train: ${line}`)), engine: argv.engine, backend: argv.backend,
     },
   }, (e) => {
     if (e.type === 'start') {
       steps = e.stepsPerEpoch;
-      progress.log(`train: backend ${e.backend}, ${e.threads} thread(s), ${e.parameters} parameters, ` +
+      if (e.note) progress.log(`train: ${e.note}`);
+      progress.log(`train: engine ${e.engine} (${e.runtime}), ${e.threads} thread(s), ${e.parameters} parameters, ` +
         `${e.trainCount} training / ${e.valCount} validation images, ${e.stepsPerEpoch} steps per epoch` +
         (e.firstEpoch > 1 ? `, resuming at epoch ${e.firstEpoch}` : ''));
     } else if (e.type === 'step') {

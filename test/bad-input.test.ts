@@ -56,7 +56,7 @@ function trainManifest(seed: number): TrainManifest {
   return {
     stage: 'train',
     settings: { model: { latent: 2, filters: [4, 8], decoderFilters: [4, 8], hidden: [8], seed }, optimizer: 'rmsprop', momentum: 0.9, lr: 1e-3, schedule: 'constant', epochs: 1, batchSize: 32, threads: 1, backend: 'wasm', limit: 100 },
-    backend: 'wasm', parameters: 0,
+    engine: 'tfjs', runtime: 'wasm', backend: 'wasm', parameters: 0,
     data: { dir: DATA, trainImagesSha256: '', testImagesSha256: '', trainCount: 90, valCount: 10 },
     history: [], metrics: { testMse: 0.1, testBce: 0.5, knn1: 0.1, knn5: 0.1, codeRange: [[-1, 1], [-1, 1]] },
     timings: { trainSeconds: 0, evalSeconds: 0, totalSeconds: 0, meanImagesPerSec: 0 },
@@ -183,9 +183,9 @@ function corpus(fix: string): Case[] {
 
     { cli: 'bench', args: ['--big', '-1'], expect: '--big must be an integer in 0..100000000, got -1' },
     { cli: 'bench', args: ['--big', 'lots'], expect: '--big must be a number, got "lots"' },
-    { cli: 'bench-train', args: ['--steps', '0'], expect: '--steps must be an integer in 1..100000, got 0' },
+    { cli: 'bench-train', args: ['--seconds', '0'], expect: '--seconds must be in (0, 120], got 0' },
     { cli: 'bench-train', args: ['--sizes', 'huge'], expect: '--sizes: unknown preset "huge"' },
-    { cli: 'bench-train', args: ['--batch-size', '1.5'], expect: '--batch-size must be an integer in 1..4096, got 1.5' },
+    { cli: 'bench-train', args: ['--batch-size', '1.5'], expect: '--batch-size must be an integer >= 2, got 1.5' },
   ];
 }
 

@@ -12,8 +12,6 @@ export interface CheckpointIdentity {
   momentum: number;
   lr: number;
   schedule: string;
-  /** The cosine schedule depends on the total, so a resumed run must ask for the same epochs. */
-  epochs: number | null;
   batchSize: number;
   limit: number;
 }

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { EvalSums, FlatState } from './replica.js';
-import type { BackendName } from './backend.js';
+import type { RuntimeName } from './protocol.js';
 import { Barrier } from './barrier.js';
 import { shardBounds } from './shards.js';
 
@@ -47,7 +47,7 @@ class WorkerChannel {
 }
 
 export class ReplicaPool {
-  private constructor(private readonly channels: WorkerChannel[], readonly backend: BackendName, readonly parameters: number) {
+  private constructor(private readonly channels: WorkerChannel[], readonly runtime: RuntimeName, readonly parameters: number) {
     const bytes = parameters * Float32Array.BYTES_PER_ELEMENT;
     const buffers = {
       type: 'buffers' as const,
@@ -70,7 +70,7 @@ export class ReplicaPool {
       await Promise.all(channels.map((c) => c.worker.terminate()));
       throw err;
     }
-    const pool = new ReplicaPool(channels, ready[0]!.backend, ready[0]!.parameters);
+    const pool = new ReplicaPool(channels, ready[0]!.runtime, ready[0]!.parameters);
     // Replicas start from the same seeded initializers; copying rank 0's weights makes that certain.
     if (threads > 1) await pool.setState({ ...(await pool.getState()), optimizer: [] });
     return pool;

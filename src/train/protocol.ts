@@ -1,7 +1,8 @@
 // Messages between the training coordinator (main thread) and its replica workers.
 import type { ModelConfig } from './model.js';
 import type { OptimizerName, OptimizerOptions } from './optimizer.js';
-import type { BackendChoice, BackendName } from './backend.js';
+import type { BackendChoice } from './backend.js';
+import type { EngineName } from './engine.js';
 import type { EvalSums, FlatState } from './replica.js';
 
 export interface WorkerInit {
@@ -9,6 +10,8 @@ export interface WorkerInit {
   config: ModelConfig;
   optimizer: OptimizerName;
   optimizerOptions: OptimizerOptions;
+  engine: EngineName;
+  /** The tfjs backend (tfjs engine only). */
   backend: BackendChoice;
   /** Training images as uint8, shared by every worker without copying. */
   images: SharedArrayBuffer;
@@ -29,7 +32,7 @@ export type ToWorker =
   | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready'; backend: BackendName; parameters: number }
+  | { type: 'ready'; runtime: RuntimeName; parameters: number }
   /** From rank 0 after each step: the batch's mean loss. */
   | { type: 'progress'; step: number; loss: number }
   | { type: 'trained' }
@@ -37,3 +40,6 @@ export type FromWorker =
   | { type: 'eval'; sums: EvalSums }
   | { type: 'state'; state: FlatState }
   | { type: 'error'; message: string };
+
+/** What runs the steps: a tfjs backend, or onnxruntime (the ort engine). */
+export type RuntimeName = import('./backend.js').BackendName | 'onnxruntime';

@@ -10,8 +10,12 @@ export interface TrainStageOptions {
   resume?: boolean;
 }
 
-/** What must match for --resume to continue a checkpoint (epochs, threads and backend may change). */
+/**
+ * What must match for --resume to continue a checkpoint. Epochs, threads, engine and backend may change: a
+ * longer run continues the cosine schedule over the new total from where it stands (each epoch's record
+ * says which total its schedule spanned); both engines share the flat weight and optimizer layout.
+ */
 export function checkpointIdentityOf(o: TrainStageOptions, limit: number): CheckpointIdentity {
   const s = o.settings;
-  return { model: s.model, optimizer: s.optimizer, momentum: s.momentum ?? 0, lr: s.lr, schedule: s.schedule, epochs: s.schedule === 'cosine' ? s.epochs : null, batchSize: s.batchSize, limit };
+  return { model: s.model, optimizer: s.optimizer, momentum: s.momentum ?? 0, lr: s.lr, schedule: s.schedule, batchSize: s.batchSize, limit };
 }

@@ -20,6 +20,10 @@ import { evaluateAutoencoder, type TestMetrics } from './evaluate.js';
 export interface TrainManifest {
   stage: 'train';
   settings: TrainStageOptions['settings'] & { threads: number; limit: number };
+  /** The engine that trained the model and what ran it (onnxruntime, or the tfjs backend). */
+  engine: string;
+  runtime: string;
+  /** The tfjs backend this thread evaluated and saved with. */
   backend: string;
   parameters: number;
   data: { dir: string; trainImagesSha256: string; testImagesSha256: string; trainCount: number; valCount: number };
@@ -52,7 +56,7 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
   const checkpointDir = join(o.outDir, 'checkpoint');
   const resume = o.resume ? await loadCheckpoint(checkpointDir, identity) : undefined;
   if (resume && resume.history.length >= o.settings.epochs) {
-    throw new Error(`--resume: the checkpoint already holds ${resume.history.length} epochs; ask for more with --epochs`);
+    throw new Error(`--resume: the checkpoint in ${checkpointDir} already holds ${resume.history.length} epochs; ask for more with --epochs (e.g. --epochs ${resume.history.length + 5})`);
   }
 
   const result = await trainAutoencoder(pixels, { ...o.settings, backend }, {
@@ -79,7 +83,9 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
   const manifest: TrainManifest = {
     stage: 'train',
     settings: { ...o.settings, threads: result.threads, limit },
-    backend: result.backend,
+    engine: result.engine,
+    runtime: result.runtime,
+    backend,
     parameters: result.parameters,
     data: {
       dir: o.dataDir,

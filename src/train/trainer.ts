@@ -3,7 +3,9 @@
 import { ReplicaPool } from './data-parallel.js';
 import type { ModelConfig } from './model.js';
 import { checkOptimizerOptions, type OptimizerName } from './optimizer.js';
-import type { BackendChoice, BackendName } from './backend.js';
+import type { BackendChoice } from './backend.js';
+import { resolveEngine, type EngineChoice, type EngineName } from './engine.js';
+import type { RuntimeName } from './protocol.js';
 import type { FlatState } from './replica.js';
 import { permutation, seededRandom } from '../util/random.js';
 import { PIXELS } from '../data/fashion-mnist.js';
@@ -19,6 +21,9 @@ export interface TrainSettings {
   epochs: number;
   batchSize: number;
   threads: number;
+  /** ort (onnxruntime), tfjs, or auto (ort when it can differentiate the model; the default). */
+  engine?: EngineChoice;
+  /** The tfjs backend, for the tfjs engine. */
   backend: BackendChoice;
 }
 
@@ -29,17 +34,22 @@ export interface EpochRecord {
   valMse: number;
   imagesPerSec: number;
   seconds: number;
+  /** The engine that trained this epoch. */
+  engine?: EngineName;
+  /** The number of epochs the learning-rate schedule spanned (more than the first run's after a resumed extension). */
+  scheduleEpochs?: number;
 }
 
 export type TrainEvent =
-  | { type: 'start'; backend: BackendName; threads: number; parameters: number; trainCount: number; valCount: number; stepsPerEpoch: number; firstEpoch: number }
+  | { type: 'start'; engine: EngineName; runtime: RuntimeName; note?: string; threads: number; parameters: number; trainCount: number; valCount: number; stepsPerEpoch: number; firstEpoch: number }
   | { type: 'step'; epoch: number; step: number; steps: number; loss: number; imagesPerSec: number }
   | { type: 'epoch'; record: EpochRecord };
 
 export interface TrainResult {
   state: FlatState;
   history: EpochRecord[];
-  backend: BackendName;
+  engine: EngineName;
+  runtime: RuntimeName;
   threads: number;
   parameters: number;
 }
@@ -87,8 +97,9 @@ export async function trainAutoencoder(
   const shared = new SharedArrayBuffer(pixels.length);
   new Uint8Array(shared).set(pixels);
   const threads = Math.min(settings.threads, settings.batchSize);
+  const { engine, note } = resolveEngine(settings.engine ?? 'auto', settings.model);
   const pool = await ReplicaPool.start(threads, {
-    config: settings.model, optimizer: settings.optimizer, optimizerOptions: { momentum: settings.momentum }, backend: settings.backend,
+    engine, config: settings.model, optimizer: settings.optimizer, optimizerOptions: { momentum: settings.momentum }, backend: settings.backend,
     images: shared, maxShard: Math.max(Math.ceil(settings.batchSize / threads), 500),
   });
   try {
@@ -96,7 +107,7 @@ export async function trainAutoencoder(
     if (opts.resume) await pool.setState(opts.resume.state);
     const steps = Math.floor(split.train / settings.batchSize);
     const valIndices = Int32Array.from({ length: split.val }, (_, i) => split.train + i);
-    emit({ type: 'start', backend: pool.backend, threads, parameters: pool.parameters, trainCount: split.train, valCount: split.val, stepsPerEpoch: steps, firstEpoch: history.length + 1 });
+    emit({ type: 'start', engine, runtime: pool.runtime, note, threads, parameters: pool.parameters, trainCount: split.train, valCount: split.val, stepsPerEpoch: steps, firstEpoch: history.length + 1 });
 
     for (let epoch = history.length + 1; epoch <= settings.epochs; epoch++) {
       // The order depends only on seed and epoch, so a resumed run sees the same batches.
@@ -113,13 +124,13 @@ export async function trainAutoencoder(
       const val = await pool.evaluate(valIndices);
       const record: EpochRecord = {
         epoch, trainLoss: lossSum / steps, valLoss: val.bce / val.pixels, valMse: val.squaredError / val.pixels,
-        imagesPerSec: (steps * settings.batchSize) / seconds, seconds,
+        imagesPerSec: (steps * settings.batchSize) / seconds, seconds, engine, scheduleEpochs: settings.epochs,
       };
       history.push(record);
       emit({ type: 'epoch', record });
       if (opts.onEpochEnd) await opts.onEpochEnd(await pool.getState(), history);
     }
-    return { state: await pool.getState(), history, backend: pool.backend, threads, parameters: pool.parameters };
+    return { state: await pool.getState(), history, engine, runtime: pool.runtime, threads, parameters: pool.parameters };
   } finally {
     await pool.close();
   }

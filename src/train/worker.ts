@@ -5,9 +5,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from './backend.js';
 import { Replica } from './replica.js';
+import { OrtReplica } from './ort-replica.js';
 import { Barrier } from './barrier.js';
 import { shardBounds } from './shards.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import type { FromWorker, RuntimeName, ToWorker, WorkerInit } from './protocol.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -22,8 +23,14 @@ interface Shared {
 let shared: Shared | null = null;
 
 async function main(): Promise<void> {
-  const backend = await initBackend(init.backend);
-  const replica = new Replica(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard, init.optimizerOptions);
+  let runtime: RuntimeName, replica: Replica | OrtReplica;
+  if (init.engine === 'ort') {
+    runtime = 'onnxruntime';
+    replica = await OrtReplica.create(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard, init.optimizerOptions);
+  } else {
+    runtime = await initBackend(init.backend);
+    replica = new Replica(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard, init.optimizerOptions);
+  }
   // Messages are handled strictly one after another.
   let queue = Promise.resolve();
   port.on('message', (m: ToWorker) => {
@@ -32,10 +39,10 @@ async function main(): Promise<void> {
       send({ type: 'error', message: (err as Error).stack ?? String(err) });
     });
   });
-  send({ type: 'ready', backend, parameters: replica.parameterCount });
+  send({ type: 'ready', runtime, parameters: replica.parameterCount });
 }
 
-function train(replica: Replica, s: Shared, order: Int32Array, batchSize: number, lrs: Float64Array): void {
+async function train(replica: Replica | OrtReplica, s: Shared, order: Int32Array, batchSize: number, lrs: Float64Array): Promise<void> {
   const ranks = s.grads.length, rank = init.rank;
   const shards = shardBounds(batchSize, ranks);
   const [shardStart, shardEnd] = shards[rank]!;
@@ -44,7 +51,7 @@ function train(replica: Replica, s: Shared, order: Int32Array, batchSize: number
   const mine = s.grads[rank]!, avg = s.average;
   for (let step = 0; step < lrs.length; step++) {
     const batchStart = step * batchSize;
-    const { loss } = replica.gradients(order.subarray(batchStart + shardStart, batchStart + shardEnd), mine);
+    const { loss } = await replica.gradients(order.subarray(batchStart + shardStart, batchStart + shardEnd), mine);
     s.losses[rank] = loss * weights[rank]!;
     s.barrier.wait();
     // Sum in rank order: the result does not depend on which thread finished first.
@@ -63,7 +70,7 @@ function train(replica: Replica, s: Shared, order: Int32Array, batchSize: number
   }
 }
 
-async function handle(replica: Replica, m: ToWorker): Promise<void> {
+async function handle(replica: Replica | OrtReplica, m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'buffers':
       shared = {
@@ -73,11 +80,11 @@ async function handle(replica: Replica, m: ToWorker): Promise<void> {
       return;
     case 'train':
       if (!shared) throw new Error('training buffers not set');
-      train(replica, shared, m.order, m.batchSize, m.lrs);
+      await train(replica, shared, m.order, m.batchSize, m.lrs);
       send({ type: 'trained' });
       return;
     case 'eval':
-      send({ type: 'eval', sums: replica.evaluate(m.indices) });
+      send({ type: 'eval', sums: await replica.evaluate(m.indices) });
       return;
     case 'get-state':
       send({ type: 'state', state: replica.getState() });

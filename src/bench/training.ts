@@ -1,0 +1,142 @@
+// Training throughput, side by side in one run: engine (tfjs-wasm, ort) x model preset x worker threads,
+// full steps (forward, backward, optimizer update) on real images through the trainer's own ReplicaPool.
+// Each figure is also put against the 1-thread MatMul ceiling measured in the same run (several times,
+// interleaved with the training runs, best kept), so machine noise moves both sides alike.
+import ort from 'onnxruntime-node';
+import { ReplicaPool } from '../train/data-parallel.js';
+import { SIZE_PRESETS, type ModelConfig, type SizePreset } from '../train/model.js';
+import { TRAIN_DEFAULTS } from '../train/defaults.js';
+import type { EngineName } from '../train/engine.js';
+import { encodeModel, onnx } from '../onnx/proto.js';
+
+export interface TrainBenchRow {
+  size: SizePreset;
+  engine: EngineName;
+  threads: number;
+  batch: number;
+  steps: number;
+  imagesPerSec: number;
+  /** Training FLOP per image: 3 x the forward pass's (forward, input gradient, weight gradient). */
+  flopPerImage: number;
+  gflops: number;
+  /** gflops / (threads x the 1-thread MatMul ceiling). */
+  shareOfCeiling: number;
+}
+
+export interface TrainBenchResult {
+  ceilingGflops: number;
+  ceilingRuns: number[];
+  rows: TrainBenchRow[];
+}
+
+export type TrainBenchEvent = { type: 'row'; row: Omit<TrainBenchRow, 'gflops' | 'shareOfCeiling'> } | { type: 'ceiling'; gflops: number };
+
+export function presetConfig(size: SizePreset, seed = 1): ModelConfig {
+  const p = SIZE_PRESETS[size];
+  return { latent: 2, filters: [...p.filters], decoderFilters: [...p.decoderFilters], hidden: [...p.hidden], seed };
+}
+
+/** Multiply-adds of one image's forward pass through the autoencoder of model.ts. */
+export function forwardMacs(c: ModelConfig): number {
+  const [f1, f2] = c.filters, [d1, d2] = c.decoderFilters;
+  let macs = 14 * 14 * 9 * 1 * f1 + 7 * 7 * 9 * f1 * f2; // the two strided encoder convs
+  let units = 49 * f2;
+  for (const h of c.hidden) { macs += units * h; units = h; }
+  macs += units * c.latent;
+  units = c.latent;
+  for (const h of [...c.hidden].reverse()) { macs += units * h; units = h; }
+  macs += units * 49 * d2;
+  macs += 7 * 7 * 9 * d2 * d2 + 14 * 14 * 9 * d2 * d1; // transposed convs, per input pixel
+  macs += 28 * 28 * 9 * d1; // the output conv
+  return macs;
+}
+
+/** Best GFLOP/s of an n x n x n MatMul in onnxruntime on one thread. */
+export async function matMulCeiling(n = 1024, repeats = 5): Promise<number> {
+  const F = onnx.TensorProto.DataType.FLOAT;
+  const b = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const model = encodeModel({
+    irVersion: 8, opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'matmul', node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'] }],
+      initializer: [{ name: 'b', dims: [n, n], dataType: F, rawData: new Uint8Array(b.buffer) }],
+      input: [{ name: 'a', type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } }],
+      output: [{ name: 'c', type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } }],
+    },
+  });
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const a = new ort.Tensor('float32', b.slice(), [n, n]);
+  let best = Infinity;
+  for (let r = 0; r < repeats + 1; r++) {
+    const t = performance.now();
+    await session.run({ a });
+    if (r > 0) best = Math.min(best, performance.now() - t);
+  }
+  await session.release();
+  return (2 * n ** 3) / (best / 1000) / 1e9;
+}
+
+async function timeSteps(images: SharedArrayBuffer, count: number, size: SizePreset, engine: EngineName, threads: number, batch: number, steps: number): Promise<number> {
+  const pool = await ReplicaPool.start(threads, {
+    engine, backend: 'wasm', config: presetConfig(size), optimizer: 'rmsprop',
+    optimizerOptions: { momentum: TRAIN_DEFAULTS.momentum }, images, maxShard: batch,
+  });
+  try {
+    const order = Int32Array.from({ length: (steps + 2) * batch }, (_, i) => (i * 7) % count);
+    await pool.train(order.subarray(0, 2 * batch), batch, new Float64Array(2).fill(1e-4)); // warm-up
+    const t = performance.now();
+    await pool.train(order.subarray(2 * batch), batch, new Float64Array(steps).fill(1e-4));
+    return (steps * batch) / ((performance.now() - t) / 1000);
+  } finally {
+    await pool.close();
+  }
+}
+
+export async function benchTraining(
+  images: SharedArrayBuffer, count: number,
+  opts: { sizes: SizePreset[]; engines: EngineName[]; threads: number[]; batch: number; seconds: number },
+  onEvent: (e: TrainBenchEvent) => void = () => undefined,
+): Promise<TrainBenchResult> {
+  const ceilingRuns = [await matMulCeiling()];
+  onEvent({ type: 'ceiling', gflops: ceilingRuns[0]! });
+  const raw: Omit<TrainBenchRow, 'gflops' | 'shareOfCeiling'>[] = [];
+  for (const size of opts.sizes) {
+    const flopPerImage = 3 * 2 * forwardMacs(presetConfig(size));
+    for (const threads of opts.threads) {
+      for (const engine of opts.engines) {
+        // A short probe sizes the timed run to about `seconds`.
+        const probe = await timeSteps(images, count, size, engine, threads, opts.batch, 2);
+        const steps = Math.max(3, Math.round((probe * opts.seconds) / opts.batch));
+        const imagesPerSec = await timeSteps(images, count, size, engine, threads, opts.batch, steps);
+        const row = { size, engine, threads, batch: opts.batch, steps, imagesPerSec, flopPerImage };
+        raw.push(row);
+        onEvent({ type: 'row', row });
+      }
+      ceilingRuns.push(await matMulCeiling());
+      onEvent({ type: 'ceiling', gflops: ceilingRuns.at(-1)! });
+    }
+  }
+  const ceilingGflops = Math.max(...ceilingRuns);
+  const rows = raw.map((r) => {
+    const gflops = (r.imagesPerSec * r.flopPerImage) / 1e9;
+    return { ...r, gflops, shareOfCeiling: gflops / (r.threads * ceilingGflops) };
+  });
+  return { ceilingGflops, ceilingRuns, rows };
+}
+
+/** The markdown table: each row with its ratios to tfjs at the same threads and to its own 1-thread figure. */
+export function trainBenchTable(result: TrainBenchResult): string {
+  const find = (size: string, engine: string, threads: number) => result.rows.find((r) => r.size === size && r.engine === engine && r.threads === threads);
+  const lines = [
+    '| model | engine | threads | batch | images/s | s per 55k epoch | GFLOP/s | share of 1-thread MatMul ceiling per thread | vs tfjs | vs 1 thread |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of result.rows) {
+    const tfjs = find(r.size, 'tfjs', r.threads), one = find(r.size, r.engine, 1);
+    lines.push(`| ${r.size} | ${r.engine === 'tfjs' ? 'tfjs-wasm' : 'ort'} | ${r.threads} | ${r.batch} | ${r.imagesPerSec.toFixed(0)} | ${(55000 / r.imagesPerSec).toFixed(1)} | ` +
+      `${r.gflops.toFixed(1)} | ${(100 * r.shareOfCeiling).toFixed(1)} % | ${r.engine !== 'tfjs' && tfjs ? `${(r.imagesPerSec / tfjs.imagesPerSec).toFixed(2)}x` : ''} | ` +
+      `${r.threads > 1 && one ? `${(r.imagesPerSec / one.imagesPerSec).toFixed(2)}x` : ''} |`);
+  }
+  lines.push('', `1-thread MatMul ceiling (1024³, onnxruntime, best of ${result.ceilingRuns.length} runs interleaved with the rows): ${result.ceilingGflops.toFixed(1)} GFLOP/s.`, '');
+  return lines.join('\n');
+}

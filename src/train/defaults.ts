@@ -1,0 +1,12 @@
+// The training defaults, in one place: the train CLI shows them, and runTrainStage, the benchmarks and
+// tests use the same ones, so a run from code trains what `make train` trains.
+import type { SizePreset } from './model.js';
+
+export const TRAIN_DEFAULTS = {
+  size: 'compact' as SizePreset,
+  epochs: 15,
+  batchSize: 64,
+  lr: 8e-4,
+  /** RMSprop momentum (tfjs's rule). */
+  momentum: 0.9,
+} as const;

@@ -1,0 +1,131 @@
+// A data-parallel replica on onnxruntime: the whole training step (forward, loss, backward) is one ONNX
+// graph (src/onnx/grad/step-graph.ts) run with one session.run; the flat optimizer (optimizer.ts) then
+// updates the flat weights in JS, as the tfjs replica does, so both engines share the update rules, the
+// weight order and the checkpoint layout. The model itself is still the tfjs LayersModel of model.ts,
+// built here only for its layer configs and seeded initial weights.
+import * as tf from '@tensorflow/tfjs';
+import ort from 'onnxruntime-node';
+import { buildAutoencoder, type ModelConfig } from './model.js';
+import { layerChain } from './layer-chain.js';
+import { makeOptimizer, type FlatOptimizer, type OptimizerName, type OptimizerOptions } from './optimizer.js';
+import type { EvalSums, FlatState } from './replica.js';
+import { buildStepGraph, type TrainLoss } from '../onnx/grad/step-graph.js';
+import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
+import { scalePixels } from '../data/pixels.js';
+
+/**
+ * One session per worker thread with one intra-op thread and no spinning: the workers are the
+ * parallelism, and a spinning pool thread would fight the other worker for its core.
+ */
+export const ORT_TRAINING_SESSION: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+};
+
+/** Checks that every layer of the model has a training rule; throws the named error otherwise. */
+export function checkOrtTrainable(config: ModelConfig, loss: TrainLoss = 'bce'): void {
+  const chain = layerChain(buildAutoencoder(config).autoencoder);
+  buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'train', loss });
+}
+
+export class OrtReplica {
+  private readonly batch: Float32Array;
+  private readonly weightsTensor: ort.Tensor;
+
+  private constructor(
+    private readonly train: ort.InferenceSession,
+    private readonly evaluation: ort.InferenceSession,
+    private readonly sizes: number[],
+    private readonly weights: Float32Array,
+    private readonly optimizer: FlatOptimizer,
+    private readonly images: Uint8Array,
+    maxShard: number,
+  ) {
+    this.batch = new Float32Array(maxShard * PIXELS);
+    this.weightsTensor = new ort.Tensor('float32', weights, [weights.length]);
+  }
+
+  static async create(config: ModelConfig, optimizer: OptimizerName, images: Uint8Array, maxShard: number,
+    optimizerOptions: OptimizerOptions = {}, loss: TrainLoss = 'bce'): Promise<OrtReplica> {
+    // tfjs only builds the model here (configs and seeded initial weights): the pure-JS backend suffices.
+    if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+    const { autoencoder } = buildAutoencoder(config);
+    const chain = layerChain(autoencoder);
+    const trainGraph = buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'train', loss });
+    const evalGraph = buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'eval', loss });
+    const weights = new Float32Array(trainGraph.parameterCount);
+    for (const [i, w] of autoencoder.trainableWeights.entries()) weights.set(w.read().dataSync() as Float32Array, chain.parameters[i]!.offset);
+    tf.dispose(autoencoder.weights.map((w) => w.read()));
+    const [train, evaluation] = await Promise.all([
+      ort.InferenceSession.create(trainGraph.bytes, ORT_TRAINING_SESSION),
+      ort.InferenceSession.create(evalGraph.bytes, ORT_TRAINING_SESSION),
+    ]);
+    return new OrtReplica(train, evaluation, chain.parameters.map((p) => p.size), weights, makeOptimizer(optimizer, weights.length, optimizerOptions), images, maxShard);
+  }
+
+  get parameterCount(): number {
+    return this.weights.length;
+  }
+
+  private gather(indices: ArrayLike<number>): ort.Tensor {
+    const n = indices.length;
+    const buf = n * PIXELS <= this.batch.length ? this.batch.subarray(0, n * PIXELS) : new Float32Array(n * PIXELS);
+    for (let i = 0; i < n; i++) {
+      const src = indices[i]! * PIXELS;
+      scalePixels(this.images.subarray(src, src + PIXELS), buf.subarray(i * PIXELS, (i + 1) * PIXELS));
+    }
+    return new ort.Tensor('float32', buf, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
+  }
+
+  /** Mean loss over the shard; its gradient, flattened in weight order, goes into `flat`. */
+  async gradients(indices: ArrayLike<number>, flat: Float32Array = new Float32Array(this.parameterCount)): Promise<{ loss: number; grads: Float32Array }> {
+    const out = await this.train.run({ image: this.gather(indices), weights: this.weightsTensor });
+    flat.set(out.grads!.data as Float32Array);
+    const loss = (out.loss!.data as Float32Array)[0]!;
+    for (const t of Object.values(out)) t.dispose();
+    return { loss, grads: flat };
+  }
+
+  apply(flatGrads: Float32Array, lr: number): void {
+    if (flatGrads.length !== this.weights.length) throw new Error(`gradient has ${flatGrads.length} values, model has ${this.weights.length}`);
+    this.optimizer.step(this.weights, flatGrads, lr);
+  }
+
+  async evaluate(indices: ArrayLike<number>, chunk = 500): Promise<EvalSums> {
+    const sums: EvalSums = { bce: 0, squaredError: 0, pixels: 0 };
+    for (let start = 0; start < indices.length; start += chunk) {
+      const part = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + chunk)) as number[];
+      const out = await this.evaluation.run({ image: this.gather(part), weights: this.weightsTensor });
+      const n = part.length * PIXELS;
+      sums.bce += (out.bce!.data as Float32Array)[0]! * n;
+      sums.squaredError += (out.mse!.data as Float32Array)[0]! * n;
+      sums.pixels += n;
+      for (const t of Object.values(out)) t.dispose();
+    }
+    return sums;
+  }
+
+  getState(): FlatState {
+    let offset = 0;
+    const weights = this.sizes.map((n) => this.weights.slice(offset, (offset += n)));
+    return { weights, optimizer: this.optimizer.slots() };
+  }
+
+  setState(state: FlatState): void {
+    if (state.weights.length !== this.sizes.length) throw new Error(`state has ${state.weights.length} weights, model has ${this.sizes.length}`);
+    let offset = 0;
+    state.weights.forEach((w, i) => {
+      if (w.length !== this.sizes[i]) throw new Error(`weight ${i} has ${w.length} values, the model needs ${this.sizes[i]}`);
+      this.weights.set(w, offset);
+      offset += w.length;
+    });
+    if (state.optimizer.length > 0) this.optimizer.setSlots(state.optimizer);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.train.release(), this.evaluation.release()]);
+  }
+}
