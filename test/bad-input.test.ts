@@ -15,6 +15,8 @@ import { runExportStage } from '../src/export/stage.js';
 import { npyHeader } from '../src/serve/npy.js';
 import { sha256 } from '../src/util/hash.js';
 import type { TrainManifest } from '../src/train/stage.js';
+import { capThreads, checkFlagValues } from '../src/util/cli.js';
+import { checkImageComplete } from '../src/serve/image-check.js';
 
 const REPO = process.cwd();
 const DATA = resolve(process.env.FASHION_MNIST_DIR ?? 'data/fashion-mnist');
@@ -111,7 +113,7 @@ async function buildFixtures(fix: string): Promise<void> {
   await writeFile(f('ckpt', 'checkpoint', 'state.bin'), new Uint8Array(3));
 }
 
-interface Case { cli: string; args: string[]; expect: string; data?: boolean }
+interface Case { cli: string; args: string[]; expect: string }
 
 function corpus(fix: string): Case[] {
   const f = (...p: string[]) => join(fix, ...p);
@@ -133,16 +135,16 @@ function corpus(fix: string): Case[] {
     { cli: 'train', args: ['--epoch', '3'], expect: 'Unknown argument: epoch' },
     { cli: 'train', args: ['--hidden', 'x'], expect: '--hidden must look like "128,64"' },
     { cli: 'train', args: ['--data', f('empty-dir')], expect: `${f('empty-dir', 'manifest.json')} is missing` },
-    { cli: 'train', args: [...d, '--epochs', '0', '--limit', '100'], expect: '--epochs must be a positive integer, got 0', data: true },
-    { cli: 'train', args: [...d, '--resume', '--out', f('ckpt'), '--limit', '100', '--epochs', '2', '--threads', '1'], expect: `${f('ckpt', 'checkpoint', 'state.bin')} is truncated`, data: true },
+    { cli: 'train', args: [...d, '--epochs', '0', '--limit', '100'], expect: '--epochs must be a positive integer, got 0' },
+    { cli: 'train', args: [...d, '--resume', '--out', f('ckpt'), '--limit', '100', '--epochs', '2', '--threads', '1'], expect: `${f('ckpt', 'checkpoint', 'state.bin')} is truncated` },
 
     { cli: 'export', args: ['--tfjs', f('empty-dir')], expect: `${f('empty-dir', 'manifest.json')} is missing` },
     { cli: 'export', args: ['--opset', '99'], expect: '--opset must be an integer in 11..21, got 99' },
     { cli: 'export', args: ['--tfjs', f('tfjs-broken'), '--out', f('models-a')], expect: `${f('tfjs-broken', 'decoder', 'model.json')}: not a tfjs model.json (the file holds null` },
 
-    { cli: 'validate', args: [...d, '--onnx', f('swapped'), '--tfjs', f('tfjs-a')], expect: 'the two files are swapped', data: true },
-    { cli: 'validate', args: [...d, '--onnx', f('mixed'), '--tfjs', f('tfjs-a')], expect: 'come from different training runs', data: true },
-    { cli: 'validate', args: [...d, '--onnx', f('models-a'), '--tfjs', f('tfjs-b')], expect: 'the files do not belong together', data: true },
+    { cli: 'validate', args: [...d, '--onnx', f('swapped'), '--tfjs', f('tfjs-a')], expect: 'the two files are swapped' },
+    { cli: 'validate', args: [...d, '--onnx', f('mixed'), '--tfjs', f('tfjs-a')], expect: 'come from different training runs' },
+    { cli: 'validate', args: [...d, '--onnx', f('models-a'), '--tfjs', f('tfjs-b')], expect: 'the files do not belong together' },
     { cli: 'validate', args: ['--backend', 'gpu'], expect: 'Invalid values: Argument: backend, Given: "gpu"' },
 
     { cli: 'encode', args: ['--onnx', enc, '--batch-size', '0'], expect: '--batch-size must be an integer in 1..65536, got 0' },
@@ -181,6 +183,9 @@ function corpus(fix: string): Case[] {
     { cli: 'tfjs2onnx', args: [tfjsEnc, '-o', 'm.onnx', '--opset', '5'], expect: '--opset must be an integer in 11..21, got 5' },
     { cli: 'tfjs2onnx', args: [], expect: 'Not enough non-option arguments' },
 
+    { cli: 'knn-graph', args: ['--k', '1'], expect: '--k must be an integer in 2..100, got 1' },
+    { cli: 'knn-graph', args: ['--count', 'all'], expect: '--count must be a number, got "all"' },
+
     { cli: 'bench', args: ['--big', '-1'], expect: '--big must be an integer in 0..100000000, got -1' },
     { cli: 'bench', args: ['--big', 'lots'], expect: '--big must be a number, got "lots"' },
     { cli: 'bench-train', args: ['--seconds', '0'], expect: '--seconds must be in (0, 120], got 0' },
@@ -196,7 +201,9 @@ test('bad-input corpus: every CLI answers bad flags and files with one named err
   const fix = join(root, 'fixtures');
   await buildFixtures(fix);
   const before = await snapshot(fix);
-  const cases = corpus(fix).filter((c) => hasData || !c.data && !c.args.includes(DATA));
+  // BAD_INPUT_CLI=train,encode runs only those CLIs' cases (while working on one).
+  const only = process.env.BAD_INPUT_CLI?.split(',');
+  const cases = corpus(fix).filter((c) => (hasData || !c.args.includes(DATA)) && (!only || only.includes(c.cli)));
   const failures: string[] = [];
   let next = 0;
   const worker = async () => {
@@ -226,14 +233,15 @@ test('bad-input corpus: every CLI answers bad flags and files with one named err
   assert.equal(failures.length, 0, `${failures.length} problems in ${cases.length} cases:\n  ${failures.join('\n  ')}`);
 });
 
-test('encode --skip-bad: unreadable images are skipped and counted, the rest encoded', { timeout: 60_000 }, async () => {
+test('encode --skip-bad: unreadable images are skipped and counted, the rest encoded; --threads capped at the cores', { timeout: 60_000 }, async () => {
   const root = await mkdtemp(join(tmpdir(), 'skip-bad-'));
   await buildImageFolder(join(root, 'in'), 2);
   await writeFile(join(root, 'in', 'z-cut.png'), (await readFile(join(root, 'in', 'img-00000.png'))).subarray(0, 60));
   const models = join(root, 'models');
   await exportTinyModels(root, models);
-  const r = await runCli('encode', ['--onnx', join(models, 'encoder.onnx'), '--input', join(root, 'in'), '--skip-bad', '-o', 'codes.csv'], root);
+  const r = await runCli('encode', ['--onnx', join(models, 'encoder.onnx'), '--input', join(root, 'in'), '--skip-bad', '-o', 'codes.csv', '--threads', '999'], root);
   assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^encode: --threads 999 is more than the \d+ cores here; using \d+$/m);
   assert.match(r.stderr, /skipped .*z-cut\.png: .*truncated PNG/);
   assert.match(r.stderr, /2 images .* 1 unreadable file\(s\) skipped/);
   assert.equal((await readFile(join(root, 'codes.csv'), 'utf8')).trim().split('\n').length, 3);
@@ -304,4 +312,26 @@ test('--help wraps at word boundaries', async () => {
   assert.equal(r.status, 0);
   assert.ok(r.stdout.includes('manifest.json'), r.stdout);
   assert.ok(r.stdout.split('\n').every((l) => l.length <= 110));
+});
+
+test('flag checks: a repeated flag and a number that is not one are named; threads are capped at the cores', () => {
+  const declared = { array: ['meta'], number: ['limit', 'seed'], key: { limit: true, seed: true, meta: true } };
+  assert.throws(() => checkFlagValues({ limit: [3, 5] }, declared, []), /^Error: --limit was given 2 times \(3, 5\); give it once$/);
+  assert.throws(() => checkFlagValues({ seed: NaN }, declared, ['--seed', 'abc']), /--seed must be a number, got "abc"/);
+  assert.throws(() => checkFlagValues({ seed: NaN }, declared, ['--seed=x1']), /got "x1"/);
+  assert.equal(checkFlagValues({ limit: 3, meta: ['a=1', 'b=2'] }, declared, []), true);
+  const notes: string[] = [];
+  assert.equal(capThreads(999, (l) => notes.push(l), 2), 2);
+  assert.equal(capThreads(2, (l) => notes.push(l), 2), 2);
+  assert.deepEqual(notes, ['--threads 999 is more than the 2 cores here; using 2']);
+});
+
+test('image completeness: PNG and JPEG cut short are refused, whole ones pass', () => {
+  const canvas = createCanvas(28, 28);
+  canvas.getContext('2d').fillRect(4, 4, 10, 10);
+  for (const [bytes, error] of [[canvas.toBuffer('image/png'), /truncated PNG/], [canvas.toBuffer('image/jpeg'), /truncated JPEG/]] as const) {
+    checkImageComplete(bytes);
+    assert.throws(() => checkImageComplete(bytes.subarray(0, bytes.length - 8)), error);
+  }
+  assert.throws(() => checkImageComplete(new Uint8Array(0)), /the file is empty/);
 });
