@@ -90,6 +90,7 @@ async function buildFixtures(fix: string): Promise<void> {
   await writeFile(f('null.json'), 'null');
   await writeFile(f('empty.json'), '');
   await writeFile(f('empty.onnx'), '');
+  await writeFile(f('empty-images-idx3-ubyte'), '');
   // Images: a real PNG, one cut to its first 60 bytes (signature, IHDR and part of the next chunk), one cut in half.
   const canvas = createCanvas(28, 28);
   const ctx = canvas.getContext('2d');
@@ -155,6 +156,7 @@ function corpus(fix: string): Case[] {
     { cli: 'encode', args: ['--onnx', enc, '--input', f('trunc', 'header.png')], expect: `${f('trunc', 'header.png')}: cannot decode image (truncated PNG` },
     { cli: 'encode', args: ['--onnx', enc, '--input', f('trunc', 'half.png')], expect: `${f('trunc', 'half.png')}: cannot decode image (truncated PNG` },
     { cli: 'encode', args: ['--onnx', enc, '--input', f('trunc'), '--skip-bad', '-o', 'c.csv'], expect: 'no images to encode' },
+    { cli: 'encode', args: ['--onnx', enc, '--input', f('empty-images-idx3-ubyte')], expect: `${f('empty-images-idx3-ubyte')}: the file is empty` },
     { cli: 'encode', args: ['--onnx', enc, '--input', f('no-images.npy')], expect: `${f('no-images.npy')} (.npy uint8, 0 images): no images to encode` },
 
     { cli: 'decode', args: ['--onnx', dec, '--input', f('codes.npy'), '-o', 'out', '--scale', '0'], expect: '--scale must be an integer in 1..64, got 0' },
@@ -334,4 +336,12 @@ test('image completeness: PNG and JPEG cut short are refused, whole ones pass', 
     assert.throws(() => checkImageComplete(bytes.subarray(0, bytes.length - 8)), error);
   }
   assert.throws(() => checkImageComplete(new Uint8Array(0)), /the file is empty/);
+  // Dimensions over IMAGE_LIMITS are refused from the header, before decoding.
+  const png = Buffer.from(canvas.toBuffer('image/png'));
+  png.writeUInt32BE(20000, 16);
+  assert.throws(() => checkImageComplete(png), /the picture is 20000x28 pixels; the limits are 16384 per side/);
+  const jpeg = Buffer.from(canvas.toBuffer('image/jpeg'));
+  const sof = jpeg.findIndex((b, i) => b === 0xff && (jpeg[i + 1] === 0xc0 || jpeg[i + 1] === 0xc2));
+  jpeg.writeUInt16BE(9000, sof + 5); jpeg.writeUInt16BE(9000, sof + 7);
+  assert.throws(() => checkImageComplete(jpeg), /the picture is 9000x9000 pixels; .* 64M pixels/);
 });

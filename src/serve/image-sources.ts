@@ -240,6 +240,7 @@ export async function openImageSource(input: string, o: SourceOptions = {}): Pro
   if (/[*?[]/.test(input)) return imageFilesSource(await listImages(input), input, o);
   const st = await stat(input).catch(() => null);
   if (!st) throw new Error(`${input}: no such file or folder`);
+  if (st.isFile() && st.size === 0) throw new Error(`${input}: the file is empty; there are no images to encode`);
   if (st.isDirectory()) return imageFilesSource(await listImages(input), input, o);
   const ext = extname(input).toLowerCase();
   if (ext === '.npy') return npySource(input);

@@ -10,7 +10,7 @@ import { isMainThread } from 'node:worker_threads';
 
 /** Temporaries of this process that may be on disk; the value, when set, is where it is put back instead. */
 const pending = new Map<string, string | null>();
-let handlersInstalled = false;
+let exitHookInstalled = false;
 
 /** Removes this process's temporaries still on disk (restoring a folder moved aside mid-swap). Synchronous: runs in signal and exit handlers. */
 export function removeTemporariesSync(): void {
@@ -23,28 +23,32 @@ export function removeTemporariesSync(): void {
   pending.clear();
 }
 
-function installHandlers(): void {
-  if (handlersInstalled || !isMainThread) return;
-  handlersInstalled = true;
-  process.on('exit', removeTemporariesSync);
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    process.on(signal, () => {
-      removeTemporariesSync();
-      process.exit(code);
-    });
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
+  removeTemporariesSync();
+  process.exit(SIGNAL_EXIT_CODES[signal]);
+};
+
+// The signal handlers are installed only while temporaries exist: the rest of the time a signal keeps
+// its default effect, which stops the process at once even in the middle of long synchronous work.
+function setSignalHandlers(on: boolean): void {
+  if (!isMainThread) return;
+  for (const signal of Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[]) {
+    if (on) process.on(signal, onSignal); else process.removeListener(signal, onSignal);
   }
 }
 
 /** Registers `path` as a temporary of this process (removed if the process is stopped); `restoreTo`: put it back there instead. */
 export function trackTemporary(path: string, restoreTo: string | null = null): string {
-  installHandlers();
+  if (!exitHookInstalled && isMainThread) { process.on('exit', removeTemporariesSync); exitHookInstalled = true; }
+  if (pending.size === 0) setSignalHandlers(true);
   pending.set(path, restoreTo);
   return path;
 }
 
 /** The temporary at `path` has been renamed into place or removed. */
 export function untrackTemporary(path: string): void {
-  pending.delete(path);
+  if (pending.delete(path) && pending.size === 0) setSignalHandlers(false);
 }
 
 /** A fresh temporary path beside `path`, registered for removal if the process is stopped. */
