@@ -9,6 +9,7 @@
 //          grads   float32 [P]               d loss / d weights, same order as `weights` (training graph)
 //          code    float32 [batch, k]        (optional) the code layer's output
 //          bce, mse float32 []               (evaluation graph) mean BCE and mean squared error per pixel
+// The 'encode' graph stops at the code layer: inputs image and weights, output code.
 import { GraphBuilder } from '../graph-builder.js';
 import type { LayerSpec } from '../layer-context.js';
 import { encodeModel, onnx, type OnnxTypes } from '../proto.js';
@@ -23,8 +24,8 @@ export const BCE_EPSILON = 1e-7;
 const OPSET = 17;
 
 export interface StepGraphOptions {
-  /** 'train': loss + gradients; 'eval': forward only, with bce and mse outputs. */
-  mode: 'train' | 'eval';
+  /** 'train': loss + gradients; 'eval': forward only, with bce and mse outputs; 'encode': forward to the code layer only. */
+  mode: 'train' | 'eval' | 'encode';
   loss: TrainLoss;
   /** A layer whose output is exposed as `code` and receives `code_grad` (train mode). */
   codeLayer?: string;
@@ -81,7 +82,9 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
   let value: TrainValue = { name: graphOrder(new TrainContext(first, { name: image, shape: inputShape }, g, weightValue, setGradient), image, inputShape), shape: inputShape };
   const tape: Forward[] = [];
   let codeIndex = -1;
-  layers.forEach((layer, i) => {
+  const encodeOnly = options.mode === 'encode';
+  if (encodeOnly && options.codeLayer === undefined) throw new Error('an encode graph needs a code layer');
+  for (const [i, layer] of layers.entries()) {
     const rule = TRAIN_RULES[layer.className];
     if (!rule) {
       throw new Error(`layer "${layer.name}" (${layer.className}) has no backward rule in the ort training engine; ` +
@@ -92,9 +95,17 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
     const f = rule(ctx);
     tape.push(f);
     value = f.output;
-    if (layer.name === options.codeLayer) codeIndex = i;
-  });
+    if (layer.name === options.codeLayer) {
+      codeIndex = i;
+      if (encodeOnly) break;
+    }
+  }
   if (options.codeLayer !== undefined && codeIndex < 0) throw new Error(`code layer "${options.codeLayer}" is not in the model`);
+  if (encodeOnly) {
+    const code = tape[codeIndex]!.output;
+    g.node('Identity', [code.name], 'code', {}, io(outputs, 'code', ['batch', ...code.shape]));
+    return finish(g, inputs, outputs, options.mode, parameters, P, code.shape.reduce((a, b) => a * b, 1));
+  }
   const separateTarget = options.target === 'separate';
   if (!separateTarget && value.shape.join() !== inputShape.join()) {
     throw new Error(`the model's output [${value.shape.join(', ')}] is not the shape of its input [${inputShape.join(', ')}]: not an autoencoder`);
@@ -166,9 +177,14 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
     g.node('Identity', [code.name], 'code', {}, io(outputs, 'code', ['batch', ...code.shape]));
   }
 
-  const graph: OnnxTypes.IGraphProto = { name: `autoencoder_${options.mode}`, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs };
+  return finish(g, inputs, outputs, options.mode, parameters, P, codeSize);
+}
+
+function finish(g: GraphBuilder, inputs: OnnxTypes.IValueInfoProto[], outputs: OnnxTypes.IValueInfoProto[], mode: string,
+  parameters: ParameterSlot[], parameterCount: number, codeSize: number | undefined): StepGraph {
+  const graph: OnnxTypes.IGraphProto = { name: `autoencoder_${mode}`, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs };
   const model: OnnxTypes.IModelProto = { irVersion: 8, opsetImport: [{ domain: '', version: OPSET }], producerName: 'fashion-ae-onnx ort training engine', graph };
   const opTypes: Record<string, number> = {};
   for (const n of g.nodes) opTypes[n.opType!] = (opTypes[n.opType!] ?? 0) + 1;
-  return { bytes: encodeModel(model), parameters, parameterCount: P, nodeCount: g.nodes.length, opTypes, codeSize };
+  return { bytes: encodeModel(model), parameters, parameterCount, nodeCount: g.nodes.length, opTypes, codeSize };
 }
