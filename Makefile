@@ -13,7 +13,7 @@ METRICS  := reports/metrics.json
 DEMO     := web-demo/dist/index.html
 TS_SOURCES := $(shell find src pipeline test web-demo/src -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build data train export validate encode report demo serve bench bench-train test clean
+.PHONY: all deps build data train export validate encode report demo serve bench bench-train test lint format clean
 
 all: data train export validate encode report demo
 
@@ -66,6 +66,19 @@ bench: $(ONNX) $(DATA) | .build-stamp
 
 bench-train: $(DATA) | .build-stamp
 	$(NODE) pipeline/bench-train.js
+
+# Lint: the import layers and cycles, typescript-eslint's rules, the format, and both typechecks.
+FORMATTED := 'src/**/*.ts' 'pipeline/**/*.ts' 'test/**/*.ts' 'web-demo/src/**/*.ts' eslint.config.js
+lint: node_modules/.package-lock.json
+	npx eslint .
+	npx prettier --check $(FORMATTED)
+	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p web-demo/tsconfig.json --noEmit
+
+# Rewrites the sources in the house format, then fixes what eslint can fix by itself.
+format: node_modules/.package-lock.json
+	npx prettier --write --log-level warn $(FORMATTED)
+	npx eslint --fix . || true
 
 test: .build-stamp $(DATA)
 	$(NODE) --test --test-concurrency=1 test/*.test.js

@@ -1,10 +1,13 @@
 // decode: codes -> PNG images with onnxruntime-node (see src/serve/decode.ts).
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
-import { openModel, runBatched } from '../src/serve/session.js';
-import { DECODE_LIMITS, checkDecoder, checkPngSize, parseWalkRange, readCodes, walkGrid } from '../src/serve/decode.js';
-import { imageGridPng, imageGridSize } from '../src/report/plots.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
+import { openModel, runBatched } from '../src/lib/ort-session.js';
+import { DECODE_LIMITS, checkPngSize, parseWalkRange, readCodes } from '../src/serve/decode.js';
+import { checkDecodeArgs } from '../src/serve/cli-checks.js';
+import { checkDecoder } from '../src/lib/model-interface.js';
+import { walkGrid } from '../src/lib/code-range.js';
+import { imageGridPng, imageGridSize } from '../src/lib/plots.js';
 import { writeFileAtomic, writeFilesIntoDirAtomic } from '../src/util/atomic.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
 
@@ -22,15 +25,7 @@ runCli(async () => {
     .example('$0 --input codes.npy --output decoded/', 'one PNG per code')
     .example('$0 --input codes.csv --grid --output grid.png', 'one grid image')
     .example('$0 --walk --output manifold.png', 'the manifold picture')
-    .check((a) => {
-      if (!a.walk && !a.input) throw new Error('give --input codes.npy|codes.csv, or --walk');
-      if (a.walk && a.input) throw new Error('--walk decodes a grid of its own; drop --input');
-      if ((a.walk || a.grid) && !a.output.endsWith('.png')) throw new Error(`with --grid or --walk, --output must be a .png file, got ${a.output}`);
-      if (a.range !== undefined) parseWalkRange(a.range);
-      checkIntegerFlag('steps', a.steps, ...DECODE_LIMITS.walkSteps);
-      checkIntegerFlag('scale', a.scale, ...DECODE_LIMITS.scale);
-      return true;
-    })
+    .check(checkDecodeArgs)
     .strict()
     .help()
     .parse();

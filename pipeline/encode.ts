@@ -4,10 +4,12 @@ import { availableParallelism } from 'node:os';
 import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { openModel } from '../src/serve/session.js';
+import { openModel } from '../src/lib/ort-session.js';
 import { openImageSource } from '../src/serve/image-sources.js';
-import { checkOutputPath, openCodeWriter } from '../src/serve/code-writers.js';
-import { checkBatchSize, checkEncoder, encodeSource } from '../src/serve/encode.js';
+import { openCodeWriter } from '../src/serve/code-writers.js';
+import { encodeSource } from '../src/serve/encode.js';
+import { checkEncodeArgs } from '../src/serve/cli-checks.js';
+import { checkEncoder } from '../src/lib/model-interface.js';
 
 runCli(async () => {
   const t0 = performance.now();
@@ -26,7 +28,7 @@ runCli(async () => {
     .example('$0 --onnx models/encoder.onnx', 'encode the 10,000 test images into codes.npy')
     .example('$0 --input photos/ --output photos.csv', 'encode a folder of PNG/JPEG images')
     .example("$0 --input 'shots/*.jpg' --skip-bad -o shots.jsonl", 'a glob, skipping unreadable files')
-    .check((a) => { checkOutputPath(a.output); checkBatchSize(a['batch-size']); return true; })
+    .check(checkEncodeArgs)
     .strict()
     .help()
     .parse();

@@ -1,5 +1,5 @@
 // fetch: a verified local copy of Fashion-MNIST (idx files + manifest.json).
-import { fetchDataset } from '../src/data/fetch.js';
+import { fetchDataset } from '../src/fetch/stage.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';

@@ -1,8 +1,8 @@
 // train: the convolutional autoencoder on Fashion-MNIST with TensorFlow.js (see src/train/stage.ts).
-import { capThreads, checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
+import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { BACKEND_CHOICES } from '../src/train/backend.js';
+import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { ENGINE_CHOICES } from '../src/train/engine.js';
 import { OBJECTIVES, UMAP_DEFAULTS } from '../src/train/objective.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
@@ -10,6 +10,7 @@ import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
 import { defaultThreads, runTrainStage } from '../src/train/stage.js';
 import { TRAIN_DEFAULTS } from '../src/train/defaults.js';
 import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
+import { checkTrainArgs } from '../src/train/cli-checks.js';
 
 
 runCli(async () => {
@@ -44,17 +45,7 @@ runCli(async () => {
     .example('$0', 'full run with the defaults')
     .example('$0 --limit 3000 --epochs 1', 'a quick smoke run')
     .example('$0 --epochs 20 --resume', 'continue an earlier run to 20 epochs')
-    .check((a) => {
-      for (const key of ['filters', 'decoder-filters'] as const) {
-        const v = a[key];
-        if (v !== undefined && !/^\d+,\d+$/.test(v)) throw new Error(`--${key} must look like "16,32", got "${v}"`);
-      }
-      if (a.hidden !== undefined && !/^\d+(,\d+){0,3}$/.test(a.hidden)) throw new Error(`--hidden must look like "128,64" (1 to 4 sizes), got "${a.hidden}"`);
-      if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`--threads must be a positive integer, got ${a.threads}`);
-      checkIntegerFlag('limit', a.limit, 20);
-      checkIntegerFlag('seed', a.seed, 0, 2 ** 31 - 1);
-      return true;
-    })
+    .check(checkTrainArgs)
     .strict()
     .help()
     .parse();

@@ -12,7 +12,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { buildAutoencoder } from '../src/train/model.js';
 import { saveLayersModel } from '../src/util/tfjs-io.js';
 import { runExportStage } from '../src/export/stage.js';
-import { npyHeader } from '../src/serve/npy.js';
+import { npyHeader } from '../src/lib/npy.js';
 import { sha256 } from '../src/util/hash.js';
 import type { TrainManifest } from '../src/train/stage.js';
 import { capThreads, checkFlagValues } from '../src/util/cli.js';

@@ -1,9 +1,11 @@
 // Metric code against small cases whose answers are worked out by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { knnAccuracy, knnPredict } from '../src/report/knn.js';
-import { classOverlap, nearestOthers, pca2, quantile, silhouette, trustworthiness, trustworthinessFromPenalty, trustworthinessPenalty } from '../src/report/metrics.js';
+import { knnAccuracy, knnPredict } from '../src/lib/knn.js';
+import { classOverlap, nearestOthers, pca2, silhouette, trustworthiness, trustworthinessFromPenalty, trustworthinessPenalty } from '../src/lib/embedding-metrics.js';
+import { quantile } from '../src/lib/quantile.js';
 import { seededRandom } from '../src/util/random.js';
+import { TOL, assertClose } from './tolerance.js';
 
 const f = (xs: number[]) => Float32Array.from(xs);
 
@@ -29,13 +31,13 @@ test('trustworthiness: 1 for a faithful embedding; a hand-computed value for a s
   // 0 (at 21) -> 5, original rank 5, penalty 4;  1 (at 1) -> 6 (at 0), rank 6, penalty 5;  6 (at 0) -> 1, rank 5, penalty 4;
   // points 2..5 keep their true nearest neighbour. T = 1 - 2 / (7 * 1 * (14 - 3 - 1)) * 13 = 1 - 26/70.
   const low = f([21, 1, 3, 6, 10, 15, 0]);
-  assert.ok(Math.abs(trustworthiness(high, 1, low, 1, 1) - (1 - 26 / 70)) < 1e-12);
+  assertClose(trustworthiness(high, 1, low, 1, 1), 1 - 26 / 70, { atol: TOL.exactFloat64 }, 'trustworthiness');
 });
 
 test('silhouette: two 1-D clusters by hand', () => {
   // A = {0, 1}, B = {10, 11}: s(0) = (10.5-1)/10.5, s(1) = (9.5-1)/9.5, and B mirrors A.
   const s = silhouette(f([0, 1, 10, 11]), 1, [0, 0, 1, 1], 2);
-  assert.ok(Math.abs(s - (9.5 / 10.5 + 8.5 / 9.5) / 2) < 1e-12);
+  assertClose(s, (9.5 / 10.5 + 8.5 / 9.5) / 2, { atol: TOL.exactFloat64 }, 'silhouette');
 });
 
 test('class overlap: rows sum to 1 and show which classes mix', () => {
@@ -50,8 +52,8 @@ test('PCA: points on a tilted line project onto one axis; quantiles interpolate'
   for (let t = -2; t <= 2; t++) pts.push(t, 2 * t, -t);
   const { projected } = pca2(f(pts), 3);
   for (let i = 0; i < 5; i++) {
-    assert.ok(Math.abs(Math.abs(projected[i * 2]!) - Math.abs((i - 2) * Math.sqrt(6))) < 1e-5);
-    assert.ok(Math.abs(projected[i * 2 + 1]!) < 1e-5);
+    assertClose(Math.abs(projected[i * 2]!), Math.abs((i - 2) * Math.sqrt(6)), { atol: TOL.pcaAbs }, `PCA point ${i}, component 1`);
+    assertClose(projected[i * 2 + 1]!, 0, { atol: TOL.pcaAbs }, `PCA point ${i}, component 2`);
   }
   assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
 });

@@ -1,4 +1,7 @@
-// Every numeric tolerance the tests use, in one place.
+// Every numeric tolerance the tests use, in one place, and the one comparison that reports a failure well.
+import assert from 'node:assert/strict';
+import { PARITY_ATOL } from '../src/validate/tolerance.js';
+
 export const TOL = {
   /** wasm gradient kernels vs the cpu backend's reference gradients (relative to the largest magnitude). */
   kernelRelative: 1e-4,
@@ -10,8 +13,20 @@ export const TOL = {
   optimizerAbs: 1e-6,
   /** Weights after the same training run on 1 vs N threads. */
   dataParallelAbs: 1e-4,
-  /** The full models: onnxruntime vs tfjs, other runtimes vs onnxruntime. */
-  modelAbs: 1e-4,
+  /** The full models: onnxruntime vs tfjs, other runtimes vs onnxruntime (the validate stage's own bar). */
+  modelAbs: PARITY_ATOL,
+  /** A value written as decimal text (CSV, JSON) and read back: float32's shortest round trip is exact. */
+  textRoundTripAbs: 1e-7,
+  /** Codes of an image that went through 8-bit PNG grey conversion (rounding of one level at most). */
+  pngCodeAbs: 1e-3,
+  /** Codes of an image saved as a quality-100 JPEG (lossy: a few grey levels off; measured 0.0126 on the test model). */
+  jpegCodeAbs: 2e-2,
+  /** Closed-form results of small metric cases computed in float64. */
+  exactFloat64: 1e-12,
+  /** PCA on float32 input vs the closed form. */
+  pcaAbs: 1e-5,
+  /** Reconstruction metrics of one model computed twice (float32 sums in different order). */
+  metricRelative: 1e-4,
   /** UMAP loss gradient vs central finite differences in float64 (the analytic gradient is returned as float32). */
   umapGradRelative: 1e-5,
   /** UMAP loss vs the naive reference (both float64; only summation order differs). */
@@ -41,4 +56,30 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): { max: n
     if (!(d <= max)) { max = d; index = i; } // NaN counts as the worst
   }
   return { max, index };
+}
+
+/**
+ * Asserts |actual - expected| <= atol + rtol * |expected| element-wise (numpy's isclose rule). On failure
+ * the message names what was compared, the worst element's index, both values, and the bound it broke.
+ */
+export function assertClose(
+  actual: number | ArrayLike<number>, expected: number | ArrayLike<number>,
+  tol: { atol?: number; rtol?: number }, what: string,
+): void {
+  const a = typeof actual === 'number' ? [actual] : actual, e = typeof expected === 'number' ? [expected] : expected;
+  assert.equal(a.length, e.length, `${what}: ${a.length} values, expected ${e.length}`);
+  const atol = tol.atol ?? 0, rtol = tol.rtol ?? 0;
+  let worst = -1, worstExcess = 0, failures = 0;
+  for (let i = 0; i < a.length; i++) {
+    const diff = Math.abs(a[i]! - e[i]!), bound = atol + rtol * Math.abs(e[i]!);
+    if (diff <= bound) continue; // NaN fails here too
+    failures++;
+    const excess = Number.isNaN(diff) ? Infinity : diff - bound;
+    if (worst < 0 || excess > worstExcess) { worst = i; worstExcess = excess; }
+  }
+  if (worst >= 0) {
+    const av = a[worst]!, ev = e[worst]!;
+    assert.fail(`${what}: ${failures} of ${a.length} values outside atol ${atol} + rtol ${rtol}; worst at index ${worst}: ` +
+      `actual ${av}, expected ${ev} (|diff| ${Math.abs(av - ev)}, allowed ${atol + rtol * Math.abs(ev)})`);
+  }
 }

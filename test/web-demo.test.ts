@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chromium, type Browser } from 'playwright-core';
 import { buildDemo } from '../src/demo/build.js';
 import { resolveInside } from '../src/demo/server.js';
-import { openModel, runBatch } from '../src/serve/session.js';
+import { openModel, runBatch } from '../src/lib/ort-session.js';
 import { writeProjectModels } from './helpers/project-models.js';
 import { TOL, maxAbsDiff } from './tolerance.js';
 

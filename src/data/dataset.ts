@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DATASET_FILES, type DatasetFileKey } from './fashion-mnist.js';
-import { MANIFEST_NAME, type DatasetManifest } from './fetch.js';
+import { readDatasetManifest, type DatasetManifest } from '../lib/manifests.js';
 import { checkPairs, parseImages, parseLabels, type ImageSet, type LabelSet } from './idx.js';
 import { sha256 } from '../util/hash.js';
 
@@ -35,12 +35,7 @@ async function readVerified(dir: string, key: DatasetFileKey, verify: boolean): 
 
 /** Loads the splits; `which` limits what is read (the test split alone is enough for serving). */
 export async function loadDataset(dir: string, opts: { verify?: boolean; which?: 'all' | 'test' } = {}): Promise<Dataset> {
-  let manifest: DatasetManifest;
-  try {
-    manifest = JSON.parse(await readFile(join(dir, MANIFEST_NAME), 'utf8')) as DatasetManifest;
-  } catch {
-    throw new Error(`${join(dir, MANIFEST_NAME)} is missing or unreadable: run \`make data\` (node pipeline/fetch.js) first`);
-  }
+  const manifest = await readDatasetManifest(dir);
   const verify = opts.verify ?? true;
   const split = async (img: DatasetFileKey, lab: DatasetFileKey): Promise<Split> => {
     const i = await readVerified(dir, img, verify);

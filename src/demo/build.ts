@@ -8,12 +8,12 @@ import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { loadDataset } from '../data/dataset.js';
 import { CLASS_NAMES, IMAGE_SIZE } from '../data/fashion-mnist.js';
-import { openModel, runBatched } from '../serve/session.js';
-import { checkEncoder } from '../serve/encode.js';
-import { checkDecoder } from '../serve/decode.js';
-import { checkSameTrainingRun } from '../serve/training-run.js';
-import { pca2, quantile } from '../report/metrics.js';
-import { CLASS_COLORS } from '../report/plots.js';
+import { openModel, runBatched } from '../lib/ort-session.js';
+import { checkDecoder, checkEncoder } from '../lib/model-interface.js';
+import { pca2 } from '../lib/embedding-metrics.js';
+import { quantile } from '../lib/quantile.js';
+import { CLASS_COLORS } from '../lib/plots.js';
+import { checkSameTrainingRun } from '../lib/training-run.js';
 import { writeDirAtomic } from '../util/atomic.js';
 import { scalePixels } from '../data/pixels.js';
 

@@ -1,14 +1,14 @@
 // The export stage. Reads the train stage's tfjs models and manifest (models/tfjs); writes
 // models/encoder.onnx, models/decoder.onnx and models/manifest.json (hashes, interface, metadata).
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASS_NAMES } from '../data/fashion-mnist.js';
 import { convertFile } from '../onnx/convert-file.js';
 import { DEFAULT_OPSET, PRODUCER, PRODUCER_VERSION } from '../onnx/convert.js';
 import { withOutputDir, writeFileSetAtomic } from '../util/atomic.js';
 import { sha256File } from '../util/hash.js';
-import type { TrainManifest } from '../train/stage.js';
-import { TRAINING_RUN_KEY } from '../serve/training-run.js';
+import { readTrainManifest, type TrainSummary } from '../lib/manifests.js';
+import { TRAINING_RUN_KEY } from '../lib/training-run.js';
 
 export interface ExportedModel {
   file: string;
@@ -30,17 +30,8 @@ export interface ExportManifest {
   createdAt: string;
 }
 
-export async function readTrainManifest(tfjsDir: string): Promise<TrainManifest> {
-  const path = join(tfjsDir, 'manifest.json');
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as TrainManifest;
-  } catch {
-    throw new Error(`${path} is missing or unreadable: run \`make train\` first`);
-  }
-}
-
 /** The metadata_props every exported file carries: what a user needs to call it correctly. */
-export function modelMetadata(train: TrainManifest, role: 'encoder' | 'decoder', trainingRun?: string): Record<string, string> {
+export function modelMetadata(train: TrainSummary, role: 'encoder' | 'decoder', trainingRun?: string): Record<string, string> {
   const m = train.metrics;
   return {
     role,
@@ -52,7 +43,7 @@ export function modelMetadata(train: TrainManifest, role: 'encoder' | 'decoder',
     output_scaling: role === 'decoder' ? 'float32 pixel intensity in [0, 1] (sigmoid)' : 'float32 code',
     layout: 'NHWC: images are [batch, 28, 28, 1]',
     class_names: JSON.stringify(CLASS_NAMES),
-    training: JSON.stringify({ epochs: train.history.length, optimizer: train.settings.optimizer, ...(train.settings.momentum ? { momentum: train.settings.momentum } : {}), lr: train.settings.lr, batchSize: train.settings.batchSize, seed: train.settings.model.seed, backend: train.backend }),
+    training: JSON.stringify({ epochs: train.history.length, optimizer: train.settings.optimizer, ...(train.settings.momentum ? { momentum: train.settings.momentum } : {}), lr: train.settings.lr, batchSize: train.settings.batchSize, seed: train.settings.model.seed, engine: train.engine ?? 'tfjs', objective: train.settings.objective ?? 'ae', ...(train.settings.objective === 'umap-ae' && train.settings.umap ? { umapWeight: train.settings.umap.weight, k: train.settings.umap.k, minDist: train.settings.umap.minDist, negativeRate: train.settings.umap.negativeRate } : {}), ...(train.engine === 'ort' ? {} : { backend: train.backend }) }),
     metrics: JSON.stringify({ test_mse: m.testMse, test_bce: m.testBce, knn1_accuracy: m.knn1, knn5_accuracy: m.knn5 }),
     parameters: String(train.parameters),
     code_range: JSON.stringify(m.codeRange),

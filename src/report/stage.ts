@@ -6,15 +6,16 @@ import { loadDataset } from '../data/dataset.js';
 import { CLASS_NAMES, IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 
 const IMAGE_SHAPE = [IMAGE_SIZE, IMAGE_SIZE, 1];
-import { readTrainManifest } from '../export/stage.js';
+import { readTrainManifest } from '../lib/manifests.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
-import { openModel, runBatched } from '../serve/session.js';
-import { checkDecoder, walkGrid } from '../serve/decode.js';
-import { checkEncoder } from '../serve/encode.js';
-import { checkSameTrainingRun } from '../serve/training-run.js';
-import { accuracy, nearestNeighbours, voteLabels } from './knn.js';
-import { overlapFromNeighbours, pca2, quantile, silhouette, trustworthiness } from './metrics.js';
-import { imageGridPng, lossCurvesPng, scatterPng } from './plots.js';
+import { openModel, runBatched } from '../lib/ort-session.js';
+import { walkGrid } from '../lib/code-range.js';
+import { checkDecoder, checkEncoder } from '../lib/model-interface.js';
+import { checkSameTrainingRun } from '../lib/training-run.js';
+import { accuracy, nearestNeighbours, voteLabels } from '../lib/knn.js';
+import { overlapFromNeighbours, pca2, silhouette, trustworthiness } from '../lib/embedding-metrics.js';
+import { quantile } from '../lib/quantile.js';
+import { imageGridPng, lossCurvesPng, scatterPng } from '../lib/plots.js';
 import { permutation, seededRandom } from '../util/random.js';
 import { scalePixels } from '../data/pixels.js';
 

@@ -1,25 +1,7 @@
-// Decoding codes back to images with onnxruntime-node: reading codes (.npy or the encode CSV),
-// checking the decoder's interface, and laying out a walk over the 2-D code plane.
+// Decoding codes back to images with onnxruntime-node: reading codes (.npy or the encode CSV).
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { IMAGE_SIZE } from '../data/fashion-mnist.js';
-import type { OnnxInfo } from '../onnx/inspect.js';
-import { readNpy } from './npy.js';
-
-/** Checks that a model decodes [batch, latent] codes into [batch, 28, 28, 1] images; returns latent. */
-export function checkDecoder(info: OnnxInfo): number {
-  const input = info.inputs[0], output = info.outputs[0];
-  const latent = input?.shape[1];
-  if (!input || !output || input.shape.length !== 2 || typeof latent !== 'number') {
-    throw new Error(`${info.path}: not a decoder: input ${input ? `"${input.name}" [${input.shape.join(', ')}]` : 'missing'}, expected [batch, latent]`);
-  }
-  const [, h, w, c] = output.shape;
-  if (output.shape.length !== 4 || h !== IMAGE_SIZE || w !== IMAGE_SIZE || c !== 1) {
-    throw new Error(`${info.path}: not a decoder of 28x28x1 images: output "${output.name}" has shape [${output.shape.join(', ')}]`);
-  }
-  if (info.metadata.role && info.metadata.role !== 'decoder') throw new Error(`${info.path}: its metadata says it is a ${info.metadata.role}, not a decoder`);
-  return latent;
-}
+import { readNpy } from '../lib/npy.js';
 
 /** Reads codes [N, latent] from a float32 .npy or a CSV with z0..z{latent-1} columns (as encode writes). */
 export async function readCodes(path: string, latent: number): Promise<{ codes: Float32Array; count: number }> {
@@ -82,15 +64,4 @@ export function parseWalkRange(text: string): [number, number, number, number] {
     throw new RangeError(`--range takes four finite numbers x0,x1,y0,y1 with x0 != x1 and y0 != y1, e.g. --range -10,10,-20,5; got ${text}`);
   }
   return v as [number, number, number, number];
-}
-
-/** Codes on a steps x steps grid over [x0, x1] x [y0, y1], rows from top (y1) to bottom (y0). */
-export function walkGrid(range: [number, number, number, number], steps: number): Float32Array {
-  const [x0, x1, y0, y1] = range;
-  const out = new Float32Array(steps * steps * 2);
-  for (let r = 0; r < steps; r++) for (let c = 0; c < steps; c++) {
-    out[(r * steps + c) * 2] = x0 + ((x1 - x0) * c) / Math.max(1, steps - 1);
-    out[(r * steps + c) * 2 + 1] = y1 - ((y1 - y0) * r) / Math.max(1, steps - 1);
-  }
-  return out;
 }

@@ -2,33 +2,12 @@
 // batches, and streams codes to a writer. The next chunk is read and scaled while the current one
 // runs, and memory holds only two chunks whatever the input size.
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
-import type { OnnxInfo } from '../onnx/inspect.js';
-import { runBatch, type OpenedModel } from './session.js';
+import { runBatch, type OpenedModel } from '../lib/ort-session.js';
+import { checkEncoder } from '../lib/model-interface.js';
 import type { ImageChunk, ImageSource } from './image-sources.js';
 import type { CodeWriter } from './code-writers.js';
 
 export const BATCH_SIZE_RANGE = [1, 65536] as const;
-
-/** Checks that a model is an encoder of 28x28x1 images; returns its code size. */
-export function checkEncoder(info: OnnxInfo): number {
-  const input = info.inputs[0], output = info.outputs[0];
-  const shape = (s: (number | string)[]) => `[${s.join(', ')}]`;
-  if (info.inputs.length !== 1 || info.outputs.length !== 1 || !input || !output) {
-    throw new Error(`${info.path}: not an encoder: expected one input and one output, found ${info.inputs.length} and ${info.outputs.length}`);
-  }
-  const [, h, w, c] = input.shape;
-  if (input.shape.length !== 4 || h !== IMAGE_SIZE || w !== IMAGE_SIZE || c !== 1) {
-    throw new Error(`${info.path}: not an encoder of 28x28x1 images: input "${input.name}" has shape ${shape(input.shape)}, expected [batch, 28, 28, 1]`);
-  }
-  if (output.shape.length !== 2 || typeof output.shape[1] !== 'number') {
-    throw new Error(`${info.path}: not an encoder: output "${output.name}" has shape ${shape(output.shape)}, expected [batch, latent]`);
-  }
-  if (info.metadata.role && info.metadata.role !== 'encoder') throw new Error(`${info.path}: its metadata says it is a ${info.metadata.role}, not an encoder`);
-  if (info.metadata.input_scaling && !info.metadata.input_scaling.includes('/ 255')) {
-    throw new Error(`${info.path}: expects input scaled as "${info.metadata.input_scaling}", but this tool feeds pixel / 255`);
-  }
-  return output.shape[1];
-}
 
 export function checkBatchSize(b: number): void {
   if (!Number.isInteger(b) || b < BATCH_SIZE_RANGE[0] || b > BATCH_SIZE_RANGE[1]) {

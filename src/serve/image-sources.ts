@@ -6,7 +6,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { IMAGES_MAGIC, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
-import { readNpyInfo } from './npy.js';
+import { readNpyInfo } from '../lib/npy.js';
 import { scalePixels } from '../data/pixels.js';
 import { checkImageComplete } from './image-check.js';
 

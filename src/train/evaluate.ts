@@ -1,9 +1,9 @@
 // Test-set evaluation of a trained autoencoder: reconstruction error and how well codes separate classes.
 import * as tf from '@tensorflow/tfjs';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
-import { knnAccuracies } from '../report/knn.js';
+import { knnAccuracies } from '../lib/knn.js';
 import { bceLoss } from './model.js';
-import { quantile } from '../report/metrics.js';
+import { quantile } from '../lib/quantile.js';
 import { scalePixels } from '../data/pixels.js';
 
 export interface TestMetrics {

@@ -3,7 +3,7 @@
 import { ReplicaPool } from './data-parallel.js';
 import type { ModelConfig } from './model.js';
 import { checkOptimizerOptions, type OptimizerName } from './optimizer.js';
-import type { BackendChoice } from './backend.js';
+import type { BackendChoice } from '../lib/tfjs-backend.js';
 import { resolveEngine, type EngineChoice, type EngineName } from './engine.js';
 import type { RuntimeName } from './protocol.js';
 import { checkUmapSettings, type Objective, type UmapSettings } from './objective.js';

@@ -5,20 +5,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CANONICAL_BASE_URL, CLASS_NAMES, DATASET_FILES, DEBIAN_DIR, type DatasetFileSpec,
-} from './fashion-mnist.js';
-import { checkPairs, decompressIfGzip, parseImages, parseLabels } from './idx.js';
+} from '../data/fashion-mnist.js';
+import { checkPairs, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
 import { md5, sha256 } from '../util/hash.js';
 import { withOutputDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
-
-export type SourceKind = 'cache' | 'from' | 'debian' | 'download';
-
-export interface DatasetManifest {
-  dataset: 'fashion-mnist';
-  source: { kind: SourceKind; location: string };
-  classNames: string[];
-  files: Record<string, { name: string; bytes: number; sha256: string; count: number }>;
-  createdAt: string;
-}
+import { MANIFEST_NAME, checkDatasetManifest, type DatasetManifest, type SourceKind } from '../lib/manifests.js';
 
 export type FetchEvent =
   | { type: 'try'; source: SourceKind; location: string }
@@ -38,8 +29,6 @@ export interface FetchOptions {
   retries?: number;
   onEvent?: (e: FetchEvent) => void;
 }
-
-export const MANIFEST_NAME = 'manifest.json';
 
 /** Checks decompressed bytes against the release's checksum and structure; returns a reason or null. */
 export function verifyContent(spec: DatasetFileSpec, raw: Uint8Array, source: string): void {
@@ -123,7 +112,8 @@ async function download(opts: FetchOptions): Promise<Map<string, Uint8Array>> {
 /** Returns the manifest if outDir already holds a verified copy, else null. */
 export async function readVerifiedCache(outDir: string): Promise<DatasetManifest | null> {
   try {
-    const manifest = JSON.parse(await readFile(join(outDir, MANIFEST_NAME), 'utf8')) as DatasetManifest;
+    const path = join(outDir, MANIFEST_NAME);
+    const manifest = checkDatasetManifest(JSON.parse(await readFile(path, 'utf8')), path);
     for (const spec of DATASET_FILES) {
       const path = join(outDir, spec.name);
       const raw = await readFile(path);

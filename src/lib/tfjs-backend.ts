@@ -1,7 +1,7 @@
 // Picks the tfjs backend: tfjs-node (libtensorflow) where it installed, else wasm with the project's
 // gradient kernels; `cpu` (pure JS) only on request: it is ~500x slower to train.
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from './wasm-kernels.js';
+import { registerWasmTrainingKernels } from './tfjs-wasm-kernels.js';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];

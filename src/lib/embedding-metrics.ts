@@ -156,12 +156,6 @@ export function pca2(x: Float32Array, dim: number): { projected: Float32Array; c
   return { projected, components, mean };
 }
 
-/** The q-quantile of values (linear interpolation). */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  const s = Float64Array.from(values).sort();
-  const pos = (s.length - 1) * q, lo = Math.floor(pos);
-  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (pos - lo);
-}
 
 /**
  * The k nearest *other* points of every point of x ([n, k], nearest first, ties to the lower index): a
