@@ -18,14 +18,17 @@ export function checkImageComplete(bytes: Uint8Array): void {
 
 function checkPng(bytes: Uint8Array): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let offset = PNG_SIGNATURE.length, idat = 0;
+  let offset = PNG_SIGNATURE.length,
+    idat = 0;
   for (let index = 0; ; index++) {
-    if (offset + 8 > bytes.length) throw new Error(`truncated PNG: ends after ${bytes.length} bytes, before its IEND chunk`);
+    if (offset + 8 > bytes.length)
+      throw new Error(`truncated PNG: ends after ${bytes.length} bytes, before its IEND chunk`);
     const length = view.getUint32(offset);
     const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
     if (index === 0 && type !== 'IHDR') throw new Error(`corrupt PNG: the first chunk is "${type}", not IHDR`);
     if (index === 0 && length >= 8) checkSize(view.getUint32(offset + 8), view.getUint32(offset + 12));
-    if (offset + 12 + length > bytes.length) throw new Error(`truncated PNG: its ${type} chunk needs ${length} bytes, the file ends first`);
+    if (offset + 12 + length > bytes.length)
+      throw new Error(`truncated PNG: its ${type} chunk needs ${length} bytes, the file ends first`);
     if (type === 'IDAT') idat++;
     if (type === 'IEND') break;
     offset += 12 + length;
@@ -36,7 +39,8 @@ function checkPng(bytes: Uint8Array): void {
 function checkJpeg(bytes: Uint8Array): void {
   // The frame header (SOF0..SOF15 except DHT, JPG and DAC) carries height then width.
   for (let i = 2; i + 9 < bytes.length && bytes[i] === 0xff;) {
-    const marker = bytes[i + 1]!, length = (bytes[i + 2]! << 8) | bytes[i + 3]!;
+    const marker = bytes[i + 1]!,
+      length = (bytes[i + 2]! << 8) | bytes[i + 3]!;
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       checkSize((bytes[i + 7]! << 8) | bytes[i + 8]!, (bytes[i + 5]! << 8) | bytes[i + 6]!);
       break;
@@ -51,7 +55,9 @@ function checkJpeg(bytes: Uint8Array): void {
 function checkSize(width: number, height: number): void {
   const { maxSide, maxPixels } = IMAGE_LIMITS;
   if (width > maxSide || height > maxSide || width * height > maxPixels) {
-    throw new Error(`the picture is ${width}x${height} pixels; the limits are ${maxSide} per side and ${maxPixels / 2 ** 20}M pixels ` +
-      '(IMAGE_LIMITS in src/serve/image-check.ts): scale it down first');
+    throw new Error(
+      `the picture is ${width}x${height} pixels; the limits are ${maxSide} per side and ${maxPixels / 2 ** 20}M pixels ` +
+        '(IMAGE_LIMITS in src/serve/image-check.ts): scale it down first',
+    );
   }
 }

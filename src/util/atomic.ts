@@ -18,7 +18,9 @@ export function removeTemporariesSync(): void {
     try {
       if (restoreTo !== null && !existsSync(restoreTo)) renameSync(path, restoreTo);
       else rmSync(path, { recursive: true, force: true });
-    } catch { /* best effort: the process is stopping */ }
+    } catch {
+      /* best effort: the process is stopping */
+    }
   }
   pending.clear();
 }
@@ -34,13 +36,17 @@ const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
 function setSignalHandlers(on: boolean): void {
   if (!isMainThread) return;
   for (const signal of Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[]) {
-    if (on) process.on(signal, onSignal); else process.removeListener(signal, onSignal);
+    if (on) process.on(signal, onSignal);
+    else process.removeListener(signal, onSignal);
   }
 }
 
 /** Registers `path` as a temporary of this process (removed if the process is stopped); `restoreTo`: put it back there instead. */
 export function trackTemporary(path: string, restoreTo: string | null = null): string {
-  if (!exitHookInstalled && isMainThread) { process.on('exit', removeTemporariesSync); exitHookInstalled = true; }
+  if (!exitHookInstalled && isMainThread) {
+    process.on('exit', removeTemporariesSync);
+    exitHookInstalled = true;
+  }
   if (pending.size === 0) setSignalHandlers(true);
   pending.set(path, restoreTo);
   return path;
@@ -57,9 +63,16 @@ export function tempPathFor(path: string): string {
 }
 
 const ERRNO_TEXT: Record<string, string> = {
-  EROFS: 'read-only file system', EACCES: 'permission denied', EPERM: 'operation not permitted',
-  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', ENOTDIR: 'a part of the path is a file, not a folder',
-  EISDIR: 'is a folder', ENOENT: 'no such file or folder', EEXIST: 'already exists', EMFILE: 'too many open files',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'is a folder',
+  ENOENT: 'no such file or folder',
+  EEXIST: 'already exists',
+  EMFILE: 'too many open files',
 };
 
 /** A file-system error as "read-only file system (EROFS)", without the temporary path Node puts in its message. */
@@ -69,7 +82,10 @@ export function describeFsError(err: unknown): string {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Writes and removes an empty probe file in `dir`; throws the file system's own error. */
@@ -149,10 +165,16 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
     await fill(tmp);
     const existed = await exists(dir);
     // Stopped between the two renames, the old folder goes back into place.
-    if (existed) { trackTemporary(old, dir); await rename(dir, old); }
+    if (existed) {
+      trackTemporary(old, dir);
+      await rename(dir, old);
+    }
     await rename(tmp, dir);
     untrackTemporary(tmp);
-    if (existed) { await rm(old, { recursive: true, force: true }); untrackTemporary(old); }
+    if (existed) {
+      await rm(old, { recursive: true, force: true });
+      untrackTemporary(old);
+    }
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     untrackTemporary(tmp);
@@ -188,7 +210,10 @@ export async function writeFilesIntoDirAtomic(dir: string, fill: (tmpDir: string
  * process dies part-way the record is missing (the set reads as incomplete, and a rerun redoes it) rather
  * than describing files it does not match.
  */
-export async function writeFileSetAtomic(paths: readonly string[], write: (tmps: string[]) => Promise<void>): Promise<void> {
+export async function writeFileSetAtomic(
+  paths: readonly string[],
+  write: (tmps: string[]) => Promise<void>,
+): Promise<void> {
   const tmps = paths.map((p) => tempPathFor(p));
   try {
     await write(tmps);

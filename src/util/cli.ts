@@ -12,7 +12,11 @@ import { hideBin } from 'yargs/helpers';
 const yargs = createRequire(import.meta.url)('yargs') as typeof yargsType;
 
 /** The declared option types, as yargs passes them to a check (its typings call them aliases). */
-interface DeclaredOptions { array: string[]; number: string[]; key: Record<string, unknown> }
+interface DeclaredOptions {
+  array: string[];
+  number: string[];
+  key: Record<string, unknown>;
+}
 
 /** The text a flag was given on the command line, for messages about values yargs has already coerced. */
 function rawValue(args: readonly string[], name: string): string | undefined {
@@ -28,7 +32,11 @@ function rawValue(args: readonly string[], name: string): string | undefined {
  * Rejects, for every declared option, a value given more than once (yargs would make it an array, and
  * the first range check downstream would blame the wrong flag) and a number that is not one.
  */
-export function checkFlagValues(argv: Record<string, unknown>, declared: DeclaredOptions, args: readonly string[] = hideBin(process.argv)): true {
+export function checkFlagValues(
+  argv: Record<string, unknown>,
+  declared: DeclaredOptions,
+  args: readonly string[] = hideBin(process.argv),
+): true {
   for (const name of Object.keys(declared.key)) {
     const v = argv[name];
     if (Array.isArray(v) && !declared.array.includes(name)) {
@@ -52,7 +60,8 @@ export function oneLine(message: string): string {
  */
 export function cliArgs(name: string, args: string[] = hideBin(process.argv)): Argv {
   const y = yargs(args);
-  return y.scriptName(name)
+  return y
+    .scriptName(name)
     .wrap(Math.min(110, y.terminalWidth() || 80))
     .version(false)
     .check((argv, declared) => checkFlagValues(argv, declared as unknown as DeclaredOptions, args), true)
@@ -64,7 +73,12 @@ export function cliArgs(name: string, args: string[] = hideBin(process.argv)): A
 }
 
 /** Checks an integer flag against its range; `undefined` passes (an optional flag left out). */
-export function checkIntegerFlag(name: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): void {
+export function checkIntegerFlag(
+  name: string,
+  value: number | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
