@@ -139,7 +139,6 @@ async function buildFixtures(fix: string): Promise<void> {
   await writeFile(f('tfjs-broken', 'decoder', 'model.json'), 'null');
   await writeFile(f('null.json'), 'null');
   await writeFile(f('empty.json'), '');
-  await writeFile(f('empty.onnx'), '');
   await writeFile(f('empty-images-idx3-ubyte'), '');
   // Images: a real PNG, one cut to its first 60 bytes (signature, IHDR and part of the next chunk), one cut in half.
   const canvas = createCanvas(28, 28);
@@ -185,7 +184,6 @@ function corpus(fix: string): Case[] {
   const d = ['--data', DATA];
   return [
     { cli: 'fetch', args: ['--timeout', '0'], expect: '--timeout must be in (0, 3600]' },
-    { cli: 'fetch', args: ['--retries', 'abc'], expect: '--retries must be a number, got "abc"' },
     {
       cli: 'fetch',
       args: ['--from', f('empty-dir'), '--out', 'data'],
@@ -196,11 +194,7 @@ function corpus(fix: string): Case[] {
     { cli: 'train', args: ['--limit', 'abc'], expect: '--limit must be a number, got "abc"' },
     { cli: 'train', args: ['--limit', '3000', '--limit', '5000'], expect: '--limit was given 2 times (3000, 5000)' },
     { cli: 'train', args: ['--seed', 'abc'], expect: '--seed must be a number, got "abc"' },
-    { cli: 'train', args: ['--seed', '1.5'], expect: '--seed must be an integer' },
-    { cli: 'train', args: ['--limit', '10'], expect: '--limit must be an integer >= 20, got 10' },
-    { cli: 'train', args: ['--threads', '0'], expect: '--threads must be a positive integer, got 0' },
     { cli: 'train', args: ['--epoch', '3'], expect: 'Unknown argument: epoch' },
-    { cli: 'train', args: ['--hidden', 'x'], expect: '--hidden must look like "128,64"' },
     { cli: 'train', args: ['--data', f('empty-dir')], expect: `${f('empty-dir', 'manifest.json')} is missing` },
     {
       cli: 'train',
@@ -236,17 +230,9 @@ function corpus(fix: string): Case[] {
       args: [...d, '--onnx', f('models-a'), '--tfjs', f('tfjs-b')],
       expect: 'the files do not belong together',
     },
-    { cli: 'validate', args: ['--backend', 'gpu'], expect: 'Invalid values: Argument: backend, Given: "gpu"' },
 
-    {
-      cli: 'encode',
-      args: ['--onnx', enc, '--batch-size', '0'],
-      expect: '--batch-size must be an integer in 1..65536, got 0',
-    },
-    { cli: 'encode', args: ['--onnx', enc, '-o', 'codes.txt'], expect: '--output codes.txt: unknown format ".txt"' },
     { cli: 'encode', args: ['--onnx', enc, '--threads', 'many'], expect: '--threads must be a number, got "many"' },
     { cli: 'encode', args: ['--onnx', dec, '--input', f('good.png')], expect: `${dec}: not an encoder` },
-    { cli: 'encode', args: ['--onnx', f('empty.onnx')], expect: `${f('empty.onnx')}: not a valid ONNX model` },
     {
       cli: 'encode',
       args: ['--onnx', enc, '--input', f('trunc', 'header.png')],
@@ -280,16 +266,6 @@ function corpus(fix: string): Case[] {
     },
     {
       cli: 'decode',
-      args: ['--onnx', dec, '--input', f('codes.npy'), '-o', 'out', '--scale', '-2'],
-      expect: '--scale must be an integer in 1..64, got -2',
-    },
-    {
-      cli: 'decode',
-      args: ['--onnx', dec, '--input', f('codes.npy'), '-o', 'out', '--scale', '2000'],
-      expect: '--scale must be an integer in 1..64, got 2000',
-    },
-    {
-      cli: 'decode',
       args: ['--onnx', dec, '--walk', '--steps', '100', '--scale', '8', '-o', 'w.png'],
       expect: 'the limits are 16384 pixels per side',
     },
@@ -302,11 +278,6 @@ function corpus(fix: string): Case[] {
       cli: 'decode',
       args: ['--onnx', dec, '--walk', '--range', '0,1e999,0,1', '-o', 'w.png'],
       expect: '--range takes four finite numbers',
-    },
-    {
-      cli: 'decode',
-      args: ['--onnx', dec, '--walk', '--steps', '0', '-o', 'w.png'],
-      expect: '--steps must be an integer in 2..100, got 0',
     },
     {
       cli: 'decode',
@@ -328,7 +299,6 @@ function corpus(fix: string): Case[] {
       args: ['--onnx', dec, '--input', f('empty.csv'), '-o', 'out'],
       expect: `${f('empty.csv')}: the file is empty`,
     },
-    { cli: 'decode', args: ['--onnx', enc, '--input', f('codes.npy'), '-o', 'out'], expect: `${enc}: not a decoder` },
 
     {
       cli: 'report',
@@ -357,24 +327,16 @@ function corpus(fix: string): Case[] {
     },
     {
       cli: 'tfjs2onnx',
-      args: [tfjsEnc, '-o', 'm.onnx', '--batch', '0'],
-      expect: '--batch must be "dynamic" or a positive integer, got "0"',
-    },
-    {
-      cli: 'tfjs2onnx',
       args: [tfjsEnc, '-o', 'm.onnx', '--opset', '5'],
       expect: '--opset must be an integer in 11..21, got 5',
     },
     { cli: 'tfjs2onnx', args: [], expect: 'Not enough non-option arguments' },
 
-    { cli: 'knn-graph', args: ['--k', '1'], expect: '--k must be an integer in 2..100, got 1' },
     { cli: 'knn-graph', args: ['--count', 'all'], expect: '--count must be a number, got "all"' },
 
     { cli: 'bench', args: ['--big', '-1'], expect: '--big must be an integer in 0..100000000, got -1' },
-    { cli: 'bench', args: ['--big', 'lots'], expect: '--big must be a number, got "lots"' },
     { cli: 'bench-train', args: ['--seconds', '0'], expect: '--seconds must be in (0, 120], got 0' },
     { cli: 'bench-train', args: ['--sizes', 'huge'], expect: '--sizes: unknown preset "huge"' },
-    { cli: 'bench-train', args: ['--batch-size', '1.5'], expect: '--batch-size must be an integer >= 2, got 1.5' },
   ];
 }
 
