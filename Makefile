@@ -55,7 +55,7 @@ $(METRICS): $(ONNX) $(DATA) | .build-stamp
 	$(NODE) pipeline/report.js
 
 demo: $(DEMO)
-$(DEMO): $(ONNX) $(DATA) $(wildcard web-demo/src/*) | .build-stamp
+$(DEMO): $(ONNX) $(DATA) $(wildcard web-demo/src/*) web-demo/index.html web-demo/style.css | .build-stamp
 	$(NODE) pipeline/demo.js
 
 serve: $(DEMO)
