@@ -4,9 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { runCli } from '../src/util/cli.js';
+import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { scalePixels } from '../src/data/pixels.js';
@@ -27,7 +25,7 @@ function render(e: ServingEvent): void {
 }
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv)).scriptName('bench')
+  const argv = await cliArgs('bench')
     .usage('$0 [options]\n\nMeasures serving speed; prints a table and writes reports/bench.json and reports/bench.md.')
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('models', { type: 'string', default: 'models' })
@@ -35,6 +33,7 @@ runCli(async () => {
     .option('out', { type: 'string', default: 'reports' })
     .option('big', { type: 'number', default: 1_000_000, describe: 'images in the end-to-end inputs (0 skips them)' })
     .option('tmp', { type: 'string', default: tmpdir(), describe: 'where the end-to-end inputs are written (about 0.8 GB each, deleted after)' })
+    .check((a) => { checkIntegerFlag('big', a.big, 0, 100_000_000); return true; })
     .strict().help().parse();
   await ensureWritableDir(argv.out);
   const data = await loadDataset(argv.data, { which: 'test' });

@@ -1,9 +1,7 @@
-// encode: images -> codes with onnxruntime-node (see src/serve/encode.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+// encode: images -> codes with onnxruntime-node (see src/serve/encode.ts); --shard for one slice (src/serve/shards.ts).
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { runCli } from '../src/util/cli.js';
+import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { DEFAULT_BATCH_SIZE, encodeFile } from '../src/serve/encode.js';
@@ -15,8 +13,7 @@ const cpuSeconds = () => { const c = process.cpuUsage(); return (c.user + c.syst
 
 runCli(async () => {
   const t0 = performance.now();
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('encode')
+  const argv = await cliArgs('encode')
     .usage('$0 --onnx models/encoder.onnx [--input ...] [--output codes.npy|.csv|.jsonl]\n\n' +
       'Encodes images into codes with onnxruntime-node. Inputs: an idx file (raw or .gz), a .npy array [N,28,28(,1)] ' +
       '(uint8 0..255 or float32 0..1), or PNG/JPEG images (a folder, a quoted glob, or one file).')
@@ -40,11 +37,13 @@ runCli(async () => {
     .parse();
 
   const progress = new ProgressLine();
+  let skipped = 0;
   const r = await encodeFile({
     onnx: argv.onnx, input: argv.input ?? join(argv.data, 't10k-images-idx3-ubyte'), output: argv.output,
-    batchSize: argv['batch-size'], threads: argv.threads, invert: argv.invert, skipBad: argv['skip-bad'],
+    batchSize: argv['batch-size'], threads: capThreads(argv.threads, (line) => progress.log(`encode: ${line}`)),
+    invert: argv.invert, skipBad: argv['skip-bad'],
     shard: argv.shard === undefined ? undefined : parseShard(argv.shard, { count: argv['shard-count'] }),
-    onSkip: (f, why) => progress.log(`encode: skipped ${f}: ${why}`),
+    onSkip: (f, why) => { skipped++; progress.log(`encode: skipped ${f}: ${why}`); },
     onProgress: (p) => progress.update({ label: 'encode', done: p.done, total: p.total, rate: p.imagesPerSec, unit: 'img' }),
   });
   if (r.shard) {
@@ -54,5 +53,5 @@ runCli(async () => {
   const total = (performance.now() - t0) / 1000;
   progress.log(`encode: ${r.count} images from ${r.description} -> ${argv.output} ([${r.count}, ${r.latent}] float32); ` +
     `${Math.round(r.imagesPerSec)} images/s encoding, ${Math.round(r.count / total)} images/s end to end (${total.toFixed(2)}s), ` +
-    `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, CPU ${cpuSeconds().toFixed(2)}s`);
+    `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, CPU ${cpuSeconds().toFixed(2)}s${skipped ? `; ${skipped} unreadable file(s) skipped` : ''}`);
 });

@@ -1,14 +1,11 @@
 // serve: the built web demo on localhost (see src/demo/server.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { startServer } from '../src/demo/server.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('serve')
+  const argv = await cliArgs('serve')
     .usage('$0 [options]\n\nServes web-demo/dist with the COOP/COEP headers that let onnxruntime-web use threads.')
     .option('dir', { type: 'string', default: 'web-demo/dist' })
     .option('port', { type: 'number', default: 8080, describe: '0 picks a free port' })

@@ -10,7 +10,8 @@ import { readTrainManifest } from '../lib/manifests.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { openModel, runBatched } from '../lib/ort-session.js';
 import { walkGrid } from '../lib/code-range.js';
-import { checkEncoder } from '../lib/model-interface.js';
+import { checkDecoder, checkEncoder } from '../lib/model-interface.js';
+import { checkSameTrainingRun } from '../lib/training-run.js';
 import { accuracy, nearestNeighbours, voteLabels } from '../lib/knn.js';
 import { overlapFromNeighbours, pca2, silhouette, trustworthiness } from '../lib/embedding-metrics.js';
 import { quantile } from '../lib/quantile.js';
@@ -42,10 +43,12 @@ export interface ReportMetrics {
 
 export async function runReportStage(o: { dataDir: string; modelsDir: string; tfjsDir: string; outDir: string; onStep?: (what: string) => void }): Promise<ReportMetrics> {
   const step = o.onStep ?? (() => undefined);
-  const data = await loadDataset(o.dataDir);
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
+  if (checkDecoder(decoder.info) !== latent) throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
+  checkSameTrainingRun([encoder.info, decoder.info]);
+  const data = await loadDataset(o.dataDir);
   const train = await readTrainManifest(o.tfjsDir).catch(() => null);
   await ensureWritableDir(o.outDir);
 

@@ -74,6 +74,8 @@ export async function encodeSource(model: OpenedModel, source: ImageSource, writ
       o.onProgress?.({ done, total, imagesPerSec: done / ((performance.now() - t0) / 1000) });
     }
     await writing;
+    // An empty input is an error; an empty shard (more shards than images, or all of its images skipped) is not.
+    if (done === 0 && (!o.range || source.count === 0)) throw new Error(`${source.description}: no images to encode (an empty input is an error)`);
     await writer.close();
   } catch (err) {
     await writing.catch(() => undefined);
