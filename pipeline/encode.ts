@@ -8,7 +8,7 @@ import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { openModel } from '../src/lib/ort-session.js';
 import { openImageSource } from '../src/serve/image-sources.js';
-import { openCodeWriter } from '../src/serve/code-writers.js';
+import { openCodeWriters } from '../src/serve/tee-writer.js';
 import { encodeSource } from '../src/serve/encode.js';
 import { checkEncodeArgs } from '../src/serve/cli-checks.js';
 import { checkEncoder } from '../src/lib/model-interface.js';
@@ -23,7 +23,7 @@ runCli(async () => {
     .option('onnx', { type: 'string', default: 'models/encoder.onnx', describe: 'the encoder model' })
     .option('input', { type: 'string', describe: 'input (default: the verified test set in --data)' })
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
-    .option('output', { alias: 'o', type: 'string', default: 'codes.npy', describe: 'output file; format from the extension' })
+    .option('output', { alias: 'o', type: 'string', array: true, default: ['codes.npy'], describe: 'output file; format from the extension (repeat it to write several from one run)' })
     .option('batch-size', { type: 'number', default: 256 })
     .option('threads', { type: 'number', default: availableParallelism(), describe: 'onnxruntime intra-op threads' })
     .option('invert', { choices: ['auto', 'yes', 'no'] as const, default: 'auto' as const, describe: 'images only: make dark-on-light pictures light-on-dark like Fashion-MNIST' })
@@ -42,13 +42,13 @@ runCli(async () => {
   const latent = checkEncoder(model.info);
   const input = argv.input ?? join(argv.data, 't10k-images-idx3-ubyte');
   const source = await openImageSource(input, { invert: argv.invert, skipBad: argv['skip-bad'], onSkip: (f, why) => progress.log(`encode: skipped ${f}: ${why}`) });
-  const writer = await openCodeWriter(argv.output, latent, { labels: source.hasLabels, names: source.hasNames });
+  const writer = await openCodeWriters(argv.output, latent, { labels: source.hasLabels, names: source.hasNames });
   const r = await encodeSource(model, source, writer, {
     batchSize: argv['batch-size'],
     onProgress: (p) => progress.update({ label: 'encode', done: p.done, total: p.total, rate: p.imagesPerSec, unit: 'img' }),
   });
   const total = (performance.now() - t0) / 1000;
-  progress.log(`encode: ${r.count} images from ${source.description} -> ${argv.output} ([${r.count}, ${latent}] float32); ` +
+  progress.log(`encode: ${r.count} images from ${source.description} -> ${argv.output.join(', ')} ([${r.count}, ${latent}] float32); ` +
     `${Math.round(r.imagesPerSec)} images/s encoding, ${Math.round(r.count / total)} images/s end to end (${total.toFixed(2)}s), ` +
     `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
 });

@@ -11,7 +11,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { buildDemo } from '../src/demo/build.js';
 import { resolveInside } from '../src/demo/server.js';
 import { openModel, runBatch } from '../src/lib/ort-session.js';
-import { writeProjectModels } from './helpers/project-models.js';
+import { writeCodes, writeProjectModels } from './helpers/project-models.js';
+import { loadDataset } from '../src/data/dataset.js';
 import { TOL, maxAbsDiff } from './tolerance.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -44,7 +45,8 @@ before(async () => {
   await tf.setBackend('cpu');
   dir = await mkdtemp(join(tmpdir(), 'web-demo-'));
   models = await writeProjectModels(dir);
-  await buildDemo({ modelsDir: dir, dataDir: DATA, srcDir: 'web-demo', outDir: join(dir, 'dist') });
+  await writeCodes(models.encoder, (await loadDataset(DATA, { which: 'test' })).test.images.pixels, join(dir, 'test-codes.npy'));
+  await buildDemo({ modelsDir: dir, dataDir: DATA, codes: join(dir, 'test-codes.npy'), srcDir: 'web-demo', outDir: join(dir, 'dist') });
   // launch() starts Chromium with a fresh temporary profile (user-data dir) of its own.
   browser = await chromium.launch({
     executablePath: CHROMIUM, headless: true,

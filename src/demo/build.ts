@@ -1,5 +1,5 @@
 // The demo stage: a self-contained static site in web-demo/dist. Reads models/{encoder,decoder}.onnx,
-// the test set, web-demo/{index.html,style.css,src/main.ts}; writes index.html, style.css, app.js,
+// the test set and its codes (reports/test-codes.npy, from make encode), web-demo/{index.html,style.css,src/main.ts}; writes index.html, style.css, app.js,
 // the two ONNX files, onnxruntime-web's runtime under ort/, and the test set's codes (codes.f32),
 // labels (labels.u8), images (images.u8) and meta.json.
 import { copyFile, readFile, writeFile, mkdir } from 'node:fs/promises';
@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { loadDataset } from '../data/dataset.js';
 import { CLASS_NAMES, IMAGE_SIZE } from '../data/fashion-mnist.js';
-import { openModel, runBatched } from '../lib/ort-session.js';
+import { openModel } from '../lib/ort-session.js';
 import { checkDecoder, checkEncoder } from '../lib/model-interface.js';
-import { pca2 } from '../lib/embedding-metrics.js';
-import { quantile } from '../lib/quantile.js';
+import { codePlaneFromMetadata } from '../lib/code-range.js';
+import { readEncodedCodes } from '../lib/code-files.js';
 import { CLASS_COLORS } from '../lib/plots.js';
 import { writeDirAtomic } from '../util/atomic.js';
 import { scalePixels } from '../data/pixels.js';
@@ -19,7 +19,7 @@ import { scalePixels } from '../data/pixels.js';
 /** onnxruntime-web's wasm-only entry and the runtime files it loads (from ort.env.wasm.wasmPaths). */
 export const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
 
-export async function buildDemo(o: { modelsDir: string; dataDir: string; srcDir: string; outDir: string }): Promise<{ files: string[]; latent: number }> {
+export async function buildDemo(o: { modelsDir: string; dataDir: string; codes: string; srcDir: string; outDir: string }): Promise<{ files: string[]; latent: number }> {
   const data = await loadDataset(o.dataDir, { which: 'test' });
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
@@ -28,11 +28,8 @@ export async function buildDemo(o: { modelsDir: string; dataDir: string; srcDir:
 
   const n = data.test.images.count;
   const x = scalePixels(data.test.images.pixels);
-  const codes = await runBatched(encoder, x, [IMAGE_SIZE, IMAGE_SIZE, 1]);
-  const pca = latent > 2 ? pca2(codes, latent) : null;
-  const plane = pca ? pca.projected : codes;
-  const col = (d: number) => plane.filter((_, i) => i % 2 === d);
-  const range = [0, 1].map((d) => [quantile(col(d), 0.005), quantile(col(d), 0.995)]);
+  const codes = await readEncodedCodes(o.codes, encoder, x, latent);
+  const { range, projection } = codePlaneFromMetadata(encoder.info.metadata, latent, encoder.info.path);
   const md = encoder.info.metadata;
   const metrics = md.metrics ? (JSON.parse(md.metrics) as Record<string, number>) : {};
   const facts: Record<string, string> = {
@@ -44,7 +41,7 @@ export async function buildDemo(o: { modelsDir: string; dataDir: string; srcDir:
   };
   const meta = {
     latent, count: n, classNames: [...CLASS_NAMES], colors: CLASS_COLORS,
-    projection: pca ? { mean: Array.from(pca.mean), components: pca.components.map((c) => Array.from(c)) } : null,
+    projection,
     range, facts,
   };
 

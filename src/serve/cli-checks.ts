@@ -2,8 +2,8 @@
 import { checkOutputPath } from './code-writers.js';
 import { checkBatchSize } from './encode.js';
 
-export function checkEncodeArgs(a: { output: string; 'batch-size': number }): true {
-  checkOutputPath(a.output);
+export function checkEncodeArgs(a: { output: string | string[]; 'batch-size': number }): true {
+  for (const o of [a.output].flat()) checkOutputPath(o);
   checkBatchSize(a['batch-size']);
   return true;
 }
