@@ -7,7 +7,7 @@ import { openModel, runBatched } from '../src/lib/ort-session.js';
 import { readCodes } from '../src/serve/decode.js';
 import { checkDecodeArgs } from '../src/serve/cli-checks.js';
 import { checkDecoder } from '../src/lib/model-interface.js';
-import { walkGrid } from '../src/lib/code-range.js';
+import { codePlaneFromMetadata, codesOf, walkGrid } from '../src/lib/code-range.js';
 import { imageGridPng } from '../src/lib/plots.js';
 import { ensureWritableDir, writeFileAtomic } from '../src/util/atomic.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
@@ -36,12 +36,11 @@ runCli(async () => {
   const latent = checkDecoder(model.info);
   let codes: Float32Array, count: number, cols: number;
   if (argv.walk) {
-    if (latent !== 2) throw new Error(`--walk needs a 2-D code; ${argv.onnx} has ${latent}`);
-    const meta = model.info.metadata.code_range ? (JSON.parse(model.info.metadata.code_range) as [number, number][]) : null;
+    // The code plane and its range come from the model's metadata (export wrote them); --range overrides the range.
+    const plane = argv.range && latent === 2 ? null : codePlaneFromMetadata(model.info.metadata, latent, argv.onnx);
     const range = argv.range ? (argv.range.split(',').map(Number) as [number, number, number, number])
-      : meta ? [meta[0]![0], meta[0]![1], meta[1]![0], meta[1]![1]] as [number, number, number, number] : null;
-    if (!range) throw new Error(`${argv.onnx} has no code_range metadata; pass --range x0,x1,y0,y1`);
-    codes = walkGrid(range, argv.steps); count = argv.steps * argv.steps; cols = argv.steps;
+      : [plane!.range[0][0], plane!.range[0][1], plane!.range[1][0], plane!.range[1][1]] as [number, number, number, number];
+    codes = codesOf(walkGrid(range, argv.steps), latent, plane?.projection ?? null); count = argv.steps * argv.steps; cols = argv.steps;
   } else {
     ({ codes, count } = await readCodes(argv.input!, latent));
     cols = Math.ceil(Math.sqrt(count));

@@ -3,6 +3,8 @@
 // and onnxruntime-web's files under ort/.
 // Resolved at build time to the copy of onnxruntime-web served beside the page (ort/ort.wasm.min.mjs).
 import * as ort from 'onnxruntime-web/wasm';
+// The project's one image normalisation (grey, polarity), shared with the encode CLI.
+import { greyOf, isDarkOnLight } from '../../src/data/pixels.js';
 
 interface Meta {
   latent: number;
@@ -299,9 +301,8 @@ async function main(): Promise<void> {
     pctx.drawImage(bmp, (pad.width - bmp.width * s) / 2, (pad.height - bmp.height * s) / 2, bmp.width * s, bmp.height * s);
     // Photos are usually dark on light; the dataset is light on dark.
     const d = pctx.getImageData(0, 0, pad.width, pad.height);
-    let border = 0;
-    for (let x = 0; x < pad.width; x++) border += d.data[4 * x]!;
-    if (border / pad.width > 127) { for (let i = 0; i < d.data.length; i += 4) { d.data[i] = 255 - d.data[i]!; d.data[i + 1] = 255 - d.data[i + 1]!; d.data[i + 2] = 255 - d.data[i + 2]!; } pctx.putImageData(d, 0, 0); }
+    const grey = Float32Array.from({ length: pad.width * pad.height }, (_, i) => greyOf(d.data[4 * i]!, d.data[4 * i + 1]!, d.data[4 * i + 2]!));
+    if (isDarkOnLight(grey, pad.width, pad.height)) { for (let i = 0; i < d.data.length; i += 4) { d.data[i] = 255 - d.data[i]!; d.data[i + 1] = 255 - d.data[i + 1]!; d.data[i + 2] = 255 - d.data[i + 2]!; } pctx.putImageData(d, 0, 0); }
     await encodePad();
   });
 
