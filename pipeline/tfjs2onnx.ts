@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCli } from '../src/util/cli.js';
 import { convertFile } from '../src/onnx/convert-file.js';
-import { DEFAULT_OPSET, OPSET_RANGE } from '../src/onnx/convert.js';
+import { DEFAULT_OPSET, OPSET_RANGE, formatSummary } from '../src/onnx/convert.js';
 import { checkTfjs2onnxArgs } from '../src/onnx/cli-checks.js';
 
 runCli(async () => {
@@ -17,8 +17,8 @@ runCli(async () => {
     .option('opset', { type: 'number', default: DEFAULT_OPSET, describe: `ONNX opset (${OPSET_RANGE[0]}..${OPSET_RANGE[1]})` })
     .option('batch', { type: 'string', default: 'dynamic', describe: '"dynamic" or a fixed batch size' })
     .option('name', { type: 'string', describe: 'graph name (default: the tfjs model name)' })
-    .option('input-name', { type: 'string', describe: 'name of the graph input (default: the tfjs input layer name)' })
-    .option('output-name', { type: 'string', describe: 'name of the graph output (default: the last layer name)' })
+    .option('input-name', { type: 'string', describe: 'name of the graph input (default: the tfjs input layer name); comma-separated for several' })
+    .option('output-name', { type: 'string', describe: 'name of the graph output (default: the output layer name); comma-separated for several' })
     .option('meta', { type: 'array', string: true, default: [] as string[], describe: 'extra metadata_props as key=value' })
     .example('$0 models/tfjs/encoder/model.json -o encoder.onnx --input-name image --output-name code', '')
     .example('$0 model.json -o model.onnx --opset 17 --batch 1', 'a fixed batch of one, opset 17')
@@ -30,9 +30,7 @@ runCli(async () => {
   const metadata = Object.fromEntries(argv.meta.map((m) => [m.slice(0, m.indexOf('=')), m.slice(m.indexOf('=') + 1)]));
   const r = await convertFile(argv.model as string, argv.output, {
     opset: argv.opset, batch: argv.batch === 'dynamic' ? 'dynamic' : Number(argv.batch),
-    graphName: argv.name, inputName: argv['input-name'], outputName: argv['output-name'], metadata,
+    graphName: argv.name, inputNames: argv['input-name']?.split(','), outputNames: argv['output-name']?.split(','), metadata,
   });
-  const ops = Object.entries(r.opTypes).map(([k, v]) => `${k}x${v}`).join(' ');
-  process.stdout.write(`tfjs2onnx: wrote ${argv.output}: ${r.inputName} [${r.inputShape.map((d) => d ?? 'N').join(',')}] -> ` +
-    `${r.outputName} [${r.outputShape.map((d) => d ?? 'N').join(',')}], ${r.nodeCount} nodes (${ops})\n`);
+  process.stdout.write(`tfjs2onnx: wrote ${argv.output}: ${formatSummary(r)}\n`);
 });

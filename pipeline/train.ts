@@ -6,6 +6,7 @@ import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { ENGINE_CHOICES } from '../src/train/engine.js';
+import { OBJECTIVES, UMAP_DEFAULTS } from '../src/train/objective.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
 import { defaultThreads, runTrainStage } from '../src/train/stage.js';
@@ -33,6 +34,13 @@ runCli(async () => {
     .option('momentum', { type: 'number', describe: `RMSprop momentum, ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]} (default ${TRAIN_DEFAULTS.momentum}; 0: plain RMSprop)` })
     .option('seed', { type: 'number', default: 1 })
     .option('limit', { type: 'number', describe: 'train on the first N training images' })
+    .option('objective', { choices: OBJECTIVES, default: TRAIN_DEFAULTS.objective, describe: 'ae: reconstruction alone; umap-ae: plus parametric UMAP\'s loss on the codes (ort engine)' })
+    .option('umap-weight', { type: 'number', default: UMAP_DEFAULTS.weight, describe: 'umap-ae: weight of the UMAP term against the reconstruction loss' })
+    .option('k', { type: 'number', default: UMAP_DEFAULTS.k, describe: 'umap-ae: neighbours per image in the pixel-space kNN graph' })
+    .option('min-dist', { type: 'number', default: UMAP_DEFAULTS.minDist, describe: 'umap-ae: UMAP min_dist' })
+    .option('spread', { type: 'number', default: UMAP_DEFAULTS.spread, describe: 'umap-ae: UMAP spread' })
+    .option('negative-rate', { type: 'number', default: UMAP_DEFAULTS.negativeRate, describe: 'umap-ae: negative pairs per edge' })
+    .option('knn-cache', { type: 'string', default: 'data/knn-cache', describe: 'umap-ae: folder of the cached neighbour graph' })
     .option('engine', { choices: ENGINE_CHOICES, default: 'auto' as const, describe: 'ort: each step one ONNX graph in onnxruntime; tfjs: the tfjs backend; auto: ort when it can differentiate the model' })
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: 'tfjs backend (tfjs engine, and the final evaluation): auto is tfjs-node if installed, else wasm' })
     .option('threads', { type: 'number', default: defaultThreads(), describe: 'data-parallel worker threads' })
@@ -53,11 +61,13 @@ runCli(async () => {
   const progress = new ProgressLine();
   let steps = 0;
   const manifest = await runTrainStage({
-    dataDir: argv.data, outDir: argv.out, limit: argv.limit, resume: argv.resume,
+    dataDir: argv.data, outDir: argv.out, limit: argv.limit, resume: argv.resume, knnCacheDir: argv['knn-cache'],
     settings: {
       model: { latent: argv.latent, filters, decoderFilters, hidden: argv.hidden ? numbers(argv.hidden) : [...preset.hidden], seed: argv.seed },
       optimizer: argv.optimizer, momentum: argv.momentum ?? (argv.optimizer === 'rmsprop' ? TRAIN_DEFAULTS.momentum : 0), lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
       threads: argv.backend === 'tensorflow' && argv.engine === 'tfjs' ? 1 : argv.threads, engine: argv.engine, backend: argv.backend,
+      objective: argv.objective,
+      umap: { k: argv.k, weight: argv['umap-weight'], minDist: argv['min-dist'], spread: argv.spread, negativeRate: argv['negative-rate'] },
     },
   }, (e) => {
     if (e.type === 'start') {
@@ -73,11 +83,18 @@ runCli(async () => {
       const r = e.record;
       progress.log(`epoch ${r.epoch}: train BCE ${r.trainLoss.toFixed(4)}, val BCE ${r.valLoss.toFixed(4)}, val MSE ${r.valMse.toFixed(4)}, ` +
         `${Math.round(r.imagesPerSec)} img/s, ${r.seconds.toFixed(1)}s`);
+    } else if (e.type === 'knn') {
+      const k = e.event;
+      if (k.type === 'hit') progress.log(`train: neighbour graph from the cache (k ${k.header.k}, ${k.header.n} images)`);
+      else if (k.type === 'rebuild') progress.log(`train: building the neighbour graph (${k.reason})`);
+      else if (k.type === 'progress') progress.update({ label: 'kNN graph', done: k.progress.rowsDone, total: k.progress.rows, unit: 'image' });
+      else progress.log(`train: neighbour graph written to ${k.headerPath} (${k.header.buildSeconds.toFixed(1)} s)`);
     } else if (e.type === 'evaluate') {
       progress.log('train: evaluating on the test set');
     }
   });
   const m = manifest.metrics;
+  if (m.validation) progress.log(`train: validation MSE ${manifest.history.at(-1)!.valMse.toFixed(4)}, 1-NN ${m.validation.knn1.toFixed(4)}, 5-NN ${m.validation.knn5.toFixed(4)}`);
   progress.log(`train: test MSE ${m.testMse.toFixed(4)}, BCE ${m.testBce.toFixed(4)}, 1-NN ${m.knn1.toFixed(4)}, 5-NN ${m.knn5.toFixed(4)}; ` +
     `${manifest.timings.totalSeconds.toFixed(0)}s in all (${manifest.timings.evalSeconds.toFixed(0)}s evaluation); wrote ${argv.out}`);
   process.exit(0);

@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { knnAccuracy, knnPredict } from '../src/lib/knn.js';
-import { classOverlap, pca2, silhouette, trustworthiness } from '../src/lib/embedding-metrics.js';
+import { classOverlap, nearestOthers, pca2, silhouette, trustworthiness, trustworthinessFromPenalty, trustworthinessPenalty } from '../src/lib/embedding-metrics.js';
 import { quantile } from '../src/lib/quantile.js';
+import { seededRandom } from '../src/util/random.js';
 import { TOL, assertClose } from './tolerance.js';
 
 const f = (xs: number[]) => Float32Array.from(xs);
@@ -55,4 +56,44 @@ test('PCA: points on a tilted line project onto one axis; quantiles interpolate'
     assertClose(projected[i * 2 + 1]!, 0, { atol: TOL.pcaAbs }, `PCA point ${i}, component 2`);
   }
   assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
+});
+
+/** Silhouette straight from the definition, one pair at a time. */
+function silhouetteBrute(x: Float32Array, dim: number, labels: number[], numClasses: number): number {
+  const n = labels.length;
+  const d = (i: number, j: number) => Math.hypot(...Array.from({ length: dim }, (_, t) => x[i * dim + t]! - x[j * dim + t]!));
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const mean = (c: number) => { let s = 0, m = 0; for (let j = 0; j < n; j++) if (j !== i && labels[j] === c) { s += d(i, j); m++; } return m ? s / m : NaN; };
+    if (labels.filter((l) => l === labels[i]).length <= 1) continue;
+    const a = mean(labels[i]!);
+    const b = Math.min(...Array.from({ length: numClasses }, (_, c) => c).filter((c) => c !== labels[i] && labels.includes(c)).map(mean));
+    total += (b - a) / Math.max(a, b);
+  }
+  return total / n;
+}
+
+test('silhouette: the class-blocked loop equals the pair-by-pair definition (2-D and 3-D, a singleton class)', () => {
+  const r = seededRandom(21);
+  for (const dim of [2, 3]) {
+    const n = 120, x = Float32Array.from({ length: n * dim }, () => r() * 4);
+    const labels = Array.from({ length: n }, (_, i) => (i === 0 ? 3 : Math.floor(r() * 3)));
+    assert.ok(Math.abs(silhouette(x, dim, labels, 4) - silhouetteBrute(x, dim, labels, 4)) < 1e-12);
+  }
+});
+
+test('trustworthiness from distance rows equals the sorting reference; nearestOthers skips only the point itself', () => {
+  const r = seededRandom(5);
+  const n = 150, high = Float32Array.from({ length: n * 6 }, () => r()), low = Float32Array.from({ length: n * 2 }, () => r());
+  for (const k of [1, 5, 12]) {
+    const nn = nearestOthers(low, 2, k);
+    let penalty = 0;
+    for (let i = 0; i < n; i++) {
+      const row = Float64Array.from({ length: n }, (_, j) => Array.from({ length: 6 }, (_, t) => (high[i * 6 + t]! - high[j * 6 + t]!) ** 2).reduce((s, v) => s + v, 0));
+      penalty += trustworthinessPenalty(row, i, nn.subarray(i * k, (i + 1) * k), k);
+    }
+    assert.ok(Math.abs(trustworthinessFromPenalty(penalty, n, k) - trustworthiness(high, 6, low, 2, k)) < 1e-12, `k ${k}`);
+  }
+  // Points 0 and 2 coincide: each is the other's nearest, and neither lists itself; 3 ties 0, 1, 2 at 2 (lower index first).
+  assert.deepEqual([...nearestOthers(f([5, 1, 5, 3]), 1, 2)], [2, 3, 3, 0, 0, 3, 0, 1]);
 });

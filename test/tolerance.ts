@@ -27,6 +27,14 @@ export const TOL = {
   pcaAbs: 1e-5,
   /** Reconstruction metrics of one model computed twice (float32 sums in different order). */
   metricRelative: 1e-4,
+  /** UMAP loss gradient vs central finite differences in float64 (the analytic gradient is returned as float32). */
+  umapGradRelative: 1e-5,
+  /** UMAP loss vs the naive reference (both float64; only summation order differs). */
+  umapLossRelative: 1e-12,
+  /** Fuzzy-set weights vs the dense umap-learn-style reference (weights are stored as float32). */
+  fuzzyWeightAbs: 1e-6,
+  /** umap-learn's a, b for min_dist 0.1, spread 1 (1.577, 0.895 as published to three decimals). */
+  abParamsAbs: 1e-3,
 } as const;
 
 /** Max |a-b| over max(|b|, 1e-3): a relative error that does not blow up near zero. */

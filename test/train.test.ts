@@ -21,7 +21,7 @@ const skip = !hasData && `no verified dataset in ${DATA} (run make data)`;
 
 const tiny = (over: Partial<TrainSettings> = {}): TrainSettings => ({
   model: { latent: 2, filters: [...SIZE_PRESETS.tiny.filters], decoderFilters: [...SIZE_PRESETS.tiny.decoderFilters], hidden: [...SIZE_PRESETS.tiny.hidden], seed: 3 },
-  optimizer: 'rmsprop', lr: 2e-3, schedule: 'constant', epochs: 1, batchSize: 32, threads: 1, backend: 'wasm', ...over,
+  optimizer: 'rmsprop', lr: 2e-3, schedule: 'constant', epochs: 1, batchSize: 32, threads: 1, engine: 'tfjs', backend: 'wasm', ...over,
 });
 
 test('one epoch on 3,000 real images: the loss falls', { skip }, async () => {

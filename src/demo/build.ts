@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { loadDataset } from '../data/dataset.js';
-import { CLASS_NAMES, IMAGE_SIZE } from '../data/fashion-mnist.js';
+import { CLASS_NAMES } from '../data/fashion-mnist.js';
 import { openModel } from '../lib/ort-session.js';
 import { checkDecoder, checkEncoder } from '../lib/model-interface.js';
 import { codePlaneFromMetadata } from '../lib/code-range.js';

@@ -40,7 +40,7 @@ export function modelMetadata(train: TrainSummary, role: 'encoder' | 'decoder'):
     output_scaling: role === 'decoder' ? 'float32 pixel intensity in [0, 1] (sigmoid)' : 'float32 code',
     layout: 'NHWC: images are [batch, 28, 28, 1]',
     class_names: JSON.stringify(CLASS_NAMES),
-    training: JSON.stringify({ epochs: train.history.length, optimizer: train.settings.optimizer, ...(train.settings.momentum ? { momentum: train.settings.momentum } : {}), lr: train.settings.lr, batchSize: train.settings.batchSize, seed: train.settings.model.seed, backend: train.backend }),
+    training: JSON.stringify({ epochs: train.history.length, optimizer: train.settings.optimizer, ...(train.settings.momentum ? { momentum: train.settings.momentum } : {}), lr: train.settings.lr, batchSize: train.settings.batchSize, seed: train.settings.model.seed, engine: train.engine ?? 'tfjs', objective: train.settings.objective ?? 'ae', ...(train.settings.objective === 'umap-ae' && train.settings.umap ? { umapWeight: train.settings.umap.weight, k: train.settings.umap.k, minDist: train.settings.umap.minDist, negativeRate: train.settings.umap.negativeRate } : {}), ...(train.engine === 'ort' ? {} : { backend: train.backend }) }),
     metrics: JSON.stringify({ test_mse: m.testMse, test_bce: m.testBce, knn1_accuracy: m.knn1, knn5_accuracy: m.knn5 }),
     parameters: String(train.parameters),
     ...codePlaneMetadata({ range: [m.codeRange[0]!, m.codeRange[1]!], projection: m.codeProjection }),

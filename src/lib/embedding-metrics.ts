@@ -40,21 +40,46 @@ export function trustworthiness(high: Float32Array, highDim: number, low: Float3
   return 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * penalty;
 }
 
-/** Mean silhouette coefficient of points grouped by label (Euclidean). */
+/**
+ * Mean silhouette coefficient of points grouped by label (Euclidean), exact over all pairs. The points are
+ * copied class by class so each point's sum of distances to a class is one tight loop over contiguous
+ * coordinates (all 50,000 training codes in seconds rather than a minute).
+ */
 export function silhouette(x: Float32Array, dim: number, labels: ArrayLike<number>, numClasses = 10): number {
   const n = x.length / dim;
   const counts = new Float64Array(numClasses);
   for (let i = 0; i < n; i++) counts[labels[i]!]!++;
-  const sums = new Float64Array(numClasses);
+  const start = new Int32Array(numClasses + 1);
+  for (let c = 0; c < numClasses; c++) start[c + 1] = start[c]! + counts[c]!;
+  const fill = start.slice(0, numClasses);
+  const sorted = new Float64Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const at = fill[labels[i]!]!++;
+    for (let t = 0; t < dim; t++) sorted[at * dim + t] = x[i * dim + t]!;
+  }
+  const p = new Float64Array(dim);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    sums.fill(0);
-    for (let j = 0; j < n; j++) if (j !== i) sums[labels[j]!]! += Math.sqrt(sqDist(x, i, x, j, dim));
     const own = labels[i]!;
     if (counts[own]! <= 1) continue; // silhouette of a singleton is 0
-    const a = sums[own]! / (counts[own]! - 1);
-    let b = Infinity;
-    for (let c = 0; c < numClasses; c++) if (c !== own && counts[c]! > 0) b = Math.min(b, sums[c]! / counts[c]!);
+    for (let t = 0; t < dim; t++) p[t] = x[i * dim + t]!;
+    let a = 0, b = Infinity;
+    for (let c = 0; c < numClasses; c++) {
+      if (counts[c] === 0) continue;
+      let s = 0;
+      if (dim === 2) {
+        const px = p[0]!, py = p[1]!;
+        for (let j = start[c]! * 2, e = start[c + 1]! * 2; j < e; j += 2) { const dx = px - sorted[j]!, dy = py - sorted[j + 1]!; s += Math.sqrt(dx * dx + dy * dy); }
+      } else {
+        for (let j = start[c]!; j < start[c + 1]!; j++) {
+          let d = 0;
+          for (let t = 0; t < dim; t++) { const v = p[t]! - sorted[j * dim + t]!; d += v * v; }
+          s += Math.sqrt(d);
+        }
+      }
+      if (c === own) a = s / (counts[c]! - 1); // the point's own distance 0 adds nothing
+      else b = Math.min(b, s / counts[c]!);
+    }
     total += (b - a) / Math.max(a, b);
   }
   return total / n;
@@ -129,4 +154,48 @@ export function pca2(x: Float32Array, dim: number): { projected: Float32Array; c
     projected[i * 2 + c] = s;
   }
   return { projected, components, mean };
+}
+
+
+/**
+ * The k nearest *other* points of every point of x ([n, k], nearest first, ties to the lower index): a
+ * point's own row is skipped even when an identical copy elsewhere ties with it at distance 0.
+ */
+export function nearestOthers(x: Float32Array, dim: number, k: number): Int32Array {
+  const n = x.length / dim;
+  if (!(Number.isInteger(k) && k >= 1 && k < n)) throw new RangeError(`k must be in 1..${n - 1}, got ${k}`);
+  const withSelf = nearestNeighbours(x, x, dim, k + 1);
+  const out = new Int32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    let w = 0;
+    for (let c = 0; c <= k && w < k; c++) {
+      const j = withSelf[i * (k + 1) + c]!;
+      if (j !== i) out[i * k + w++] = j;
+    }
+  }
+  return out;
+}
+
+/**
+ * Point i's trustworthiness penalty, sum over its embedded neighbours j of max(0, r(i, j) - k), where
+ * r(i, j) is j's rank among i's original-space distances `highRow` ([n], any monotone form of the distance):
+ * 1 + the number of other points nearer than j, ties counted as nearer when their index is lower.
+ */
+export function trustworthinessPenalty(highRow: ArrayLike<number>, i: number, neighbours: ArrayLike<number>, k: number): number {
+  const target = new Float64Array(k), idx = new Int32Array(k), rank = new Int32Array(k).fill(1);
+  for (let t = 0; t < k; t++) { idx[t] = neighbours[t]!; target[t] = highRow[idx[t]!]!; }
+  for (let l = 0; l < highRow.length; l++) {
+    if (l === i) continue;
+    const d = highRow[l]!;
+    for (let t = 0; t < k; t++) if (d < target[t]! || (d === target[t]! && l < idx[t]!)) rank[t]!++;
+  }
+  let penalty = 0;
+  for (let t = 0; t < k; t++) if (rank[t]! > k) penalty += rank[t]! - k;
+  return penalty;
+}
+
+/** Trustworthiness from the summed penalties of n points: 1 - 2 / (n k (2n - 3k - 1)) * penalty. */
+export function trustworthinessFromPenalty(penalty: number, n: number, k: number): number {
+  if (!(k >= 1 && k < n / 2)) throw new RangeError(`trustworthiness: k must be in 1..${Math.ceil(n / 2) - 1}, got ${k}`);
+  return 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * penalty;
 }

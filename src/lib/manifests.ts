@@ -20,7 +20,12 @@ export interface DatasetManifest {
 
 /** The part of the train stage's manifest that later stages read; the train stage writes a superset. */
 export interface TrainSummary {
-  settings: { model: { latent: number; seed: number }; optimizer: string; momentum?: number; lr: number; batchSize: number };
+  settings: {
+    model: { latent: number; seed: number }; optimizer: string; momentum?: number; lr: number; batchSize: number;
+    objective?: string; umap?: { k: number; weight: number; minDist: number; spread: number; negativeRate: number };
+  };
+  /** The training engine (absent in manifests from before the ort engine: tfjs). */
+  engine?: string;
   backend: string;
   parameters: number;
   history: { trainLoss: number; valLoss: number }[];
@@ -119,7 +124,13 @@ export function checkTrainSummary(json: unknown, file: string): TrainSummary {
       ...(s.momentum === undefined ? {} : { momentum: r.number(s.momentum, 'settings.momentum') }),
       lr: r.number(s.lr, 'settings.lr'),
       batchSize: r.number(s.batchSize, 'settings.batchSize'),
+      ...(s.objective === undefined ? {} : { objective: r.string(s.objective, 'settings.objective') }),
+      ...(s.umap === undefined || s.objective !== 'umap-ae' ? {} : { umap: ((u) => ({
+        k: r.number(u.k, 'settings.umap.k'), weight: r.number(u.weight, 'settings.umap.weight'), minDist: r.number(u.minDist, 'settings.umap.minDist'),
+        spread: r.number(u.spread, 'settings.umap.spread'), negativeRate: r.number(u.negativeRate, 'settings.umap.negativeRate'),
+      }))(r.object(s.umap, 'settings.umap')) }),
     },
+    ...(o.engine === undefined ? {} : { engine: r.string(o.engine, 'engine') }),
     backend: r.string(o.backend, 'backend'),
     parameters: r.number(o.parameters, 'parameters'),
     history: r.array(o.history, 'history').map((h, i) => {

@@ -7,6 +7,7 @@
 // channel-major (`chwFlat`) when a Dense reads it: the Dense permutes its weight rows instead, so the
 // usual conv → Flatten → Dense encoder needs no Transpose at all. Where NHWC and NCHW share one memory
 // order (one channel, or 1x1 spatial), a layout change is a free Reshape rather than a Transpose.
+// Rank-3 and rank-5 values (1-D and 3-D convolutions) have the same two forms: `nchw` is channels-first.
 import { onnx, type OnnxTypes } from './proto.js';
 
 export type Layout = 'nhwc' | 'nchw';
@@ -20,12 +21,16 @@ export interface Value {
    * is the NCHW value, `hwc` the tfjs dimensions. The channels-last form is made only if something asks.
    */
   chwFlat?: { name: string; source: string; hwc: [number, number, number] };
+  /** Element type when not float32 (an integer graph input read by Embedding). */
+  dtype?: 'float32' | 'int32';
+  /** Set where tfjs would attach a mask (Masking, Embedding with mask_zero) that a later layer might honour. */
+  masked?: boolean;
 }
 
 export const TO_NCHW = [0, 3, 1, 2];
 export const TO_NHWC = [0, 2, 3, 1];
 
-export type AttrValue = number | string | number[] | { floats: number[] } | { float: number };
+export type AttrValue = number | string | number[] | { floats: number[] } | { float: number } | { strings: string[] };
 
 export class GraphBuilder {
   readonly nodes: OnnxTypes.INodeProto[] = [];
@@ -56,6 +61,16 @@ export class GraphBuilder {
     return out;
   }
 
+  /** A node with several outputs (an RNN's Y, Y_h, Y_c); returns their names. */
+  nodeOutputs(opType: string, inputs: string[], outputBases: string[], attrs: Record<string, AttrValue> = {}): string[] {
+    const outs = outputBases.map((b) => this.name(b));
+    this.nodes.push(onnx.NodeProto.create({
+      opType, input: inputs, output: outs, name: this.name(`${outputBases[0]}/${opType}`),
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    }));
+    return outs;
+  }
+
   floatTensor(base: string, dims: number[], data: Float32Array): string {
     const expected = dims.reduce((a, b) => a * b, 1);
     if (data.length !== expected) throw new Error(`initializer ${base}: ${data.length} values for shape [${dims.join(', ')}]`);
@@ -78,15 +93,18 @@ export class GraphBuilder {
 
   /** The value's name in `layout`, inserting one Transpose (or a Reshape) if only the other form exists. */
   as(v: Value, layout: Layout): string {
-    if (v.shape.length !== 4) return v.forms.nhwc ?? v.forms.nchw ?? this.channelsLastFlat(v);
+    const rank = v.shape.length;
+    if (rank < 3 || rank > 5) return v.forms.nhwc ?? v.forms.nchw ?? this.channelsLastFlat(v);
     const have = v.forms[layout];
     if (have) return have;
     const other = layout === 'nchw' ? v.forms.nhwc : v.forms.nchw;
     if (!other) throw new Error('value has no ONNX form');
-    const [, h, w, c] = v.shape;
-    const t = typeof h === 'number' && typeof w === 'number' && typeof c === 'number' && (c === 1 || (h === 1 && w === 1))
-      ? this.node('Reshape', [other, this.int64Tensor(`${other}_${layout}_shape`, layout === 'nchw' ? [-1, c, h, w] : [-1, h, w, c])], `${other}_${layout}`)
-      : this.node('Transpose', [other], `${other}_${layout}`, { perm: layout === 'nchw' ? TO_NCHW : TO_NHWC });
+    const rest = v.shape.slice(1);
+    const c = rest[rest.length - 1], spatial = rest.slice(0, -1);
+    const known = rest.every((d) => typeof d === 'number');
+    const t = known && (c === 1 || spatial.every((d) => d === 1))
+      ? this.node('Reshape', [other, this.int64Tensor(`${other}_${layout}_shape`, layout === 'nchw' ? [-1, c as number, ...(spatial as number[])] : [-1, ...(rest as number[])])], `${other}_${layout}`)
+      : this.node('Transpose', [other], `${other}_${layout}`, { perm: layout === 'nchw' ? toChannelsFirst(rank) : toChannelsLast(rank) });
     v.forms[layout] = t;
     return t;
   }
@@ -117,12 +135,23 @@ function attribute(name: string, v: AttrValue): OnnxTypes.IAttributeProto {
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
   if ('floats' in v) return { name, type: T.FLOATS, floats: v.floats };
+  if ('strings' in v) return { name, type: T.STRINGS, strings: v.strings.map((x) => new TextEncoder().encode(x)) };
   return { name, type: T.FLOAT, f: v.float };
 }
 
-/** Maps a tfjs (channels-last) axis of a rank-4 tensor to its NCHW position. */
+/** Maps a tfjs (channels-last) axis of a rank-3..5 tensor to its channels-first position. */
 export function nchwAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (rank !== 4) return a;
-  return [0, 2, 3, 1][a]!;
+  if (rank < 3 || rank > 5) return a;
+  return a === 0 ? 0 : a === rank - 1 ? 1 : a + 1;
+}
+
+/** The Transpose perm from channels-last to channels-first for `rank` ([0, 3, 1, 2] for rank 4). */
+export function toChannelsFirst(rank: number): number[] {
+  return [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)];
+}
+
+/** The Transpose perm from channels-first to channels-last for `rank` ([0, 2, 3, 1] for rank 4). */
+export function toChannelsLast(rank: number): number[] {
+  return [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
 }

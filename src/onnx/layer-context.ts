@@ -13,6 +13,9 @@ export interface LayerSpec {
 }
 
 export class LayerContext {
+  /** Outputs after the first (an RNN's states with return_state), set by the mapping. */
+  extraOutputs: Value[] = [];
+
   constructor(
     readonly layer: LayerSpec,
     readonly inputs: Value[],
@@ -127,4 +130,19 @@ export function convConfig(ctx: LayerContext): ConvConfig {
   const padding = String(ctx.config.padding ?? 'valid');
   if (padding !== 'same' && padding !== 'valid') return ctx.unsupported('padding', padding);
   return { h, w, cin, kh, kw, sh, sw, dh, dw, padding, filters: ctx.config.filters as number };
+}
+
+/** A config value that must be a number or a list of `n` numbers (kernel sizes, strides of 1-D and 3-D layers). */
+export function tuple(ctx: LayerContext, key: string, n: number, fallback?: number): number[] {
+  const v = ctx.config[key] ?? fallback;
+  if (typeof v === 'number') return new Array<number>(n).fill(v);
+  if (Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number')) return v as number[];
+  return ctx.unsupported(key, v);
+}
+
+/** The known non-batch dimensions of the single input; a named error when one is unknown. */
+export function knownDims(ctx: LayerContext): number[] {
+  const rest = ctx.input.shape.slice(1);
+  if (rest.some((d) => d === null)) ctx.fail(`needs known non-batch dimensions, got [${ctx.input.shape.join(', ')}]`);
+  return rest as number[];
 }

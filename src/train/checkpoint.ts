@@ -12,6 +12,8 @@ export interface CheckpointIdentity {
   momentum: number;
   lr: number;
   schedule: string;
+  objective: string;
+  umap: TrainSettings['umap'] | null;
   batchSize: number;
   limit: number;
 }

@@ -84,12 +84,14 @@ export class ReplicaPool {
    * Runs `lrs.length` optimisation steps: step s trains on order[s·batchSize, (s+1)·batchSize) at learning
    * rate lrs[s]. Resolves with each step's mean loss; `onStep` hears of each step as it completes.
    */
-  async train(order: Int32Array, batchSize: number, lrs: Float64Array, onStep?: (step: number, loss: number) => void): Promise<Float64Array> {
+  async train(order: Int32Array, batchSize: number, lrs: Float64Array, onStep?: (step: number, loss: number) => void,
+    edges?: { tails: Int32Array; epoch: number }): Promise<Float64Array> {
+    if (edges && edges.tails.length !== order.length) throw new RangeError(`${order.length} edge heads but ${edges.tails.length} tails`);
     if (order.length < lrs.length * batchSize) throw new RangeError(`${lrs.length} steps of ${batchSize} need ${lrs.length * batchSize} indices, got ${order.length}`);
     const losses = new Float64Array(lrs.length);
     this.channels[0]!.onProgress = (step, loss) => { losses[step] = loss; onStep?.(step, loss); };
     try {
-      for (const c of this.channels) c.send({ type: 'train', order, batchSize, lrs });
+      for (const c of this.channels) c.send({ type: 'train', order, batchSize, lrs, tails: edges?.tails, epoch: edges?.epoch });
       await Promise.all(this.channels.map((c) => c.receive('trained')));
     } finally {
       this.channels[0]!.onProgress = null;

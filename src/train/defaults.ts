@@ -9,4 +9,5 @@ export const TRAIN_DEFAULTS = {
   lr: 8e-4,
   /** RMSprop momentum (tfjs's rule). */
   momentum: 0.9,
+  objective: 'ae' as 'ae' | 'umap-ae',
 } as const;

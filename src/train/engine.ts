@@ -8,11 +8,12 @@ export const ENGINE_CHOICES = ['auto', 'ort', 'tfjs'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 export type EngineName = Exclude<EngineChoice, 'auto'>;
 
-export function resolveEngine(choice: EngineChoice, model: ModelConfig): { engine: EngineName; note?: string } {
+/** `check` throws when the ort engine cannot train the model (the default builds its training graph). */
+export function resolveEngine(choice: EngineChoice, model: ModelConfig, check: (m: ModelConfig) => void = checkOrtTrainable): { engine: EngineName; note?: string } {
   if (!(ENGINE_CHOICES as readonly string[]).includes(choice)) throw new Error(`unknown engine "${choice}": use one of ${ENGINE_CHOICES.join(', ')}`);
   if (choice === 'tfjs') return { engine: 'tfjs' };
   try {
-    checkOrtTrainable(model);
+    check(model);
     return { engine: 'ort' };
   } catch (err) {
     const why = (err as Error).message;

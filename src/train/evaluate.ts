@@ -15,6 +15,8 @@ export interface TestMetrics {
   codeRange: [number, number][];
   /** The code plane for codes longer than 2 (top two principal components); null for 2-D codes. */
   codeProjection: CodePlane['projection'];
+  /** Validation split (the last `valCount` training images; kNN fitted on the rest), what settings are chosen on. */
+  validation?: { knn1: number; knn5: number };
 }
 
 function imagesTensor(pixels: Uint8Array, start: number, n: number): tf.Tensor4D {
@@ -50,12 +52,18 @@ export function evaluateAutoencoder(
   encoder: tf.LayersModel, decoder: tf.LayersModel,
   train: { pixels: Uint8Array; labels: Uint8Array; count: number },
   test: { pixels: Uint8Array; labels: Uint8Array; count: number },
+  valCount = 0,
 ): TestMetrics {
   const latent = encoder.outputs[0]!.shape[1] as number;
   const { mse, bce } = reconstructionError(encoder, decoder, test.pixels, test.count);
   const trainCodes = encodeImages(encoder, train.pixels, train.count);
   const testCodes = encodeImages(encoder, test.pixels, test.count);
   const [knn1, knn5] = knnAccuracies(trainCodes, train.labels, testCodes, test.labels, latent, [1, 5]) as [number, number];
+  const fit = train.count - valCount;
+  const validation = valCount > 0
+    ? (([v1, v5]) => ({ knn1: v1!, knn5: v5! }))(knnAccuracies(trainCodes.subarray(0, fit * latent), train.labels.subarray(0, fit),
+      trainCodes.subarray(fit * latent), train.labels.subarray(fit), latent, [1, 5]))
+    : undefined;
   const plane = codePlane(testCodes, latent);
-  return { testMse: mse, testBce: bce, knn1, knn5, codeRange: plane.range, codeProjection: plane.projection };
+  return { validation, testMse: mse, testBce: bce, knn1, knn5, codeRange: plane.range, codeProjection: plane.projection };
 }

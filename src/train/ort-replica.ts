@@ -12,6 +12,12 @@ import type { EvalSums, FlatState } from './replica.js';
 import { buildStepGraph, type TrainLoss } from '../onnx/grad/step-graph.js';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
+import { umapLossAndGrad } from '../umap/loss.js';
+import { seededRandom } from '../util/random.js';
+import type { UmapStepParams } from './objective.js';
+
+/** The layer of model.ts whose output is the code. */
+export const CODE_LAYER = 'code';
 
 /**
  * One session per worker thread with one intra-op thread and no spinning: the workers are the
@@ -43,18 +49,22 @@ export class OrtReplica {
     private readonly optimizer: FlatOptimizer,
     private readonly images: Uint8Array,
     maxShard: number,
+    private readonly umap?: { params: UmapStepParams; encode: ort.InferenceSession; latent: number },
   ) {
-    this.batch = new Float32Array(maxShard * PIXELS);
+    this.batch = new Float32Array(2 * maxShard * PIXELS);
     this.weightsTensor = new ort.Tensor('float32', weights, [weights.length]);
   }
 
   static async create(config: ModelConfig, optimizer: OptimizerName, images: Uint8Array, maxShard: number,
-    optimizerOptions: OptimizerOptions = {}, loss: TrainLoss = 'bce'): Promise<OrtReplica> {
+    optimizerOptions: OptimizerOptions = {}, loss: TrainLoss = 'bce', umap?: UmapStepParams): Promise<OrtReplica> {
     // tfjs only builds the model here (configs and seeded initial weights): the pure-JS backend suffices.
+    // PROD: no console banner suggesting tfjs-node from the pure-JS backend in every worker.
+    tf.env().set('PROD', true);
     if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
     const { autoencoder } = buildAutoencoder(config);
     const chain = layerChain(autoencoder);
-    const trainGraph = buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'train', loss });
+    const codeLayer = umap ? CODE_LAYER : undefined;
+    const trainGraph = buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'train', loss, codeLayer });
     const evalGraph = buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'eval', loss });
     const weights = new Float32Array(trainGraph.parameterCount);
     for (const [i, w] of autoencoder.trainableWeights.entries()) weights.set(w.read().dataSync() as Float32Array, chain.parameters[i]!.offset);
@@ -63,7 +73,11 @@ export class OrtReplica {
       ort.InferenceSession.create(trainGraph.bytes, ORT_TRAINING_SESSION),
       ort.InferenceSession.create(evalGraph.bytes, ORT_TRAINING_SESSION),
     ]);
-    return new OrtReplica(train, evaluation, chain.parameters.map((p) => p.size), weights, makeOptimizer(optimizer, weights.length, optimizerOptions), images, maxShard);
+    const encode = umap
+      ? await ort.InferenceSession.create(buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'encode', loss, codeLayer }).bytes, ORT_TRAINING_SESSION)
+      : undefined;
+    return new OrtReplica(train, evaluation, chain.parameters.map((p) => p.size), weights, makeOptimizer(optimizer, weights.length, optimizerOptions), images, maxShard,
+      umap && encode ? { params: umap, encode, latent: config.latent } : undefined);
   }
 
   get parameterCount(): number {
@@ -85,6 +99,33 @@ export class OrtReplica {
     const out = await this.train.run({ image: this.gather(indices), weights: this.weightsTensor });
     flat.set(out.grads!.data as Float32Array);
     const loss = (out.loss!.data as Float32Array)[0]!;
+    for (const t of Object.values(out)) t.dispose();
+    return { loss, grads: flat };
+  }
+
+  /**
+   * The umap-ae step's gradient for a shard of edges: the 2B end images are encoded, the UMAP loss and its
+   * gradient are taken on the codes (negatives drawn from `negativeSeed`), and the training graph adds
+   * weight x that gradient at the code layer to the reconstruction loss's. Returns the combined loss.
+   */
+  async umapGradients(heads: ArrayLike<number>, tails: ArrayLike<number>, flat: Float32Array, negativeSeed: number): Promise<{ loss: number; grads: Float32Array }> {
+    if (!this.umap) throw new Error('this replica was not set up for the umap-ae objective');
+    const { params, encode, latent } = this.umap;
+    const b = heads.length;
+    const image = this.gather([...Array.prototype.slice.call(heads) as number[], ...Array.prototype.slice.call(tails) as number[]]);
+    const encoded = await encode.run({ image, weights: this.weightsTensor });
+    const codes = encoded.code!.data as Float32Array;
+    const umap = umapLossAndGrad(codes.subarray(0, b * latent), codes.subarray(b * latent), latent,
+      { a: params.a, b: params.b, negativeRate: params.negativeRate, rng: seededRandom(params.seed * 7919 + negativeSeed) });
+    encoded.code!.dispose();
+    const codeGrad = new Float32Array(2 * b * latent);
+    for (let i = 0; i < b * latent; i++) {
+      codeGrad[i] = params.weight * umap.gradHead[i]!;
+      codeGrad[b * latent + i] = params.weight * umap.gradTail[i]!;
+    }
+    const out = await this.train.run({ image, weights: this.weightsTensor, code_grad: new ort.Tensor('float32', codeGrad, [2 * b, latent]) });
+    flat.set(out.grads!.data as Float32Array);
+    const loss = (out.loss!.data as Float32Array)[0]! + params.weight * umap.loss;
     for (const t of Object.values(out)) t.dispose();
     return { loss, grads: flat };
   }
@@ -126,6 +167,6 @@ export class OrtReplica {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.train.release(), this.evaluation.release()]);
+    await Promise.all([this.train.release(), this.evaluation.release(), this.umap?.encode.release()]);
   }
 }

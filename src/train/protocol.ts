@@ -3,6 +3,7 @@ import type { ModelConfig } from './model.js';
 import type { OptimizerName, OptimizerOptions } from './optimizer.js';
 import type { BackendChoice } from '../lib/tfjs-backend.js';
 import type { EngineName } from './engine.js';
+import type { UmapStepParams } from './objective.js';
 import type { EvalSums, FlatState } from './replica.js';
 
 export interface WorkerInit {
@@ -16,6 +17,8 @@ export interface WorkerInit {
   /** Training images as uint8, shared by every worker without copying. */
   images: SharedArrayBuffer;
   maxShard: number;
+  /** The umap-ae objective's constants (ort engine only); absent: reconstruction alone. */
+  umap?: UmapStepParams;
 }
 
 export type ToWorker =
@@ -25,8 +28,12 @@ export type ToWorker =
    * (each rank averages its own slice of the parameters), each rank's weighted loss, and the barrier.
    */
   | { type: 'buffers'; grads: SharedArrayBuffer[]; average: SharedArrayBuffer; losses: SharedArrayBuffer; barrier: SharedArrayBuffer }
-  /** Steps s = 0.. over `order`: batch s is order[s·batchSize, (s+1)·batchSize), at learning rate lrs[s]. */
-  | { type: 'train'; order: Int32Array; batchSize: number; lrs: Float64Array }
+  /**
+   * Steps s = 0.. over `order`: batch s is order[s·batchSize, (s+1)·batchSize), at learning rate lrs[s].
+   * With `tails` (umap-ae), order and tails hold the heads and tails of batchSize edges per step, and
+   * `epoch` seeds the negative sampling.
+   */
+  | { type: 'train'; order: Int32Array; batchSize: number; lrs: Float64Array; tails?: Int32Array; epoch?: number }
   | { type: 'eval'; indices: Int32Array }
   | { type: 'get-state' }
   | { type: 'close' };

@@ -8,6 +8,8 @@ export interface TrainStageOptions {
   /** Train on the first N training images (validation is carved from them). */
   limit?: number;
   resume?: boolean;
+  /** Where the umap-ae objective keeps the training images' neighbour graph (default data/knn-cache). */
+  knnCacheDir?: string;
 }
 
 /**
@@ -17,5 +19,5 @@ export interface TrainStageOptions {
  */
 export function checkpointIdentityOf(o: TrainStageOptions, limit: number): CheckpointIdentity {
   const s = o.settings;
-  return { model: s.model, optimizer: s.optimizer, momentum: s.momentum ?? 0, lr: s.lr, schedule: s.schedule, batchSize: s.batchSize, limit };
+  return { model: s.model, optimizer: s.optimizer, momentum: s.momentum ?? 0, lr: s.lr, schedule: s.schedule, objective: s.objective ?? 'ae', umap: s.objective === 'umap-ae' ? s.umap ?? null : null, batchSize: s.batchSize, limit };
 }

@@ -16,6 +16,8 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildAutoencoder, checkModelConfig } from './model.js';
 import { checkSettings, splitCounts, trainAutoencoder, type EpochRecord, type TrainEvent } from './trainer.js';
 import { evaluateAutoencoder, type TestMetrics } from './evaluate.js';
+import { loadOrBuildKnnGraph, type KnnCacheEvent } from '../umap/knn-cache.js';
+import { fuzzySimplicialSet, type FuzzyGraph } from '../umap/fuzzy-set.js';
 
 export interface TrainManifest {
   stage: 'train';
@@ -29,12 +31,12 @@ export interface TrainManifest {
   data: { dir: string; trainImagesSha256: string; testImagesSha256: string; trainCount: number; valCount: number };
   history: EpochRecord[];
   metrics: TestMetrics;
-  timings: { trainSeconds: number; evalSeconds: number; totalSeconds: number; meanImagesPerSec: number };
+  timings: { knnSeconds: number; trainSeconds: number; evalSeconds: number; totalSeconds: number; meanImagesPerSec: number };
   versions: { node: string; tfjs: string };
   createdAt: string;
 }
 
-export type StageEvent = TrainEvent | { type: 'evaluate' } | { type: 'saved'; dir: string };
+export type StageEvent = TrainEvent | { type: 'evaluate' } | { type: 'saved'; dir: string } | { type: 'knn'; event: KnnCacheEvent };
 
 export function defaultThreads(): number {
   return availableParallelism();
@@ -59,8 +61,23 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
     throw new Error(`--resume: the checkpoint in ${checkpointDir} already holds ${resume.history.length} epochs; ask for more with --epochs (e.g. --epochs ${resume.history.length + 5})`);
   }
 
+  // umap-ae: the fuzzy neighbour graph of the training split (never the validation images), from a cache
+  // keyed by those exact pixels and k.
+  let umapGraph: FuzzyGraph | undefined;
+  let knnSeconds = 0;
+  if (o.settings.objective === 'umap-ae') {
+    const tk = performance.now();
+    const train = splitCounts(limit).train;
+    const { graph } = await loadOrBuildKnnGraph({
+      dir: o.knnCacheDir ?? 'data/knn-cache', pixels: pixels.subarray(0, train * PIXELS), n: train, dim: PIXELS, k: o.settings.umap!.k,
+      onEvent: (event) => onEvent({ type: 'knn', event }),
+    });
+    umapGraph = fuzzySimplicialSet(graph);
+    knnSeconds = (performance.now() - tk) / 1000;
+  }
+
   const result = await trainAutoencoder(pixels, { ...o.settings, backend }, {
-    resume, onEvent,
+    resume, onEvent, umapGraph,
     onEpochEnd: (state, history) => saveCheckpoint(checkpointDir, identity, state, history),
   });
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -72,7 +89,7 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
   autoencoder.setWeights(result.state.weights.map((w, i) => tf.tensor(w, autoencoder.weights[i]!.shape as number[])));
   const metrics = evaluateAutoencoder(encoder, decoder,
     { pixels, labels: data.train.labels.labels.subarray(0, limit), count: limit },
-    { pixels: data.test.images.pixels, labels: data.test.labels.labels, count: data.test.images.count });
+    { pixels: data.test.images.pixels, labels: data.test.labels.labels, count: data.test.images.count }, splitCounts(limit).val);
   const evalSeconds = (performance.now() - t1) / 1000;
 
   const meta = { latent: o.settings.model.latent, inputScaling: 'pixel / 255', metrics };
@@ -96,7 +113,7 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
     history: result.history,
     metrics,
     timings: {
-      trainSeconds, evalSeconds, totalSeconds: (performance.now() - t0) / 1000,
+      knnSeconds, trainSeconds, evalSeconds, totalSeconds: (performance.now() - t0) / 1000,
       meanImagesPerSec: trained.length ? trained.reduce((a, h) => a + h.imagesPerSec, 0) / trained.length : 0,
     },
     versions: { node: process.version, tfjs: tf.version.tfjs },

@@ -6,6 +6,10 @@ import { checkOptimizerOptions, type OptimizerName } from './optimizer.js';
 import type { BackendChoice } from '../lib/tfjs-backend.js';
 import { resolveEngine, type EngineChoice, type EngineName } from './engine.js';
 import type { RuntimeName } from './protocol.js';
+import { checkUmapSettings, type Objective, type UmapSettings } from './objective.js';
+import { EdgeSampler } from '../umap/edge-sampler.js';
+import type { FuzzyGraph } from '../umap/fuzzy-set.js';
+import { findAbParams } from '../umap/ab-params.js';
 import type { FlatState } from './replica.js';
 import { permutation, seededRandom } from '../util/random.js';
 import { PIXELS } from '../data/fashion-mnist.js';
@@ -25,6 +29,9 @@ export interface TrainSettings {
   engine?: EngineChoice;
   /** The tfjs backend, for the tfjs engine. */
   backend: BackendChoice;
+  /** ae (reconstruction alone, the default) or umap-ae (needs the ort engine and a neighbour graph). */
+  objective?: Objective;
+  umap?: UmapSettings;
 }
 
 export interface EpochRecord {
@@ -78,6 +85,13 @@ export function checkSettings(s: TrainSettings, trainCount: number): void {
   if (!Number.isInteger(s.epochs) || s.epochs < 1) throw new RangeError(`--epochs must be a positive integer, got ${s.epochs}`);
   if (!(s.lr > 0 && s.lr < 1)) throw new RangeError(`--lr must be in (0, 1), got ${s.lr}`);
   checkOptimizerOptions(s.optimizer, { momentum: s.momentum });
+  if (s.objective !== undefined && !(['ae', 'umap-ae'] as const).includes(s.objective)) throw new RangeError(`unknown objective "${String(s.objective)}": use ae or umap-ae`);
+  if (s.objective === 'umap-ae') {
+    if (!s.umap) throw new RangeError('--objective umap-ae needs its UMAP settings');
+    checkUmapSettings(s.umap);
+    if (s.batchSize % 2 !== 0) throw new RangeError(`--batch-size must be even with --objective umap-ae (each step draws batch / 2 edges), got ${s.batchSize}`);
+    if (s.engine === 'tfjs') throw new RangeError('--objective umap-ae trains on the ort engine only: use --engine ort or auto');
+  }
 }
 
 export async function trainAutoencoder(
@@ -85,6 +99,8 @@ export async function trainAutoencoder(
   settings: TrainSettings,
   opts: {
     resume?: { state: FlatState; history: EpochRecord[] };
+    /** The training split's fuzzy neighbour graph (indices into `pixels`), for the umap-ae objective. */
+    umapGraph?: FuzzyGraph;
     onEvent?: (e: TrainEvent) => void;
     onEpochEnd?: (state: FlatState, history: EpochRecord[]) => Promise<void>;
   } = {},
@@ -97,10 +113,14 @@ export async function trainAutoencoder(
   const shared = new SharedArrayBuffer(pixels.length);
   new Uint8Array(shared).set(pixels);
   const threads = Math.min(settings.threads, settings.batchSize);
-  const { engine, note } = resolveEngine(settings.engine ?? 'auto', settings.model);
+  const umapRun = settings.objective === 'umap-ae';
+  if (umapRun && !opts.umapGraph) throw new Error('the umap-ae objective needs the neighbour graph of the training images');
+  const { engine, note } = resolveEngine(umapRun ? 'ort' : settings.engine ?? 'auto', settings.model);
+  const ab = umapRun ? findAbParams(settings.umap!.spread, settings.umap!.minDist) : undefined;
   const pool = await ReplicaPool.start(threads, {
     engine, config: settings.model, optimizer: settings.optimizer, optimizerOptions: { momentum: settings.momentum }, backend: settings.backend,
     images: shared, maxShard: Math.max(Math.ceil(settings.batchSize / threads), 500),
+    umap: ab && settings.umap ? { ...ab, weight: settings.umap.weight, negativeRate: settings.umap.negativeRate, seed: settings.model.seed } : undefined,
   });
   try {
     const history = opts.resume ? [...opts.resume.history] : [];
@@ -115,11 +135,19 @@ export async function trainAutoencoder(
       const lrs = Float64Array.from({ length: steps }, (_, s) => learningRate(settings.lr, settings.schedule, ((epoch - 1) * steps + s) / (settings.epochs * steps)));
       const t0 = performance.now();
       let lossSum = 0;
-      await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, (s, loss) => {
+      const onStep = (s: number, loss: number) => {
         lossSum += loss;
         const secs = (performance.now() - t0) / 1000;
         emit({ type: 'step', epoch, step: s + 1, steps, loss: lossSum / (s + 1), imagesPerSec: ((s + 1) * settings.batchSize) / secs });
-      });
+      };
+      if (umapRun) {
+        // batchSize / 2 edges per step, drawn by weight; their heads and tails are the step's images.
+        const edgesPerStep = settings.batchSize / 2;
+        const edges = new EdgeSampler(opts.umapGraph!, { seed: settings.model.seed * 100_003 + epoch }).sample(steps * edgesPerStep);
+        await pool.train(edges.head, edgesPerStep, lrs, onStep, { tails: edges.tail, epoch });
+      } else {
+        await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep);
+      }
       const seconds = (performance.now() - t0) / 1000;
       const val = await pool.evaluate(valIndices);
       const record: EpochRecord = {

@@ -26,8 +26,9 @@ async function main(): Promise<void> {
   let runtime: RuntimeName, replica: Replica | OrtReplica;
   if (init.engine === 'ort') {
     runtime = 'onnxruntime';
-    replica = await OrtReplica.create(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard, init.optimizerOptions);
+    replica = await OrtReplica.create(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard, init.optimizerOptions, 'bce', init.umap);
   } else {
+    if (init.umap) throw new Error('the umap-ae objective needs the ort engine');
     runtime = await initBackend(init.backend);
     replica = new Replica(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard, init.optimizerOptions);
   }
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   send({ type: 'ready', runtime, parameters: replica.parameterCount });
 }
 
-async function train(replica: Replica | OrtReplica, s: Shared, order: Int32Array, batchSize: number, lrs: Float64Array): Promise<void> {
+async function train(replica: Replica | OrtReplica, s: Shared, order: Int32Array, batchSize: number, lrs: Float64Array, tails?: Int32Array, epoch = 0): Promise<void> {
   const ranks = s.grads.length, rank = init.rank;
   const shards = shardBounds(batchSize, ranks);
   const [shardStart, shardEnd] = shards[rank]!;
@@ -51,7 +52,10 @@ async function train(replica: Replica | OrtReplica, s: Shared, order: Int32Array
   const mine = s.grads[rank]!, avg = s.average;
   for (let step = 0; step < lrs.length; step++) {
     const batchStart = step * batchSize;
-    const { loss } = await replica.gradients(order.subarray(batchStart + shardStart, batchStart + shardEnd), mine);
+    const heads = order.subarray(batchStart + shardStart, batchStart + shardEnd);
+    const { loss } = tails
+      ? await (replica as OrtReplica).umapGradients(heads, tails.subarray(batchStart + shardStart, batchStart + shardEnd), mine, (epoch * 1_000_003 + step) * 64 + rank)
+      : await replica.gradients(heads, mine);
     s.losses[rank] = loss * weights[rank]!;
     s.barrier.wait();
     // Sum in rank order: the result does not depend on which thread finished first.
@@ -80,7 +84,7 @@ async function handle(replica: Replica | OrtReplica, m: ToWorker): Promise<void>
       return;
     case 'train':
       if (!shared) throw new Error('training buffers not set');
-      await train(replica, shared, m.order, m.batchSize, m.lrs);
+      await train(replica, shared, m.order, m.batchSize, m.lrs, m.tails, m.epoch);
       send({ type: 'trained' });
       return;
     case 'eval':

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
 import { convertLayersModel, type ConvertOptions, type TfjsModelJson } from '../../src/onnx/convert.js';
 import { seededRandom } from '../../src/util/random.js';
-import { maxAbsDiff } from '../tolerance.js';
+import { maxAbsDiff, TOL } from '../tolerance.js';
 
 export async function modelArtifacts(model: tf.LayersModel): Promise<{ json: TfjsModelJson; weights: Uint8Array }> {
   let captured: tf.io.ModelArtifacts | undefined;
@@ -49,4 +49,64 @@ export async function convertAndCompare(model: tf.LayersModel, opts: Partial<Con
     throw new Error(`onnxruntime output shape [${got.dims.join(', ')}], tfjs [${expectedShape.join(', ')}]`);
   }
   return { maxAbs: maxAbsDiff(got.data as Float32Array, expected).max, opTypes: result.opTypes, outputShape: [...got.dims] };
+}
+
+export interface CheckOptions extends Partial<ConvertOptions> {
+  /** Batch sizes to run at (default 1 and 3; a fixed graph batch runs at that size only). */
+  batches?: number[];
+  seed?: number;
+  /** Inputs are integers in [0, ints) (Embedding indices), as float32 or int32 by the input's dtype. */
+  ints?: number;
+}
+
+export interface CheckResult {
+  /** The largest |onnx - tfjs| / (1e-5 * max(1, |tfjs output|max)) over all outputs and batches: <= 1 passes. */
+  worst: number;
+  bytes: Uint8Array;
+  opTypes: Record<string, number>;
+  outputShapes: number[][];
+}
+
+/**
+ * Converts `model` and compares every output of onnxruntime-node with tfjs (cpu) on seeded random inputs,
+ * at batch 1 and 3, within TOL.layerAbs x max(1, |output|). Throws on a shape or name mismatch.
+ */
+export async function checkModel(model: tf.LayersModel, opts: CheckOptions = {}): Promise<CheckResult> {
+  const { batches, seed = 1, ints, ...convertOpts } = opts;
+  const { json, weights } = await modelArtifacts(model);
+  const result = convertLayersModel(json, weights, { source: `test model ${model.name}`, ...convertOpts });
+  const session = await ort.InferenceSession.create(result.bytes);
+  const rand = seededRandom(seed);
+  const sizes = convertOpts.batch !== undefined && convertOpts.batch !== 'dynamic' ? [convertOpts.batch] : batches ?? [1, 3];
+  let worst = 0;
+  const outputShapes: number[][] = [];
+  for (const n of sizes) {
+    const feeds: Record<string, ort.Tensor> = {};
+    const tfInputs = model.inputs.map((input, i) => {
+      const shape = [n, ...(input.shape.slice(1) as number[])];
+      const count = shape.reduce((a, b) => a * b, 1);
+      const values = Array.from({ length: count }, () => (ints ? Math.floor(rand() * ints) : rand() * 2 - 1));
+      const isInt = input.dtype === 'int32';
+      feeds[result.inputs[i]!.name] = isInt ? new ort.Tensor('int32', Int32Array.from(values), shape) : new ort.Tensor('float32', Float32Array.from(values), shape);
+      return tf.tensor(values, shape, isInt ? 'int32' : 'float32');
+    });
+    const out = await session.run(feeds);
+    const expected = tf.tidy(() => {
+      const p = model.predict(tfInputs.length === 1 ? tfInputs[0]! : tfInputs);
+      return (Array.isArray(p) ? p : [p]).map((t) => ({ data: t.dataSync().slice(), shape: t.shape }));
+    });
+    tf.dispose(tfInputs);
+    if (expected.length !== result.outputs.length) throw new Error(`tfjs gives ${expected.length} outputs, the ONNX graph ${result.outputs.length}`);
+    expected.forEach((e, i) => {
+      const got = out[result.outputs[i]!.name]!;
+      if (got.dims.length !== e.shape.length || e.shape.some((d, k) => d !== got.dims[k])) {
+        throw new Error(`output ${result.outputs[i]!.name}: onnxruntime shape [${got.dims.join(', ')}], tfjs [${e.shape.join(', ')}]`);
+      }
+      let scale = 1;
+      for (const v of e.data) scale = Math.max(scale, Math.abs(v));
+      worst = Math.max(worst, maxAbsDiff(got.data as Float32Array, e.data).max / (TOL.layerAbs * scale));
+      if (n === sizes[sizes.length - 1]) outputShapes.push([...got.dims]);
+    });
+  }
+  return { worst, bytes: result.bytes, opTypes: result.opTypes, outputShapes };
 }

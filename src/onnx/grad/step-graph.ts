@@ -9,11 +9,12 @@
 //          grads   float32 [P]               d loss / d weights, same order as `weights` (training graph)
 //          code    float32 [batch, k]        (optional) the code layer's output
 //          bce, mse float32 []               (evaluation graph) mean BCE and mean squared error per pixel
+// The 'encode' graph stops at the code layer: inputs image and weights, output code.
 import { BCE_EPSILON } from '../../lib/reconstruction.js';
 import { GraphBuilder } from '../graph-builder.js';
 import type { LayerSpec } from '../layer-context.js';
 import { encodeModel, onnx, type OnnxTypes } from '../proto.js';
-import { TrainContext, graphOrder, type Forward, type ParameterSlot, type TrainValue } from './context.js';
+import { TrainContext, graphOrder, toNhwc, type Forward, type ParameterSlot, type TrainValue } from './context.js';
 import { TRAIN_RULES } from './index.js';
 
 export const TRAIN_LOSSES = ['bce', 'mse'] as const;
@@ -24,11 +25,15 @@ export { BCE_EPSILON };
 const OPSET = 17;
 
 export interface StepGraphOptions {
-  /** 'train': loss + gradients; 'eval': forward only, with bce and mse outputs. */
-  mode: 'train' | 'eval';
+  /** 'train': loss + gradients; 'eval': forward only, with bce and mse outputs; 'encode': forward to the code layer only. */
+  mode: 'train' | 'eval' | 'encode';
   loss: TrainLoss;
   /** A layer whose output is exposed as `code` and receives `code_grad` (train mode). */
   codeLayer?: string;
+  /** 'image' (an autoencoder: the input is the target) or 'separate': a `target` input of the output's shape. */
+  target?: 'image' | 'separate';
+  /** Also output `image_grad`, d loss / d image (for gradient checks). */
+  inputGradient?: boolean;
 }
 
 export interface StepGraph {
@@ -78,7 +83,9 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
   let value: TrainValue = { name: graphOrder(new TrainContext(first, { name: image, shape: inputShape }, g, weightValue, setGradient), image, inputShape), shape: inputShape };
   const tape: Forward[] = [];
   let codeIndex = -1;
-  layers.forEach((layer, i) => {
+  const encodeOnly = options.mode === 'encode';
+  if (encodeOnly && options.codeLayer === undefined) throw new Error('an encode graph needs a code layer');
+  for (const [i, layer] of layers.entries()) {
     const rule = TRAIN_RULES[layer.className];
     if (!rule) {
       throw new Error(`layer "${layer.name}" (${layer.className}) has no backward rule in the ort training engine; ` +
@@ -89,10 +96,19 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
     const f = rule(ctx);
     tape.push(f);
     value = f.output;
-    if (layer.name === options.codeLayer) codeIndex = i;
-  });
+    if (layer.name === options.codeLayer) {
+      codeIndex = i;
+      if (encodeOnly) break;
+    }
+  }
   if (options.codeLayer !== undefined && codeIndex < 0) throw new Error(`code layer "${options.codeLayer}" is not in the model`);
-  if (value.shape.join() !== inputShape.join()) {
+  if (encodeOnly) {
+    const code = tape[codeIndex]!.output;
+    g.node('Identity', [code.name], 'code', {}, io(outputs, 'code', ['batch', ...code.shape]));
+    return finish(g, inputs, outputs, options.mode, parameters, P, code.shape.reduce((a, b) => a * b, 1));
+  }
+  const separateTarget = options.target === 'separate';
+  if (!separateTarget && value.shape.join() !== inputShape.join()) {
     throw new Error(`the model's output [${value.shape.join(', ')}] is not the shape of its input [${inputShape.join(', ')}]: not an autoencoder`);
   }
   const unusedWeights = parameters.filter((p) => !used.has(p.name));
@@ -100,7 +116,7 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
 
   // ---- loss, against the image in the graph's layout
   const lossCtx = new TrainContext({ name: 'loss', className: 'Loss', config: {} }, value, g, weightValue, setGradient);
-  const target = graphOrder(lossCtx, image, inputShape);
+  const target = separateTarget ? graphOrder(lossCtx, io(inputs, 'target', ['batch', ...value.shape]), value.shape) : graphOrder(lossCtx, image, inputShape);
   const p = value.name;
   const count = lossCtx.node('Cast', [lossCtx.node('Size', [p])], { to: F });
   const lo = lossCtx.scalar(BCE_EPSILON), hi = lossCtx.scalar(1 - BCE_EPSILON), one = lossCtx.scalar(1);
@@ -140,8 +156,13 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
     // ---- backward through the tape
     for (let i = tape.length - 1; i >= 0; i--) {
       if (i === codeIndex) dy = g.node('Add', [dy, io(inputs, 'code_grad', ['batch', ...tape[i]!.output.shape])], 'code_grad_add');
-      const dx = tape[i]!.backward(dy, i > 0);
-      if (i > 0) dy = dx!;
+      const needInput = i > 0 || options.inputGradient === true;
+      const dx = tape[i]!.backward(dy, needInput);
+      if (needInput) dy = dx!;
+    }
+    if (options.inputGradient) {
+      const c = new TrainContext(first, { name: dy, shape: inputShape }, g, weightValue, setGradient);
+      g.node('Identity', [inputShape.length === 3 ? toNhwc(c, dy, inputShape) : dy], 'image_grad', {}, io(outputs, 'image_grad', ['batch', ...inputShape]));
     }
     const flat = parameters.map((q) => {
       const v = grads.get(q.name);
@@ -157,9 +178,14 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
     g.node('Identity', [code.name], 'code', {}, io(outputs, 'code', ['batch', ...code.shape]));
   }
 
-  const graph: OnnxTypes.IGraphProto = { name: `autoencoder_${options.mode}`, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs };
+  return finish(g, inputs, outputs, options.mode, parameters, P, codeSize);
+}
+
+function finish(g: GraphBuilder, inputs: OnnxTypes.IValueInfoProto[], outputs: OnnxTypes.IValueInfoProto[], mode: string,
+  parameters: ParameterSlot[], parameterCount: number, codeSize: number | undefined): StepGraph {
+  const graph: OnnxTypes.IGraphProto = { name: `autoencoder_${mode}`, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs };
   const model: OnnxTypes.IModelProto = { irVersion: 8, opsetImport: [{ domain: '', version: OPSET }], producerName: 'fashion-ae-onnx ort training engine', graph };
   const opTypes: Record<string, number> = {};
   for (const n of g.nodes) opTypes[n.opType!] = (opTypes[n.opType!] ?? 0) + 1;
-  return { bytes: encodeModel(model), parameters, parameterCount: P, nodeCount: g.nodes.length, opTypes, codeSize };
+  return { bytes: encodeModel(model), parameters, parameterCount, nodeCount: g.nodes.length, opTypes, codeSize };
 }

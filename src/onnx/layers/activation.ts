@@ -1,6 +1,6 @@
 // Activation layers: Activation (any supported name), ReLU (optionally capped), LeakyReLU, ELU, Softmax.
 import { applyActivation } from '../activations.js';
-import type { LayerContext, LayerConverter } from '../layer-context.js';
+import { permute, type LayerContext, type LayerConverter } from '../layer-context.js';
 
 const where = (ctx: LayerContext) => `layer "${ctx.layer.name}" (${ctx.layer.className})`;
 
@@ -40,4 +40,27 @@ export const softmax: LayerConverter = (ctx) => {
   if (raw !== -1 && raw !== rank - 1) return ctx.unsupported('axis', ctx.config.axis);
   const { name, layout } = ctx.g.anyForm(ctx.input);
   return applyActivation(ctx.g, name, layout, ctx.input.shape, 'softmax', ctx.layer.name, where(ctx));
+};
+
+export const thresholdedRelu: LayerConverter = (ctx) => {
+  const { name, layout } = ctx.g.anyForm(ctx.input);
+  const theta = typeof ctx.config.theta === 'number' ? ctx.config.theta : 1;
+  return { shape: ctx.input.shape, forms: { [layout]: ctx.g.node('ThresholdedRelu', [name], ctx.name('thresholded_relu'), { alpha: { float: theta } }) } };
+};
+
+/** PReLU: ONNX PRelu, its slope (tfjs's alpha, shaped like the input without the batch) in the value's layout. */
+export const prelu: LayerConverter = (ctx) => {
+  const rest = ctx.input.shape.slice(1);
+  if (rest.some((d) => d === null)) return ctx.fail(`needs known non-batch dimensions, got [${ctx.input.shape.join(', ')}]`);
+  const shared = ctx.config.shared_axes;
+  const sharedAxes = shared === null || shared === undefined ? [] : Array.isArray(shared) ? shared as number[] : [shared as number];
+  const alphaShape = (rest as number[]).map((d, i) => (sharedAxes.includes(i + 1) ? 1 : d));
+  const alpha = ctx.weight('alpha', alphaShape);
+  const g = ctx.g;
+  const { name, layout } = g.anyForm(ctx.input);
+  const r = alphaShape.length;
+  const slope = layout === 'nchw' && r >= 2 && r <= 4
+    ? permute(alpha.data, alphaShape, [r - 1, ...Array.from({ length: r - 1 }, (_, i) => i)])
+    : { data: alpha.data, shape: alphaShape };
+  return { shape: ctx.input.shape, forms: { [layout]: g.node('PRelu', [name, g.floatTensor(ctx.name('alpha'), slope.shape, slope.data)], ctx.name('prelu')) } };
 };

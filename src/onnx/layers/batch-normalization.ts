@@ -23,7 +23,7 @@ export const batchNormalization: LayerConverter = (ctx) => {
   }
   const g = ctx.g;
   const { name: x, layout } = g.anyForm(ctx.input);
-  const dims = rank === 4 && layout === 'nchw' ? [channels, 1, 1] : [channels];
+  const dims = rank >= 3 && layout === 'nchw' ? [channels, ...new Array<number>(rank - 2).fill(1)] : [channels];
   const y = g.node('Add', [g.node('Mul', [x, g.floatTensor(ctx.name('scale'), dims, scale)], ctx.name('scale')), g.floatTensor(ctx.name('shift'), dims, shift)], ctx.name('shift'));
   return { shape, forms: { [layout]: y } };
 };

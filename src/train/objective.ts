@@ -1,0 +1,40 @@
+// What training minimises. `ae`: the reconstruction loss alone (the original experiment). `umap-ae`:
+// reconstruction plus `weight` x parametric UMAP's cross-entropy between the training images' fuzzy
+// neighbour graph and the codes (src/umap/, docs/umap.md). Each umap-ae step draws batchSize / 2 edges
+// of the graph by weight; their 2 x (batchSize / 2) end images are encoded and reconstructed, and the
+// UMAP gradient enters the training graph at the code layer.
+import { checkK, checkMinDist, checkNegativeRate, checkSpread, checkUmapWeight } from '../umap/options.js';
+
+export const OBJECTIVES = ['ae', 'umap-ae'] as const;
+export type Objective = (typeof OBJECTIVES)[number];
+
+export interface UmapSettings {
+  /** Neighbours per training image in the pixel-space kNN graph. */
+  k: number;
+  /** Weight of the UMAP term against the reconstruction loss. */
+  weight: number;
+  minDist: number;
+  spread: number;
+  /** Negative pairs per edge, drawn within the replica's share of the batch. */
+  negativeRate: number;
+}
+
+export const UMAP_DEFAULTS: UmapSettings = { k: 15, weight: 1, minDist: 0.1, spread: 1, negativeRate: 5 };
+
+/** Named errors for out-of-range UMAP settings. */
+export function checkUmapSettings(u: UmapSettings): void {
+  checkK(u.k);
+  checkUmapWeight(u.weight);
+  checkSpread(u.spread);
+  checkMinDist(u.minDist, u.spread);
+  checkNegativeRate(u.negativeRate);
+}
+
+/** The loss constants and the weight a replica needs for the UMAP term. */
+export interface UmapStepParams {
+  a: number;
+  b: number;
+  weight: number;
+  negativeRate: number;
+  seed: number;
+}

@@ -1,0 +1,73 @@
+// Draws batches of positive edges from the fuzzy graph with probability proportional to weight.
+//
+// Reads: a FuzzyGraph (symmetric edge list, so each undirected edge can come out in either direction).
+// Like umap-learn and tfumap, edges below max weight / nEpochs (default 200) are dropped first: they would
+// be sampled less than once in the whole optimisation. Sampling is i.i.d. by Walker's alias method
+// (O(1) per draw), driven by a seeded stream (src/util/random.ts), two uniforms per draw, so the same seed
+// gives the same batches on every machine.
+import type { FuzzyGraph } from './fuzzy-set.js';
+import { seededRandom } from '../util/random.js';
+
+export interface EdgeBatch {
+  /** [B] head point index and tail point index of each drawn edge. */
+  head: Int32Array;
+  tail: Int32Array;
+}
+
+export class EdgeSampler {
+  readonly head: Int32Array;
+  readonly tail: Int32Array;
+  readonly weight: Float32Array;
+  private readonly prob: Float64Array;
+  private readonly alias: Int32Array;
+  private readonly random: () => number;
+
+  constructor(graph: FuzzyGraph, opts: { seed: number; nEpochs?: number }) {
+    const nEpochs = opts.nEpochs ?? 200;
+    if (!(nEpochs >= 1)) throw new RangeError(`edge sampler: nEpochs must be >= 1, got ${nEpochs}`);
+    let max = 0;
+    for (const w of graph.weight) max = Math.max(max, w);
+    const keep: number[] = [];
+    for (let e = 0; e < graph.weight.length; e++) if (graph.weight[e]! >= max / nEpochs && graph.weight[e]! > 0) keep.push(e);
+    if (keep.length === 0) throw new RangeError('edge sampler: the graph has no edges');
+    this.head = Int32Array.from(keep, (e) => graph.head[e]!);
+    this.tail = Int32Array.from(keep, (e) => graph.tail[e]!);
+    this.weight = Float32Array.from(keep, (e) => graph.weight[e]!);
+    ({ prob: this.prob, alias: this.alias } = aliasTable(this.weight));
+    this.random = seededRandom(opts.seed);
+  }
+
+  get edgeCount(): number { return this.head.length; }
+
+  /** The next `size` edges. */
+  sample(size: number): EdgeBatch {
+    const head = new Int32Array(size), tail = new Int32Array(size);
+    const m = this.head.length;
+    for (let t = 0; t < size; t++) {
+      const col = Math.floor(this.random() * m);
+      const e = this.random() < this.prob[col]! ? col : this.alias[col]!;
+      head[t] = this.head[e]!; tail[t] = this.tail[e]!;
+    }
+    return { head, tail };
+  }
+}
+
+/** Vose's alias table: column c keeps itself with probability prob[c], else gives alias[c]. */
+export function aliasTable(weights: ArrayLike<number>): { prob: Float64Array; alias: Int32Array } {
+  const m = weights.length;
+  let sum = 0;
+  for (let e = 0; e < m; e++) sum += weights[e]!;
+  const scaled = Float64Array.from({ length: m }, (_, e) => (weights[e]! * m) / sum);
+  const prob = new Float64Array(m), alias = new Int32Array(m);
+  const small: number[] = [], large: number[] = [];
+  for (let e = m - 1; e >= 0; e--) (scaled[e]! < 1 ? small : large).push(e);
+  while (small.length && large.length) {
+    const s = small.pop()!, l = large.pop()!;
+    prob[s] = scaled[s]!; alias[s] = l;
+    scaled[l] = scaled[l]! + scaled[s]! - 1;
+    (scaled[l]! < 1 ? small : large).push(l);
+  }
+  for (const e of large) { prob[e] = 1; alias[e] = e; }
+  for (const e of small) { prob[e] = 1; alias[e] = e; } // float round-off leftovers
+  return { prob, alias };
+}
