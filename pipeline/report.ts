@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { runReportStage } from '../src/report/stage.js';
+import { ProgressLine } from '../src/util/progress.js';
 
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))
@@ -20,7 +21,8 @@ runCli(async () => {
     .help()
     .parse();
   const t0 = performance.now();
-  const m = await runReportStage({ dataDir: argv.data, modelsDir: argv.models, tfjsDir: argv.tfjs, outDir: argv.out, testCodes: argv['test-codes'], trainCodes: argv['train-codes'], onStep: (s) => process.stderr.write(`report: ${s}\n`) });
+  const progress = new ProgressLine();
+  const m = await runReportStage({ dataDir: argv.data, modelsDir: argv.models, tfjsDir: argv.tfjs, outDir: argv.out, testCodes: argv['test-codes'], trainCodes: argv['train-codes'], onProgress: (e) => progress.handle(e) });
   const t = m.test;
   process.stdout.write(`report: test MSE ${t.mse.toFixed(4)}, BCE ${t.bce.toFixed(4)}, 1-NN ${t.knn1.toFixed(4)}, 5-NN ${t.knn5.toFixed(4)}, ` +
     `trustworthiness ${t.trustworthiness5.toFixed(4)}, silhouette ${t.silhouette.toFixed(4)}; wrote ${argv.out}/ in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);

@@ -16,6 +16,7 @@ import { accuracy, nearestNeighbours, voteLabels } from '../lib/knn.js';
 import { overlapFromNeighbours, silhouette, trustworthiness } from '../lib/embedding-metrics.js';
 import { imageGridPng, lossCurvesPng, scatterPng } from '../lib/plots.js';
 import { permutation, seededRandom } from '../util/random.js';
+import type { OnProgress } from '../util/progress.js';
 import { scalePixels } from '../data/pixels.js';
 
 /** Sainburg, McInnes & Gentner (2021), Fashion-MNIST test set, 2-D embeddings. */
@@ -48,11 +49,11 @@ export interface ReportOptions {
   /** The encode stage's codes of the test and training sets (float32 .npy [N, latent]). */
   testCodes: string;
   trainCodes: string;
-  onStep?: (what: string) => void;
+  onProgress?: OnProgress;
 }
 
 export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
-  const step = o.onStep ?? (() => undefined);
+  const step = (what: string) => o.onProgress?.({ type: 'step', stage: 'report', what });
   const data = await loadDataset(o.dataDir);
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
