@@ -140,7 +140,7 @@ export function checkTrainSummary(json: unknown, file: string): TrainSummary {
     metrics: {
       testMse: r.number(m.testMse, 'metrics.testMse'), testBce: r.number(m.testBce, 'metrics.testBce'),
       knn1: r.number(m.knn1, 'metrics.knn1'), knn5: r.number(m.knn5, 'metrics.knn5'),
-      codeRange: r.array(m.codeRange, 'metrics.codeRange').map((pair, d) => {
+      codeRange: twoPairs(r, r.array(m.codeRange, 'metrics.codeRange')).map((pair, d) => {
         const p = r.array(pair, `metrics.codeRange[${d}]`);
         if (p.length !== 2) r.fail(`metrics.codeRange[${d}]`, 'a [low, high] pair', p);
         return [r.number(p[0], `metrics.codeRange[${d}][0]`), r.number(p[1], `metrics.codeRange[${d}][1]`)];
@@ -148,6 +148,11 @@ export function checkTrainSummary(json: unknown, file: string): TrainSummary {
       codeProjection: m.codeProjection == null ? null : readProjection(r, m.codeProjection, r.number(model.latent, 'settings.model.latent')),
     },
   };
+}
+
+function twoPairs(r: Reader, a: unknown[]): unknown[] {
+  if (a.length !== 2) r.fail('metrics.codeRange', 'two [low, high] pairs', a);
+  return a;
 }
 
 function readProjection(r: Reader, v: unknown, latent: number): NonNullable<CodePlane['projection']> {
