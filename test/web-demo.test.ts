@@ -13,6 +13,7 @@ import { resolveInside } from '../src/demo/server.js';
 import { openModel, runBatch } from '../src/lib/ort-session.js';
 import { writeCodes, writeProjectModels } from './helpers/project-models.js';
 import { loadDataset } from '../src/data/dataset.js';
+import { codePlane } from '../src/lib/code-range.js';
 import { TOL, maxAbsDiff } from './tolerance.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -45,7 +46,9 @@ before(async () => {
   await tf.setBackend('cpu');
   dir = await mkdtemp(join(tmpdir(), 'web-demo-'));
   models = await writeProjectModels(dir);
-  await writeCodes(models.encoder, (await loadDataset(DATA, { which: 'test' })).test.images.pixels, join(dir, 'test-codes.npy'));
+  const codes = await writeCodes(models.encoder, (await loadDataset(DATA, { which: 'test' })).test.images.pixels, join(dir, 'test-codes.npy'));
+  // The same models again, now with the plane of their codes in the metadata (as train + export store it).
+  models = await writeProjectModels(dir, 2, codePlane(codes, 2));
   await buildDemo({ modelsDir: dir, dataDir: DATA, codes: join(dir, 'test-codes.npy'), srcDir: 'web-demo', outDir: join(dir, 'dist') });
   // launch() starts Chromium with a fresh temporary profile (user-data dir) of its own.
   browser = await chromium.launch({
