@@ -12,7 +12,7 @@ runCli(async () => {
     .option('models', { type: 'string', default: 'models' })
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('codes', { type: 'string', default: 'reports/test-codes.npy', describe: 'the test set\'s codes (make encode)' })
-    .option('src', { type: 'string', default: 'web-demo', describe: 'folder with index.html, style.css and src/main.ts' })
+    .option('src', { type: 'string', default: 'web-demo', describe: 'folder with index.html, style.css and src/*.ts (entry src/main.ts)' })
     .option('out', { type: 'string', default: 'web-demo/dist' })
     .example('$0 && node pipeline/serve.js', 'build, then serve on http://127.0.0.1:8080/')
     .strict()

@@ -6,52 +6,83 @@ import { runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
-import { loadOrBuildKnnGraph } from '../src/umap/knn-cache.js';
+import { DEFAULT_KNN_COUNT, DEFAULT_KNN_DIR, loadOrBuildKnnGraph } from '../src/umap/knn-cache.js';
 import { checkK } from '../src/umap/options.js';
-
-export const DEFAULT_KNN_DIR = 'data/knn-graph';
-/** The training split: the first 55,000 images (the last 5,000 are the validation split). */
-export const DEFAULT_KNN_COUNT = 55_000;
 
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('knn-graph')
-    .usage('$0 [--k 15] [--out DIR] [--count N] [--verify]\n\nThe exact k-nearest-neighbour graph (Euclidean, pixels / 255) of the first N training images,\ncached in DIR as knn-graph.bin + knn-graph.json (keyed by the pixels\' SHA-256, k and N).')
+    .usage(
+      [
+        '$0 [--k 15] [--out DIR] [--count N] [--verify]',
+        '',
+        'The exact k-nearest-neighbour graph (Euclidean, pixels / 255) of the first',
+        'N training images, cached in DIR as knn-graph.bin + knn-graph.json, keyed',
+        "by the pixels' SHA-256, k and N. See docs/umap.md.",
+      ].join('\n'),
+    )
     .option('k', { type: 'number', default: 15, describe: 'neighbours per image, excluding the image itself (2..100)' })
     .option('out', { type: 'string', default: DEFAULT_KNN_DIR, describe: 'cache folder' })
-    .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
+    .option('data', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'the verified dataset folder (make data)' })
     .option('count', { type: 'number', default: DEFAULT_KNN_COUNT, describe: 'use the first N training images' })
-    .option('verify', { type: 'boolean', default: false, describe: 'only check the cache: exit 1 if it is missing, mismatched or corrupt' })
+    .option('verify', {
+      type: 'boolean',
+      default: false,
+      describe: 'only check the cache: exit 1 if it is missing, mismatched or corrupt',
+    })
     .option('block-rows', { type: 'number', default: 256, describe: 'images per onnxruntime block' })
     .option('threads', { type: 'number', default: availableParallelism(), describe: 'onnxruntime intra-op threads' })
     .example('$0', 'build data/knn-graph/ for the 55,000 training images, or reuse it when it verifies')
     .example('$0 --verify', 'exit 1 unless the cache matches the data')
     .check((a) => {
       checkK(a.k, undefined, '--k');
-      if (!Number.isInteger(a.count) || a.count < 2 || a.count > 60_000) throw new Error(`--count must be an integer in 2..60000, got ${a.count}`);
+      if (!Number.isInteger(a.count) || a.count < 2 || a.count > 60_000)
+        throw new Error(`--count must be an integer in 2..60000, got ${a.count}`);
       checkK(a.k, a.count, '--k');
-      if (!Number.isInteger(a['block-rows']) || a['block-rows'] < 1 || a['block-rows'] > 4096) throw new Error(`--block-rows must be an integer in 1..4096, got ${a['block-rows']}`);
-      if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`--threads must be a positive integer, got ${a.threads}`);
+      if (!Number.isInteger(a['block-rows']) || a['block-rows'] < 1 || a['block-rows'] > 4096)
+        throw new Error(`--block-rows must be an integer in 1..4096, got ${a['block-rows']}`);
+      if (!Number.isInteger(a.threads) || a.threads < 1)
+        throw new Error(`--threads must be a positive integer, got ${a.threads}`);
       return true;
     })
     .strict()
-    .showHelpOnFail(false, 'run with --help for the options')
+    .wrap(null)
+    // A bad flag is one line through runCli ('error: ...', exit 1), not the whole help text.
+    .fail((msg, err) => {
+      throw err ?? new Error(`${msg} (see --help)`);
+    })
     .help()
     .parse();
 
   const data = await loadDataset(argv.data);
-  if (data.train.images.count < argv.count) throw new Error(`--count ${argv.count}: ${argv.data} has only ${data.train.images.count} training images`);
+  if (data.train.images.count < argv.count)
+    throw new Error(`--count ${argv.count}: ${argv.data} has only ${data.train.images.count} training images`);
   const progress = new ProgressLine();
   const r = await loadOrBuildKnnGraph({
-    dir: argv.out, pixels: data.train.images.pixels, n: argv.count, dim: PIXELS, k: argv.k,
-    mode: argv.verify ? 'verify' : 'auto', blockRows: argv['block-rows'], threads: argv.threads,
+    dir: argv.out,
+    pixels: data.train.images.pixels,
+    n: argv.count,
+    dim: PIXELS,
+    k: argv.k,
+    mode: argv.verify ? 'verify' : 'auto',
+    blockRows: argv['block-rows'],
+    threads: argv.threads,
     onEvent: (e) => {
       if (e.type === 'rebuild') progress.log(`knn-graph: building (${e.reason})`);
-      else if (e.type === 'progress') progress.update({ label: 'knn-graph', done: e.progress.rowsDone, total: e.progress.rows, rate: e.progress.rowsDone / Math.max(e.progress.seconds, 1e-9), unit: 'img' });
+      else if (e.type === 'progress')
+        progress.update({
+          label: 'knn-graph',
+          done: e.progress.rowsDone,
+          total: e.progress.rows,
+          rate: e.progress.rowsDone / Math.max(e.progress.seconds, 1e-9),
+          unit: 'img',
+        });
     },
   });
   const h = r.header;
-  progress.log(r.built
-    ? `knn-graph: ${h.n} images, k = ${h.k} -> ${argv.out}/ in ${h.buildSeconds.toFixed(1)} s (graph SHA-256 ${h.graphSha256.slice(0, 12)})`
-    : `knn-graph: ${argv.out}/ verified: ${h.n} images, k = ${h.k}, data SHA-256 ${h.dataSha256.slice(0, 12)}, built ${h.createdAt} in ${h.buildSeconds.toFixed(1)} s`);
+  progress.log(
+    r.built
+      ? `knn-graph: ${h.n} images, k = ${h.k} -> ${argv.out}/ in ${h.buildSeconds.toFixed(1)} s (graph SHA-256 ${h.graphSha256.slice(0, 12)})`
+      : `knn-graph: ${argv.out}/ verified: ${h.n} images, k = ${h.k}, data SHA-256 ${h.dataSha256.slice(0, 12)}, built ${h.createdAt} in ${h.buildSeconds.toFixed(1)} s`,
+  );
 });

@@ -61,13 +61,19 @@ test('PCA: points on a tilted line project onto one axis; quantiles interpolate'
 /** Silhouette straight from the definition, one pair at a time. */
 function silhouetteBrute(x: Float32Array, dim: number, labels: number[], numClasses: number): number {
   const n = labels.length;
-  const d = (i: number, j: number) => Math.hypot(...Array.from({ length: dim }, (_, t) => x[i * dim + t]! - x[j * dim + t]!));
+  const d = (i: number, j: number) =>
+    Math.hypot(...Array.from({ length: dim }, (_, t) => x[i * dim + t]! - x[j * dim + t]!));
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const mean = (c: number) => { let s = 0, m = 0; for (let j = 0; j < n; j++) if (j !== i && labels[j] === c) { s += d(i, j); m++; } return m ? s / m : NaN; };
+    const mean = (c: number) => {
+      let s = 0, m = 0;
+      for (let j = 0; j < n; j++) if (j !== i && labels[j] === c) { s += d(i, j); m++; }
+      return m ? s / m : NaN;
+    };
     if (labels.filter((l) => l === labels[i]).length <= 1) continue;
     const a = mean(labels[i]!);
-    const b = Math.min(...Array.from({ length: numClasses }, (_, c) => c).filter((c) => c !== labels[i] && labels.includes(c)).map(mean));
+    const others = Array.from({ length: numClasses }, (_, c) => c).filter((c) => c !== labels[i] && labels.includes(c));
+    const b = Math.min(...others.map(mean));
     total += (b - a) / Math.max(a, b);
   }
   return total / n;
@@ -84,15 +90,18 @@ test('silhouette: the class-blocked loop equals the pair-by-pair definition (2-D
 
 test('trustworthiness from distance rows equals the sorting reference; nearestOthers skips only the point itself', () => {
   const r = seededRandom(5);
-  const n = 150, high = Float32Array.from({ length: n * 6 }, () => r()), low = Float32Array.from({ length: n * 2 }, () => r());
+  const n = 150;
+  const high = Float32Array.from({ length: n * 6 }, () => r()), low = Float32Array.from({ length: n * 2 }, () => r());
   for (const k of [1, 5, 12]) {
     const nn = nearestOthers(low, 2, k);
     let penalty = 0;
     for (let i = 0; i < n; i++) {
-      const row = Float64Array.from({ length: n }, (_, j) => Array.from({ length: 6 }, (_, t) => (high[i * 6 + t]! - high[j * 6 + t]!) ** 2).reduce((s, v) => s + v, 0));
+      const sq = (j: number, t: number) => (high[i * 6 + t]! - high[j * 6 + t]!) ** 2;
+      const row = Float64Array.from({ length: n }, (_, j) => [0, 1, 2, 3, 4, 5].reduce((s, t) => s + sq(j, t), 0));
       penalty += trustworthinessPenalty(row, i, nn.subarray(i * k, (i + 1) * k), k);
     }
-    assert.ok(Math.abs(trustworthinessFromPenalty(penalty, n, k) - trustworthiness(high, 6, low, 2, k)) < 1e-12, `k ${k}`);
+    const ref = trustworthiness(high, 6, low, 2, k);
+    assert.ok(Math.abs(trustworthinessFromPenalty(penalty, n, k) - ref) < 1e-12, `k ${k}`);
   }
   // Points 0 and 2 coincide: each is the other's nearest, and neither lists itself; 3 ties 0, 1, 2 at 2 (lower index first).
   assert.deepEqual([...nearestOthers(f([5, 1, 5, 3]), 1, 2)], [2, 3, 3, 0, 0, 3, 0, 1]);

@@ -1,8 +1,10 @@
-// A small static file server for the demo: only files under `root`, the right MIME types, and the
-// COOP/COEP headers that let onnxruntime-web use threads (switchable off to test the fallback).
-import { createServer, type Server } from 'node:http';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+// A small static file server for the demo: only real files under `root` (symlinks are resolved and must
+// stay inside), the right MIME types, precompressed `.br` / `.gz` siblings sent with Content-Encoding,
+// ETag / Last-Modified with 304s, and the COOP/COEP headers that let onnxruntime-web use threads
+// (switchable off to test the fallback). No request, however malformed, may stop the process.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createReadStream, type Stats } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const MIME: Record<string, string> = {
@@ -11,9 +13,12 @@ const MIME: Record<string, string> = {
   '.png': 'image/png', '.f32': 'application/octet-stream', '.u8': 'application/octet-stream',
 };
 
+/** Precompressed siblings the build writes, in order of preference. */
+const ENCODINGS = [{ name: 'br', ext: '.br' }, { name: 'gzip', ext: '.gz' }] as const;
+
 export interface ServeOptions { root: string; port: number; host: string; isolation: boolean }
 
-/** Maps a URL path to a file inside root, or null for anything that would leave it. */
+/** Maps a URL path to a file inside root, or null for anything that would leave it (by its text). */
 export function resolveInside(root: string, urlPath: string): string | null {
   let decoded: string;
   try { decoded = decodeURIComponent(urlPath); } catch { return null; }
@@ -23,23 +28,81 @@ export function resolveInside(root: string, urlPath: string): string | null {
   return full === base || full.startsWith(base + sep) ? full : null;
 }
 
-export function startServer(o: ServeOptions): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const send = (code: number, text: string) => { res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' }); res.end(text); };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed');
-    let file = resolveInside(o.root, url.pathname);
-    if (!file) return send(403, 'forbidden');
-    let st = await stat(file).catch(() => null);
-    if (st?.isDirectory()) { file = join(file, 'index.html'); st = await stat(file).catch(() => null); }
-    if (!st?.isFile()) return send(404, `not found: ${url.pathname}`);
-    const headers: Record<string, string | number> = {
-      'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-length': st.size, 'cache-control': 'no-cache',
-    };
-    if (o.isolation) Object.assign(headers, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' });
-    res.writeHead(200, headers);
-    if (req.method === 'HEAD') return res.end();
-    createReadStream(file).pipe(res);
+const inside = (base: string, full: string) => full === base || full.startsWith(base + sep);
+
+/** The real (symlink-free) path of `file` and its stats when it is a regular file inside realRoot, else null. */
+async function realFileInside(realRoot: string, file: string): Promise<{ path: string; st: Stats } | null> {
+  const real = await realpath(file).catch(() => null);
+  if (!real || !inside(realRoot, real)) return null;
+  const st = await stat(real).catch(() => null);
+  return st?.isFile() ? { path: real, st } : null;
+}
+
+/** The accepted encodings of a request, by the Accept-Encoding header (q=0 excluded). */
+function accepted(req: IncomingMessage): Set<string> {
+  const out = new Set<string>();
+  for (const part of String(req.headers['accept-encoding'] ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (name && !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p))) out.add(name);
+  }
+  return out;
+}
+
+async function handle(o: ServeOptions, realRoot: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const send = (code: number, text: string) => { res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' }); res.end(text); };
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed');
+  let pathname: string;
+  try { pathname = new URL(req.url ?? '/', 'http://localhost').pathname; } catch { return send(400, 'bad request'); }
+  const asked = resolveInside(o.root, pathname);
+  if (!asked) return send(403, 'forbidden');
+  let file = asked;
+  const dirStat = await stat(file).catch(() => null);
+  if (dirStat?.isDirectory()) file = join(file, 'index.html');
+  const plain = await realFileInside(realRoot, file);
+  if (!plain) return send(404, 'not found');
+
+  // A precompressed sibling is used only when it is at least as new as the file it stands for.
+  const acc = accepted(req);
+  let body = plain, encoding = '';
+  for (const e of ENCODINGS) {
+    if (!acc.has(e.name)) continue;
+    const c = await realFileInside(realRoot, plain.path + e.ext);
+    if (c && c.st.mtimeMs >= plain.st.mtimeMs) { body = c; encoding = e.name; break; }
+  }
+  const etag = `"${plain.st.size.toString(36)}-${Math.floor(plain.st.mtimeMs).toString(36)}${encoding ? `-${encoding}` : ''}"`;
+  const lastModified = new Date(Math.floor(plain.st.mtimeMs / 1000) * 1000).toUTCString();
+  const headers: Record<string, string | number> = {
+    'content-type': MIME[extname(plain.path)] ?? 'application/octet-stream',
+    // Revalidate every time: a rebuilt demo must never mix old and new files; an unchanged one costs a 304.
+    'cache-control': 'no-cache', etag, 'last-modified': lastModified, vary: 'accept-encoding',
+  };
+  if (encoding) headers['content-encoding'] = encoding;
+  if (o.isolation) Object.assign(headers, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' });
+  const inm = req.headers['if-none-match'];
+  const ims = req.headers['if-modified-since'];
+  const fresh = inm !== undefined
+    ? inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')
+    : ims !== undefined && Date.parse(ims) >= Date.parse(lastModified);
+  if (fresh) { res.writeHead(304, headers); res.end(); return; }
+  headers['content-length'] = body.st.size;
+  res.writeHead(200, headers);
+  if (req.method === 'HEAD') { res.end(); return; }
+  const stream = createReadStream(body.path);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
+
+export async function startServer(o: ServeOptions): Promise<Server> {
+  const realRoot = await realpath(resolve(o.root));
+  const server = createServer((req, res) => {
+    handle(o, realRoot, req, res).catch(() => {
+      if (!res.headersSent) { res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }); res.end('internal error'); } else res.destroy();
+    });
+  });
+  // Requests node's parser rejects (bad request lines, oversized headers) get a 400 and a closed socket.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
   });
   return new Promise((ok, fail) => { server.once('error', fail); server.listen(o.port, o.host, () => ok(server)); });
 }

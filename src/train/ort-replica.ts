@@ -116,7 +116,7 @@ export class OrtReplica {
     const encoded = await encode.run({ image, weights: this.weightsTensor });
     const codes = encoded.code!.data as Float32Array;
     const umap = umapLossAndGrad(codes.subarray(0, b * latent), codes.subarray(b * latent), latent,
-      { a: params.a, b: params.b, negativeRate: params.negativeRate, rng: seededRandom(params.seed * 7919 + negativeSeed) });
+      { a: params.a, b: params.b, negativeRate: params.negativeRate, rng: seededRandom(params.seed * 7919 + negativeSeed), excludeOwnTail: true });
     encoded.code!.dispose();
     const codeGrad = new Float32Array(2 * b * latent);
     for (let i = 0; i < b * latent; i++) {

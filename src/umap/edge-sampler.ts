@@ -27,26 +27,40 @@ export class EdgeSampler {
     if (!(nEpochs >= 1)) throw new RangeError(`edge sampler: nEpochs must be >= 1, got ${nEpochs}`);
     let max = 0;
     for (const w of graph.weight) max = Math.max(max, w);
-    const keep: number[] = [];
-    for (let e = 0; e < graph.weight.length; e++) if (graph.weight[e]! >= max / nEpochs && graph.weight[e]! > 0) keep.push(e);
-    if (keep.length === 0) throw new RangeError('edge sampler: the graph has no edges');
-    this.head = Int32Array.from(keep, (e) => graph.head[e]!);
-    this.tail = Int32Array.from(keep, (e) => graph.tail[e]!);
-    this.weight = Float32Array.from(keep, (e) => graph.weight[e]!);
+    const floor = max / nEpochs;
+    let kept = 0;
+    for (const w of graph.weight) if (w >= floor && w > 0) kept++;
+    if (kept === 0) throw new RangeError('edge sampler: the graph has no edges');
+    this.head = new Int32Array(kept);
+    this.tail = new Int32Array(kept);
+    this.weight = new Float32Array(kept);
+    for (let e = 0, k = 0; e < graph.weight.length; e++) {
+      const w = graph.weight[e]!;
+      if (w >= floor && w > 0) {
+        this.head[k] = graph.head[e]!;
+        this.tail[k] = graph.tail[e]!;
+        this.weight[k] = w;
+        k++;
+      }
+    }
     ({ prob: this.prob, alias: this.alias } = aliasTable(this.weight));
     this.random = seededRandom(opts.seed);
   }
 
-  get edgeCount(): number { return this.head.length; }
+  get edgeCount(): number {
+    return this.head.length;
+  }
 
   /** The next `size` edges. */
   sample(size: number): EdgeBatch {
-    const head = new Int32Array(size), tail = new Int32Array(size);
+    const head = new Int32Array(size),
+      tail = new Int32Array(size);
     const m = this.head.length;
     for (let t = 0; t < size; t++) {
       const col = Math.floor(this.random() * m);
       const e = this.random() < this.prob[col]! ? col : this.alias[col]!;
-      head[t] = this.head[e]!; tail[t] = this.tail[e]!;
+      head[t] = this.head[e]!;
+      tail[t] = this.tail[e]!;
     }
     return { head, tail };
   }
@@ -57,17 +71,38 @@ export function aliasTable(weights: ArrayLike<number>): { prob: Float64Array; al
   const m = weights.length;
   let sum = 0;
   for (let e = 0; e < m; e++) sum += weights[e]!;
-  const scaled = Float64Array.from({ length: m }, (_, e) => (weights[e]! * m) / sum);
-  const prob = new Float64Array(m), alias = new Int32Array(m);
-  const small: number[] = [], large: number[] = [];
-  for (let e = m - 1; e >= 0; e--) (scaled[e]! < 1 ? small : large).push(e);
-  while (small.length && large.length) {
-    const s = small.pop()!, l = large.pop()!;
-    prob[s] = scaled[s]!; alias[s] = l;
-    scaled[l] = scaled[l]! + scaled[s]! - 1;
-    (scaled[l]! < 1 ? small : large).push(l);
+  const scaled = new Float64Array(m);
+  for (let e = 0; e < m; e++) scaled[e] = (weights[e]! * m) / sum;
+  const prob = new Float64Array(m),
+    alias = new Int32Array(m);
+  // Two stacks in typed arrays: columns still below and at-or-above their share.
+  const small = new Int32Array(m),
+    large = new Int32Array(m);
+  let ns = 0,
+    nl = 0;
+  for (let e = m - 1; e >= 0; e--) {
+    if (scaled[e]! < 1) small[ns++] = e;
+    else large[nl++] = e;
   }
-  for (const e of large) { prob[e] = 1; alias[e] = e; }
-  for (const e of small) { prob[e] = 1; alias[e] = e; } // float round-off leftovers
+  while (ns > 0 && nl > 0) {
+    const sm = small[--ns]!,
+      l = large[--nl]!;
+    prob[sm] = scaled[sm]!;
+    alias[sm] = l;
+    scaled[l] = scaled[l]! + scaled[sm]! - 1;
+    if (scaled[l]! < 1) small[ns++] = l;
+    else large[nl++] = l;
+  }
+  // What is left holds (up to round-off) exactly its share.
+  while (nl > 0) {
+    const e = large[--nl]!;
+    prob[e] = 1;
+    alias[e] = e;
+  }
+  while (ns > 0) {
+    const e = small[--ns]!;
+    prob[e] = 1;
+    alias[e] = e;
+  }
   return { prob, alias };
 }

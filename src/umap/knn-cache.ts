@@ -20,6 +20,10 @@ export const KNN_CACHE_FORMAT = 'fashion-ae-onnx/knn-graph';
 export const KNN_CACHE_VERSION = 1;
 export const KNN_HEADER_FILE = 'knn-graph.json';
 export const KNN_GRAPH_FILE = 'knn-graph.bin';
+/** Where pipeline/knn-graph.js keeps the training set's graph by default. */
+export const DEFAULT_KNN_DIR = 'data/knn-graph';
+/** The training split: the first 55,000 images (the last 5,000 are the validation split). */
+export const DEFAULT_KNN_COUNT = 55_000;
 
 export interface KnnCacheHeader {
   format: typeof KNN_CACHE_FORMAT;
@@ -36,13 +40,24 @@ export interface KnnCacheHeader {
   createdAt: string;
 }
 
-export interface KnnCacheKey { k: number; n: number; dim: number; dataSha256: string }
+export interface KnnCacheKey {
+  k: number;
+  n: number;
+  dim: number;
+  dataSha256: string;
+}
 
 export type KnnCacheProblem = 'missing' | 'mismatch' | 'corrupt';
 
 /** A cache that cannot be used, and why; `problem` says which kind. */
 export class KnnCacheError extends Error {
-  constructor(readonly problem: KnnCacheProblem, message: string) { super(message); this.name = 'KnnCacheError'; }
+  constructor(
+    readonly problem: KnnCacheProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KnnCacheError';
+  }
 }
 
 export type KnnCacheEvent =
@@ -60,19 +75,35 @@ function graphBytes(graph: KnnGraph): Uint8Array {
   if (endianness() !== 'LE') throw new Error('the kNN cache is little-endian; this machine is big-endian');
   const out = new Uint8Array(graph.indices.byteLength + graph.distances.byteLength);
   out.set(new Uint8Array(graph.indices.buffer, graph.indices.byteOffset, graph.indices.byteLength), 0);
-  out.set(new Uint8Array(graph.distances.buffer, graph.distances.byteOffset, graph.distances.byteLength), graph.indices.byteLength);
+  out.set(
+    new Uint8Array(graph.distances.buffer, graph.distances.byteOffset, graph.distances.byteLength),
+    graph.indices.byteLength,
+  );
   return out;
 }
 
 /** Writes the graph and its header into `dir` (created if missing). */
-export async function writeKnnCache(dir: string, graph: KnnGraph, key: KnnCacheKey, buildSeconds: number): Promise<KnnCacheHeader> {
+export async function writeKnnCache(
+  dir: string,
+  graph: KnnGraph,
+  key: KnnCacheKey,
+  buildSeconds: number,
+): Promise<KnnCacheHeader> {
   await ensureWritableDir(dir);
   const bytes = graphBytes(graph);
   const header: KnnCacheHeader = {
-    format: KNN_CACHE_FORMAT, version: KNN_CACHE_VERSION, k: graph.k, n: graph.n, dim: key.dim,
+    format: KNN_CACHE_FORMAT,
+    version: KNN_CACHE_VERSION,
+    k: graph.k,
+    n: graph.n,
+    dim: key.dim,
     metric: 'euclidean on pixels / 255; neighbours exclude the point itself; ties to the lower index',
-    dataSha256: key.dataSha256, graphFile: KNN_GRAPH_FILE, graphBytes: bytes.length, graphSha256: sha256(bytes),
-    buildSeconds, createdAt: new Date().toISOString(),
+    dataSha256: key.dataSha256,
+    graphFile: KNN_GRAPH_FILE,
+    graphBytes: bytes.length,
+    graphSha256: sha256(bytes),
+    buildSeconds,
+    createdAt: new Date().toISOString(),
   };
   await writeFileAtomic(join(dir, KNN_GRAPH_FILE), bytes);
   await writeJsonAtomic(join(dir, KNN_HEADER_FILE), header);
@@ -80,8 +111,12 @@ export async function writeKnnCache(dir: string, graph: KnnGraph, key: KnnCacheK
 }
 
 /** Reads and verifies the cache in `dir` against `key`; throws KnnCacheError naming the file and the problem. */
-export async function readKnnCache(dir: string, key: KnnCacheKey): Promise<{ graph: KnnGraph; header: KnnCacheHeader }> {
-  const headerPath = join(dir, KNN_HEADER_FILE), graphPath = join(dir, KNN_GRAPH_FILE);
+export async function readKnnCache(
+  dir: string,
+  key: KnnCacheKey,
+): Promise<{ graph: KnnGraph; header: KnnCacheHeader }> {
+  const headerPath = join(dir, KNN_HEADER_FILE),
+    graphPath = join(dir, KNN_GRAPH_FILE);
   let text: string;
   try {
     text = await readFile(headerPath, 'utf8');
@@ -94,7 +129,8 @@ export async function readKnnCache(dir: string, key: KnnCacheKey): Promise<{ gra
   } catch {
     throw new KnnCacheError('corrupt', `${headerPath} is not valid JSON`);
   }
-  if (h === null || typeof h !== 'object' || h.format !== KNN_CACHE_FORMAT) throw new KnnCacheError('corrupt', `${headerPath} is not a kNN graph header (format "${KNN_CACHE_FORMAT}")`);
+  if (h === null || typeof h !== 'object' || h.format !== KNN_CACHE_FORMAT)
+    throw new KnnCacheError('corrupt', `${headerPath} is not a kNN graph header (format "${KNN_CACHE_FORMAT}")`);
   const mismatch = (what: string, found: unknown, want: unknown): KnnCacheError =>
     new KnnCacheError('mismatch', `${headerPath} is for ${what} ${String(found)}, not ${String(want)}`);
   if (h.version !== KNN_CACHE_VERSION) throw mismatch('format version', h.version, KNN_CACHE_VERSION);
@@ -109,12 +145,18 @@ export async function readKnnCache(dir: string, key: KnnCacheKey): Promise<{ gra
     throw new KnnCacheError('corrupt', `${graphPath} is missing (its header ${headerPath} exists)`);
   }
   const expected = h.n * h.k * 8;
-  if (bytes.length !== expected || h.graphBytes !== expected) throw new KnnCacheError('corrupt', `${graphPath} has ${bytes.length} bytes, expected ${expected} (truncated or not this graph)`);
-  if (sha256(bytes) !== h.graphSha256) throw new KnnCacheError('corrupt', `${graphPath} does not match the SHA-256 in ${headerPath}`);
+  if (bytes.length !== expected || h.graphBytes !== expected)
+    throw new KnnCacheError(
+      'corrupt',
+      `${graphPath} has ${bytes.length} bytes, expected ${expected} (truncated or not this graph)`,
+    );
+  if (sha256(bytes) !== h.graphSha256)
+    throw new KnnCacheError('corrupt', `${graphPath} does not match the SHA-256 in ${headerPath}`);
   if (endianness() !== 'LE') throw new Error('the kNN cache is little-endian; this machine is big-endian');
-  const copy = bytes.slice(); // aligned, owned buffer
+  const copy = new Uint8Array(bytes); // a fresh ArrayBuffer at offset 0 (a Buffer may be a view into a pool)
   const graph: KnnGraph = {
-    n: h.n, k: h.k,
+    n: h.n,
+    k: h.k,
     indices: new Int32Array(copy.buffer, 0, h.n * h.k),
     distances: new Float32Array(copy.buffer, h.n * h.k * 4, h.n * h.k),
   };
@@ -127,9 +169,11 @@ export async function readKnnCache(dir: string, key: KnnCacheKey): Promise<{ gra
 export function checkGraph(g: KnnGraph): string | null {
   for (let i = 0; i < g.n; i++) {
     for (let c = 0; c < g.k; c++) {
-      const j = g.indices[i * g.k + c]!, d = g.distances[i * g.k + c]!;
+      const j = g.indices[i * g.k + c]!,
+        d = g.distances[i * g.k + c]!;
       if (!(j >= 0 && j < g.n) || j === i) return `row ${i} has neighbour ${j}`;
-      if (!(d >= 0 && Number.isFinite(d)) || (c > 0 && d < g.distances[i * g.k + c - 1]!)) return `row ${i} has distance ${d} out of order`;
+      if (!(d >= 0 && Number.isFinite(d)) || (c > 0 && d < g.distances[i * g.k + c - 1]!))
+        return `row ${i} has distance ${d} out of order`;
     }
   }
   return null;
@@ -140,8 +184,15 @@ export function checkGraph(g: KnnGraph): string | null {
  * there ('auto'); 'verify' throws the cache's KnnCacheError instead of building.
  */
 export async function loadOrBuildKnnGraph(o: {
-  dir: string; pixels: Uint8Array; n: number; dim: number; k: number; mode?: 'auto' | 'verify';
-  blockRows?: number; threads?: number; onEvent?: (e: KnnCacheEvent) => void;
+  dir: string;
+  pixels: Uint8Array;
+  n: number;
+  dim: number;
+  k: number;
+  mode?: 'auto' | 'verify';
+  blockRows?: number;
+  threads?: number;
+  onEvent?: (e: KnnCacheEvent) => void;
 }): Promise<{ graph: KnnGraph; header: KnnCacheHeader; built: boolean }> {
   const emit = o.onEvent ?? (() => undefined);
   const key: KnnCacheKey = { k: o.k, n: o.n, dim: o.dim, dataSha256: pixelsSha256(o.pixels, o.n, o.dim) };
@@ -155,7 +206,9 @@ export async function loadOrBuildKnnGraph(o: {
   }
   const t0 = performance.now();
   const graph = await buildKnnGraph(o.pixels, o.n, o.dim, o.k, {
-    blockRows: o.blockRows, threads: o.threads, onProgress: (progress) => emit({ type: 'progress', progress }),
+    blockRows: o.blockRows,
+    threads: o.threads,
+    onProgress: (progress) => emit({ type: 'progress', progress }),
   });
   const header = await writeKnnCache(o.dir, graph, key, (performance.now() - t0) / 1000);
   emit({ type: 'written', header, headerPath: join(o.dir, KNN_HEADER_FILE), graphPath: join(o.dir, KNN_GRAPH_FILE) });

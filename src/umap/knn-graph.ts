@@ -38,7 +38,15 @@ export function pixelDistance(squared: number): number {
  * drops i itself, or the last candidate when i is not among them (more than k points tie at distance 0
  * with lower indices).
  */
-export function dropSelf(i: number, candIdx: ArrayLike<number>, candD: ArrayLike<number>, k: number, outIdx: Int32Array, outD: Float32Array, at: number): void {
+export function dropSelf(
+  i: number,
+  candIdx: ArrayLike<number>,
+  candD: ArrayLike<number>,
+  k: number,
+  outIdx: Int32Array,
+  outD: Float32Array,
+  at: number,
+): void {
   let w = 0;
   for (let c = 0; c < candIdx.length && w < k; c++) {
     if (candIdx[c] === i) continue;
@@ -50,13 +58,18 @@ export function dropSelf(i: number, candIdx: ArrayLike<number>, candD: ArrayLike
 
 /** The exact kNN graph with onnxruntime-node, `blockRows` images at a time. */
 export async function buildKnnGraph(
-  pixels: Uint8Array, n: number, dim: number, k: number,
+  pixels: Uint8Array,
+  n: number,
+  dim: number,
+  k: number,
   opts: { blockRows?: number; threads?: number; onProgress?: (p: KnnProgress) => void } = {},
 ): Promise<KnnGraph> {
-  if (!Number.isInteger(k) || k < 1 || k > n - 1) throw new RangeError(`kNN graph: k must be an integer in 1..${n - 1}, got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > n - 1)
+    throw new RangeError(`kNN graph: k must be an integer in 1..${n - 1}, got ${k}`);
   const blockRows = opts.blockRows ?? DEFAULT_BLOCK_ROWS;
   const engine = new PixelDistances(pixels, n, dim, opts.threads);
-  const indices = new Int32Array(n * k), distances = new Float32Array(n * k);
+  const indices = new Int32Array(n * k),
+    distances = new Float32Array(n * k);
   const t0 = performance.now();
   try {
     for (let start = 0; start < n; start += blockRows) {
@@ -64,7 +77,15 @@ export async function buildKnnGraph(
       const c = await engine.candidates(start, count, k + 1);
       for (let r = 0; r < count; r++) {
         const o = r * (k + 1);
-        dropSelf(start + r, c.indices.subarray(o, o + k + 1), c.values.subarray(o, o + k + 1), k, indices, distances, (start + r) * k);
+        dropSelf(
+          start + r,
+          c.indices.subarray(o, o + k + 1),
+          c.values.subarray(o, o + k + 1),
+          k,
+          indices,
+          distances,
+          (start + r) * k,
+        );
       }
       opts.onProgress?.({ rowsDone: start + count, rows: n, seconds: (performance.now() - t0) / 1000 });
     }
@@ -78,26 +99,46 @@ export async function buildKnnGraph(
  * Plain-JS reference: the k nearest other images of each of `rows` (indices into the n images), by a full
  * scan with integer distances and an insertion list ordered by (distance, index). [rows.length, k].
  */
-export function knnRowsReference(pixels: Uint8Array, n: number, dim: number, k: number, rows: ArrayLike<number>): { indices: Int32Array; distances: Float32Array } {
-  const indices = new Int32Array(rows.length * k), distances = new Float32Array(rows.length * k);
-  const bestD = new Float64Array(k), bestI = new Int32Array(k);
+export function knnRowsReference(
+  pixels: Uint8Array,
+  n: number,
+  dim: number,
+  k: number,
+  rows: ArrayLike<number>,
+): { indices: Int32Array; distances: Float32Array } {
+  const indices = new Int32Array(rows.length * k),
+    distances = new Float32Array(rows.length * k);
+  const bestD = new Float64Array(k),
+    bestI = new Int32Array(k);
   for (let r = 0; r < rows.length; r++) {
     const i = rows[r]!;
-    bestD.fill(Infinity); bestI.fill(-1);
+    bestD.fill(Infinity);
+    bestI.fill(-1);
     const qo = i * dim;
     for (let j = 0; j < n; j++) {
       if (j === i) continue;
       const jo = j * dim;
       let d = 0;
-      for (let p = 0; p < dim; p++) { const t = pixels[qo + p]! - pixels[jo + p]!; d += t * t; }
+      for (let p = 0; p < dim; p++) {
+        const t = pixels[qo + p]! - pixels[jo + p]!;
+        d += t * t;
+      }
       // Scanning j upwards, a later j only displaces on a strictly smaller distance: ties keep the lower index.
       if (d < bestD[k - 1]!) {
         let s = k - 1;
-        while (s > 0 && bestD[s - 1]! > d) { bestD[s] = bestD[s - 1]!; bestI[s] = bestI[s - 1]!; s--; }
-        bestD[s] = d; bestI[s] = j;
+        while (s > 0 && bestD[s - 1]! > d) {
+          bestD[s] = bestD[s - 1]!;
+          bestI[s] = bestI[s - 1]!;
+          s--;
+        }
+        bestD[s] = d;
+        bestI[s] = j;
       }
     }
-    for (let c = 0; c < k; c++) { indices[r * k + c] = bestI[c]!; distances[r * k + c] = pixelDistance(bestD[c]!); }
+    for (let c = 0; c < k; c++) {
+      indices[r * k + c] = bestI[c]!;
+      distances[r * k + c] = pixelDistance(bestD[c]!);
+    }
   }
   return { indices, distances };
 }

@@ -33,6 +33,8 @@ export interface UmapLossOptions extends UmapPairOptions {
   negativeRate?: number;
   /** A seeded uniform [0, 1) stream (src/util/random.ts) for the negative permutation. */
   rng: () => number;
+  /** Never pair a head with its own positive tail as a negative (see negativePairs). */
+  excludeOwnTail?: boolean;
 }
 
 export interface UmapLossResult {
@@ -41,48 +43,94 @@ export interface UmapLossResult {
   gradTail: Float32Array;
 }
 
-/** tfumap's negative pairing for a batch of B edges: head and tail indices into the batch, [B * rate] each. */
-export function negativePairs(batch: number, negativeRate: number, rng: () => number): { head: Int32Array; tail: Int32Array } {
+/**
+ * tfumap's negative pairing for a batch of B edges: head and tail indices into the batch, [B * rate] each.
+ * With `excludeOwnTail`, a negative that drew its head's own positive tail (probability 1/B: 6 % of the
+ * negatives when a replica holds 16 edges) is moved to another tail of the batch, so a true neighbour is
+ * never pushed away by its own edge.
+ */
+export function negativePairs(
+  batch: number,
+  negativeRate: number,
+  rng: () => number,
+  excludeOwnTail = false,
+): { head: Int32Array; tail: Int32Array } {
   const total = batch * negativeRate;
   const perm = new Int32Array(total);
   for (let s = 0; s < total; s++) perm[s] = s;
   for (let s = total - 1; s > 0; s--) {
     const t = Math.floor(rng() * (s + 1));
-    const x = perm[s]!; perm[s] = perm[t]!; perm[t] = x;
+    const x = perm[s]!;
+    perm[s] = perm[t]!;
+    perm[t] = x;
   }
-  const head = new Int32Array(total), tail = new Int32Array(total);
-  for (let s = 0; s < total; s++) { head[s] = Math.floor(s / negativeRate); tail[s] = Math.floor(perm[s]! / negativeRate); }
+  const head = new Int32Array(total),
+    tail = new Int32Array(total);
+  for (let s = 0; s < total; s++) {
+    head[s] = Math.floor(s / negativeRate);
+    tail[s] = Math.floor(perm[s]! / negativeRate);
+    if (excludeOwnTail && batch > 1 && tail[s] === head[s]) tail[s] = (head[s]! + 1 + Math.floor(rng() * (batch - 1))) % batch;
+  }
   return { head, tail };
 }
 
 function checkCodes(zHead: Codes, zTail: Codes, dim: number): number {
   if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`UMAP loss: dim must be a positive integer, got ${dim}`);
-  if (zHead.length !== zTail.length || zHead.length % dim !== 0) throw new RangeError(`UMAP loss: zHead (${zHead.length}) and zTail (${zTail.length}) must both be [B, ${dim}]`);
+  if (zHead.length !== zTail.length || zHead.length % dim !== 0)
+    throw new RangeError(`UMAP loss: zHead (${zHead.length}) and zTail (${zTail.length}) must both be [B, ${dim}]`);
   return zHead.length / dim;
 }
 
 /** One pair's loss, adding its gradient (times `scale`) into gH at row i and gT at row j. */
-function pair(zHead: Codes, zTail: Codes, i: number, j: number, dim: number, positive: boolean, a: number, b: number, rep: number, scale: number, gH: Float64Array, gT: Float64Array): number {
-  const hi = i * dim, tj = j * dim;
+function pair(
+  zHead: Codes,
+  zTail: Codes,
+  i: number,
+  j: number,
+  dim: number,
+  positive: boolean,
+  a: number,
+  b: number,
+  rep: number,
+  scale: number,
+  gH: Float64Array,
+  gT: Float64Array,
+): number {
+  const hi = i * dim,
+    tj = j * dim;
   let s = 0;
-  for (let c = 0; c < dim; c++) { const v = zHead[hi + c]! - zTail[tj + c]!; s += v * v; }
+  for (let c = 0; c < dim; c++) {
+    const v = zHead[hi + c]! - zTail[tj + c]!;
+    s += v * v;
+  }
   const sb = s > 0 ? s ** b : 0;
   const den = 1 + a * sb;
   let loss: number, coef: number; // coef = dL/ds
   if (positive) {
     const q = 1 / den;
-    if (q >= UMAP_EPS) { loss = Math.log(den); coef = s > 0 ? (a * b * sb) / (s * den) : 0; }
-    else { loss = -Math.log(UMAP_EPS); coef = 0; }
+    if (q >= UMAP_EPS) {
+      loss = Math.log(den);
+      coef = s > 0 ? (a * b * sb) / (s * den) : 0;
+    } else {
+      loss = -Math.log(UMAP_EPS);
+      coef = 0;
+    }
   } else {
     const oneMinusQ = (a * sb) / den;
-    if (oneMinusQ >= UMAP_EPS) { loss = -rep * Math.log(oneMinusQ); coef = (-rep * b) / (s * den); }
-    else { loss = -rep * Math.log(UMAP_EPS); coef = 0; }
+    if (oneMinusQ >= UMAP_EPS) {
+      loss = -rep * Math.log(oneMinusQ);
+      coef = (-rep * b) / (s * den);
+    } else {
+      loss = -rep * Math.log(UMAP_EPS);
+      coef = 0;
+    }
   }
   if (coef !== 0) {
     const g = 2 * coef * scale;
     for (let c = 0; c < dim; c++) {
       const gv = g * (zHead[hi + c]! - zTail[tj + c]!);
-      gH[hi + c]! += gv; gT[tj + c]! -= gv;
+      gH[hi + c]! += gv;
+      gT[tj + c]! -= gv;
     }
   }
   return loss;
@@ -94,23 +142,36 @@ function pair(zHead: Codes, zTail: Codes, i: number, j: number, dim: number, pos
  * and of the negatives, pass the whole batch's pair count as `normalizer`, and sum their losses and
  * gradients: the sum equals the whole batch's result (up to float32 rounding of each part).
  */
-export function umapLossAndGradPairs(zHead: Codes, zTail: Codes, dim: number, negHead: Int32Array, negTail: Int32Array, opts: UmapPairOptions): UmapLossResult {
+export function umapLossAndGradPairs(
+  zHead: Codes,
+  zTail: Codes,
+  dim: number,
+  negHead: Int32Array,
+  negTail: Int32Array,
+  opts: UmapPairOptions,
+): UmapLossResult {
   const B = checkCodes(zHead, zTail, dim);
   const { a, b } = opts;
   const rep = opts.repulsion ?? 1;
   if (!(a > 0) || !(b > 0)) throw new RangeError(`UMAP loss: a and b must be positive, got a = ${a}, b = ${b}`);
-  if (negHead.length !== negTail.length) throw new RangeError(`UMAP loss: ${negHead.length} negative heads but ${negTail.length} tails`);
-  const p0 = opts.positives?.start ?? 0, p1 = opts.positives?.end ?? B;
-  if (!(Number.isInteger(p0) && Number.isInteger(p1) && 0 <= p0 && p0 <= p1 && p1 <= B)) throw new RangeError(`UMAP loss: positives ${p0}..${p1} are outside 0..${B}`);
+  if (negHead.length !== negTail.length)
+    throw new RangeError(`UMAP loss: ${negHead.length} negative heads but ${negTail.length} tails`);
+  const p0 = opts.positives?.start ?? 0,
+    p1 = opts.positives?.end ?? B;
+  if (!(Number.isInteger(p0) && Number.isInteger(p1) && 0 <= p0 && p0 <= p1 && p1 <= B))
+    throw new RangeError(`UMAP loss: positives ${p0}..${p1} are outside 0..${B}`);
   const norm = opts.normalizer ?? p1 - p0 + negHead.length;
   if (!(norm > 0)) throw new RangeError(`UMAP loss: normalizer must be positive, got ${norm}`);
-  const gH = new Float64Array(B * dim), gT = new Float64Array(B * dim);
+  const gH = new Float64Array(B * dim),
+    gT = new Float64Array(B * dim);
   const scale = 1 / norm;
   let total = 0;
   for (let i = p0; i < p1; i++) total += pair(zHead, zTail, i, i, dim, true, a, b, rep, scale, gH, gT);
   for (let t = 0; t < negHead.length; t++) {
-    const i = negHead[t]!, j = negTail[t]!;
-    if (!(i >= 0 && i < B && j >= 0 && j < B)) throw new RangeError(`UMAP loss: negative ${t} pairs ${i} with ${j}, outside 0..${B - 1}`);
+    const i = negHead[t]!,
+      j = negTail[t]!;
+    if (!(i >= 0 && i < B && j >= 0 && j < B))
+      throw new RangeError(`UMAP loss: negative ${t} pairs ${i} with ${j}, outside 0..${B - 1}`);
     total += pair(zHead, zTail, i, j, dim, false, a, b, rep, scale, gH, gT);
   }
   return { loss: total * scale, gradHead: Float32Array.from(gH), gradTail: Float32Array.from(gT) };
@@ -120,7 +181,8 @@ export function umapLossAndGradPairs(zHead: Codes, zTail: Codes, dim: number, ne
 export function umapLossAndGrad(zHead: Codes, zTail: Codes, dim: number, opts: UmapLossOptions): UmapLossResult {
   const B = checkCodes(zHead, zTail, dim);
   const rate = opts.negativeRate ?? 5;
-  if (!Number.isInteger(rate) || rate < 0) throw new RangeError(`UMAP loss: negativeRate must be a non-negative integer, got ${rate}`);
-  const neg = negativePairs(B, rate, opts.rng);
+  if (!Number.isInteger(rate) || rate < 0)
+    throw new RangeError(`UMAP loss: negativeRate must be a non-negative integer, got ${rate}`);
+  const neg = negativePairs(B, rate, opts.rng, opts.excludeOwnTail);
   return umapLossAndGradPairs(zHead, zTail, dim, neg.head, neg.tail, opts);
 }

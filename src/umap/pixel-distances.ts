@@ -19,7 +19,12 @@ type Dim = number | string;
 function valueInfo(name: string, elemType: number, dims: Dim[]): { name: string; type: object } {
   return {
     name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -33,7 +38,9 @@ export function distanceModel(dim: number, topK: boolean): Uint8Array {
   for (const name of ['block', 'imagesT', 'norms', ...(topK ? ['k'] : [])]) g.reserve(name);
   const dot = g.node('MatMulInteger', ['block', 'imagesT'], 'dot');
   const two = g.name('two');
-  g.initializers.push(onnx.TensorProto.create({ name: two, dims: [], dataType: onnx.TensorProto.DataType.INT32, int32Data: [2] }));
+  g.initializers.push(
+    onnx.TensorProto.create({ name: two, dims: [], dataType: onnx.TensorProto.DataType.INT32, int32Data: [2] }),
+  );
   const twice = g.node('Mul', [dot, two], 'twice');
   const T = onnx.TensorProto.DataType;
   const inputs = [
@@ -44,13 +51,21 @@ export function distanceModel(dim: number, topK: boolean): Uint8Array {
   let outputs;
   if (topK) {
     const partial = g.node('Sub', ['norms', twice], 'partial');
-    g.reserve('values'); g.reserve('indices');
-    g.nodes.push(onnx.NodeProto.create({
-      opType: 'TopK', input: [partial, 'k'], output: ['values', 'indices'], name: 'topk',
-      attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 },
-        { name: 'largest', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
-        { name: 'sorted', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
-    }));
+    g.reserve('values');
+    g.reserve('indices');
+    g.nodes.push(
+      onnx.NodeProto.create({
+        opType: 'TopK',
+        input: [partial, 'k'],
+        output: ['values', 'indices'],
+        name: 'topk',
+        attribute: [
+          { name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 },
+          { name: 'largest', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
+          { name: 'sorted', type: onnx.AttributeProto.AttributeType.INT, i: 1 },
+        ],
+      }),
+    );
     inputs.push(valueInfo('k', T.INT64, [1]));
     outputs = [valueInfo('values', T.INT32, ['rows', 'k']), valueInfo('indices', T.INT64, ['rows', 'k'])];
   } else {
@@ -58,8 +73,16 @@ export function distanceModel(dim: number, topK: boolean): Uint8Array {
     outputs = [valueInfo('partial', T.INT32, ['rows', 'n'])];
   }
   return encodeModel({
-    irVersion: 7, opsetImport: [{ domain: '', version: 13 }], producerName: 'fashion-ae-onnx/umap',
-    graph: { name: topK ? 'pixel-knn' : 'pixel-distances', node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: 13 }],
+    producerName: 'fashion-ae-onnx/umap',
+    graph: {
+      name: topK ? 'pixel-knn' : 'pixel-distances',
+      node: g.nodes,
+      initializer: g.initializers,
+      input: inputs,
+      output: outputs,
+    },
   });
 }
 
@@ -82,9 +105,16 @@ export class PixelDistances {
   private readonly normsT: ort.Tensor;
   readonly norms: Int32Array;
 
-  constructor(readonly pixels: Uint8Array, readonly n: number, readonly dim: number, private readonly threads = availableParallelism()) {
-    if (!Number.isInteger(n) || n < 1 || !Number.isInteger(dim) || dim < 1) throw new RangeError(`pixel distances: need n >= 1 and dim >= 1, got ${n} and ${dim}`);
-    if (pixels.length < n * dim) throw new RangeError(`pixel distances: ${pixels.length} pixels for ${n} images of ${dim}`);
+  constructor(
+    readonly pixels: Uint8Array,
+    readonly n: number,
+    readonly dim: number,
+    private readonly threads = availableParallelism(),
+  ) {
+    if (!Number.isInteger(n) || n < 1 || !Number.isInteger(dim) || dim < 1)
+      throw new RangeError(`pixel distances: need n >= 1 and dim >= 1, got ${n} and ${dim}`);
+    if (pixels.length < n * dim)
+      throw new RangeError(`pixel distances: ${pixels.length} pixels for ${n} images of ${dim}`);
     if (dim * 255 * 255 > 2 ** 31 - 1) throw new RangeError(`pixel distances: ${dim} pixels overflow int32 distances`);
     const t = new Uint8Array(dim * n);
     for (let i = 0; i < n; i++) for (let p = 0; p < dim; p++) t[p * n + i] = pixels[i * dim + p]!;
@@ -97,9 +127,13 @@ export class PixelDistances {
     const have = topK ? this.knnSession : this.rowSession;
     if (have) return have;
     const s = await ort.InferenceSession.create(distanceModel(this.dim, topK), {
-      intraOpNumThreads: this.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+      intraOpNumThreads: this.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
     });
-    if (topK) this.knnSession = s; else this.rowSession = s;
+    if (topK) this.knnSession = s;
+    else this.rowSession = s;
     return s;
   }
 
@@ -107,7 +141,10 @@ export class PixelDistances {
     if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 1 || start + count > this.n) {
       throw new RangeError(`pixel distances: rows ${start}..${start + count - 1} are outside 0..${this.n - 1}`);
     }
-    return new ort.Tensor('uint8', this.pixels.subarray(start * this.dim, (start + count) * this.dim), [count, this.dim]);
+    return new ort.Tensor('uint8', this.pixels.subarray(start * this.dim, (start + count) * this.dim), [
+      count,
+      this.dim,
+    ]);
   }
 
   /**
@@ -115,14 +152,25 @@ export class PixelDistances {
    * lower index: `indices` and exact squared distances `values`, both [count, K].
    */
   async candidates(start: number, count: number, K: number): Promise<{ indices: Int32Array; values: Int32Array }> {
-    if (!Number.isInteger(K) || K < 1 || K > this.n) throw new RangeError(`pixel distances: K must be in 1..${this.n}, got ${K}`);
+    if (!Number.isInteger(K) || K < 1 || K > this.n)
+      throw new RangeError(`pixel distances: K must be in 1..${this.n}, got ${K}`);
     const s = await this.session(true);
-    const out = await s.run({ block: this.blockTensor(start, count), imagesT: this.imagesT, norms: this.normsT, k: new ort.Tensor('int64', BigInt64Array.of(BigInt(K)), [1]) });
-    const v = out.values!.data as Int32Array, ix = out.indices!.data as BigInt64Array;
-    const values = new Int32Array(count * K), indices = new Int32Array(count * K);
+    const out = await s.run({
+      block: this.blockTensor(start, count),
+      imagesT: this.imagesT,
+      norms: this.normsT,
+      k: new ort.Tensor('int64', BigInt64Array.of(BigInt(K)), [1]),
+    });
+    const v = out.values!.data as Int32Array,
+      ix = out.indices!.data as BigInt64Array;
+    const values = new Int32Array(count * K),
+      indices = new Int32Array(count * K);
     for (let r = 0; r < count; r++) {
       const qn = this.norms[start + r]!;
-      for (let c = 0; c < K; c++) { values[r * K + c] = v[r * K + c]! + qn; indices[r * K + c] = Number(ix[r * K + c]!); }
+      for (let c = 0; c < K; c++) {
+        values[r * K + c] = v[r * K + c]! + qn;
+        indices[r * K + c] = Number(ix[r * K + c]!);
+      }
     }
     return { indices, values };
   }

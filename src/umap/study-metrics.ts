@@ -7,7 +7,12 @@
 // distances come from onnxruntime in blocks, see pixel-distances.ts); silhouette by class over all
 // `fitCount` training codes, exact (every pair).
 import { accuracy, nearestNeighbours, voteLabels } from '../lib/knn.js';
-import { nearestOthers, silhouette, trustworthinessFromPenalty, trustworthinessPenalty } from '../lib/embedding-metrics.js';
+import {
+  nearestOthers,
+  silhouette,
+  trustworthinessFromPenalty,
+  trustworthinessPenalty,
+} from '../lib/embedding-metrics.js';
 import { PixelDistances } from './pixel-distances.js';
 
 export interface StudyMetrics {
@@ -20,7 +25,14 @@ export interface StudyMetrics {
 }
 
 /** Trustworthiness (k) of `codes` against the first n images, exact; [n, dim] codes. */
-export async function pixelTrustworthiness(pixels: Uint8Array, pixelDim: number, codes: Float32Array, dim: number, k: number, opts: { blockRows?: number; threads?: number } = {}): Promise<number> {
+export async function pixelTrustworthiness(
+  pixels: Uint8Array,
+  pixelDim: number,
+  codes: Float32Array,
+  dim: number,
+  k: number,
+  opts: { blockRows?: number; threads?: number } = {},
+): Promise<number> {
   const n = codes.length / dim;
   const low = nearestOthers(codes, dim, k);
   const engine = new PixelDistances(pixels, n, pixelDim, opts.threads);
@@ -30,7 +42,13 @@ export async function pixelTrustworthiness(pixels: Uint8Array, pixelDim: number,
     for (let s = 0; s < n; s += block) {
       const count = Math.min(block, n - s);
       const rows = await engine.rows(s, count);
-      for (let r = 0; r < count; r++) penalty += trustworthinessPenalty(rows.subarray(r * n, (r + 1) * n), s + r, low.subarray((s + r) * k, (s + r + 1) * k), k);
+      for (let r = 0; r < count; r++)
+        penalty += trustworthinessPenalty(
+          rows.subarray(r * n, (r + 1) * n),
+          s + r,
+          low.subarray((s + r) * k, (s + r + 1) * k),
+          k,
+        );
     }
   } finally {
     await engine.release();
@@ -39,11 +57,19 @@ export async function pixelTrustworthiness(pixels: Uint8Array, pixelDim: number,
 }
 
 export async function studyMetrics(o: {
-  trainPixels: Uint8Array; pixelDim: number; trainCodes: Float32Array; trainLabels: ArrayLike<number>;
-  testCodes: Float32Array; testLabels: ArrayLike<number>; dim: number; fitCount?: number; trustCount?: number;
+  trainPixels: Uint8Array;
+  pixelDim: number;
+  trainCodes: Float32Array;
+  trainLabels: ArrayLike<number>;
+  testCodes: Float32Array;
+  testLabels: ArrayLike<number>;
+  dim: number;
+  fitCount?: number;
+  trustCount?: number;
 }): Promise<StudyMetrics> {
   const nTrain = o.trainCodes.length / o.dim;
-  const fitCount = Math.min(o.fitCount ?? 50_000, nTrain), trustCount = Math.min(o.trustCount ?? 10_000, nTrain);
+  const fitCount = Math.min(o.fitCount ?? 50_000, nTrain),
+    trustCount = Math.min(o.trustCount ?? 10_000, nTrain);
   const fit = o.trainCodes.subarray(0, fitCount * o.dim);
   let t = performance.now();
   const nn = nearestNeighbours(fit, o.testCodes, o.dim, 5);
@@ -51,13 +77,22 @@ export async function studyMetrics(o: {
   const knn5 = accuracy(voteLabels(nn, 5, 5, o.trainLabels), o.testLabels);
   const tKnn = (performance.now() - t) / 1000;
   t = performance.now();
-  const trust = await pixelTrustworthiness(o.trainPixels, o.pixelDim, o.trainCodes.subarray(0, trustCount * o.dim), o.dim, 5);
+  const trust = await pixelTrustworthiness(
+    o.trainPixels,
+    o.pixelDim,
+    o.trainCodes.subarray(0, trustCount * o.dim),
+    o.dim,
+    5,
+  );
   const tTrust = (performance.now() - t) / 1000;
   t = performance.now();
   const sil = silhouette(fit, o.dim, o.trainLabels);
   const tSil = (performance.now() - t) / 1000;
   return {
-    knn1, knn5, trustworthiness5: trust, silhouette: sil,
+    knn1,
+    knn5,
+    trustworthiness5: trust,
+    silhouette: sil,
     protocol: { fitCount, trustCount, silhouetteCount: fitCount, testCount: o.testCodes.length / o.dim },
     seconds: { knn: tKnn, trustworthiness: tTrust, silhouette: tSil },
   };
