@@ -1,10 +1,8 @@
 // bench-train: training throughput per engine, model and worker threads, side by side in one run, with
 // the share of the machine's MatMul ceiling (logic in src/bench/training.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.js';
@@ -13,8 +11,7 @@ import { SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { ENGINE_CHOICES, type EngineName } from '../src/train/engine.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('bench-train')
+  const argv = await cliArgs('bench-train')
     .usage('$0 [options]\n\nTimes training steps per engine, model and thread count; writes reports/bench-train.{json,md}.')
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('out', { type: 'string', default: 'reports' })
@@ -23,7 +20,7 @@ runCli(async () => {
     .option('batch-size', { type: 'number', default: 64 })
     .option('seconds', { type: 'number', default: 6, describe: 'about how long each timed run lasts' })
     .check((a) => {
-      for (const s of a.sizes.split(',')) if (!(s in SIZE_PRESETS)) throw new Error(`--sizes: unknown preset "${s}"`);
+      for (const s of a.sizes.split(',')) if (!Object.hasOwn(SIZE_PRESETS, s)) throw new Error(`--sizes: unknown preset "${s}"; use ${Object.keys(SIZE_PRESETS).join(', ')}`);
       for (const e of a.engines.split(',')) if (e === 'auto' || !(ENGINE_CHOICES as readonly string[]).includes(e)) throw new Error(`--engines: unknown engine "${e}" (tfjs, ort)`);
       if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 2) throw new Error(`--batch-size must be an integer >= 2, got ${a['batch-size']}`);
       if (!(a.seconds > 0 && a.seconds <= 120)) throw new Error(`--seconds must be in (0, 120], got ${a.seconds}`);

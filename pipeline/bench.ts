@@ -6,9 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { runCli } from '../src/util/cli.js';
+import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR, IMAGE_SIZE, PIXELS } from '../src/data/fashion-mnist.js';
 import { ort, openModel, runBatch } from '../src/lib/ort-session.js';
@@ -23,13 +21,14 @@ import { scalePixels } from '../src/data/pixels.js';
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv)).scriptName('bench')
+  const argv = await cliArgs('bench')
     .usage('$0 [options]\n\nMeasures serving speed; prints a table and writes reports/bench.json and reports/bench.md.')
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('models', { type: 'string', default: 'models' })
     .option('tfjs', { type: 'string', default: 'models/tfjs' })
     .option('out', { type: 'string', default: 'reports' })
     .option('big', { type: 'number', default: 1_000_000, describe: 'images in the end-to-end input (0 skips it)' })
+    .check((a) => { checkIntegerFlag('big', a.big, 0, 100_000_000); return true; })
     .strict().help().parse();
   await ensureWritableDir(argv.out);
   const cores = availableParallelism();

@@ -1,13 +1,10 @@
 // demo: builds the static web demo into web-demo/dist (see src/demo/build.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { buildDemo } from '../src/demo/build.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('demo')
+  const argv = await cliArgs('demo')
     .usage('$0 [options]\n\nBuilds a self-contained static site (HTML, JS, the ONNX files, onnxruntime-web, test-set codes) that any static server can host.')
     .option('models', { type: 'string', default: 'models' })
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })

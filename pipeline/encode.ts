@@ -1,9 +1,7 @@
 // encode: images -> codes with onnxruntime-node (see src/serve/encode.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { runCli } from '../src/util/cli.js';
+import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { openModel } from '../src/lib/ort-session.js';
@@ -15,8 +13,7 @@ import { checkEncoder } from '../src/lib/model-interface.js';
 
 runCli(async () => {
   const t0 = performance.now();
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('encode')
+  const argv = await cliArgs('encode')
     .usage('$0 --onnx models/encoder.onnx [--input ...] [--output codes.npy|.csv|.jsonl]\n\n' +
       'Encodes images into codes with onnxruntime-node. Inputs: an idx file (raw or .gz), a .npy array [N,28,28(,1)] ' +
       '(uint8 0..255 or float32 0..1), or PNG/JPEG images (a folder, a quoted glob, or one file).')
@@ -38,10 +35,11 @@ runCli(async () => {
 
   const progress = new ProgressLine();
   // Check the model before touching the data.
-  const model = await openModel(argv.onnx, { threads: argv.threads });
+  const model = await openModel(argv.onnx, { threads: capThreads(argv.threads, (line) => progress.log(`encode: ${line}`)) });
   const latent = checkEncoder(model.info);
   const input = argv.input ?? join(argv.data, 't10k-images-idx3-ubyte');
-  const source = await openImageSource(input, { invert: argv.invert, skipBad: argv['skip-bad'], onSkip: (f, why) => progress.log(`encode: skipped ${f}: ${why}`) });
+  let skipped = 0;
+  const source = await openImageSource(input, { invert: argv.invert, skipBad: argv['skip-bad'], onSkip: (f, why) => { skipped++; progress.log(`encode: skipped ${f}: ${why}`); } });
   const writer = await openCodeWriters(argv.output, latent, { labels: source.hasLabels, names: source.hasNames });
   const r = await encodeSource(model, source, writer, {
     batchSize: argv['batch-size'],
@@ -50,5 +48,5 @@ runCli(async () => {
   const total = (performance.now() - t0) / 1000;
   progress.log(`encode: ${r.count} images from ${source.description} -> ${argv.output.join(', ')} ([${r.count}, ${latent}] float32); ` +
     `${Math.round(r.imagesPerSec)} images/s encoding, ${Math.round(r.count / total)} images/s end to end (${total.toFixed(2)}s), ` +
-    `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+    `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB${skipped ? `; ${skipped} unreadable file(s) skipped` : ''}`);
 });

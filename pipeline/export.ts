@@ -1,17 +1,15 @@
 // export: the trained tfjs encoder and decoder as ONNX files (see src/export/stage.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { runCli } from '../src/util/cli.js';
+import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 import { runExportStage } from '../src/export/stage.js';
-import { DEFAULT_OPSET } from '../src/onnx/convert.js';
+import { DEFAULT_OPSET, OPSET_RANGE } from '../src/onnx/convert.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('export')
+  const argv = await cliArgs('export')
     .usage('$0 [options]\n\nConverts models/tfjs/{encoder,decoder} into models/encoder.onnx and models/decoder.onnx with the project\'s tfjs2onnx converter.')
     .option('tfjs', { type: 'string', default: 'models/tfjs', describe: 'the train stage\'s output folder' })
     .option('out', { type: 'string', default: 'models', describe: 'where the .onnx files and manifest.json go' })
-    .option('opset', { type: 'number', default: DEFAULT_OPSET })
+    .option('opset', { type: 'number', default: DEFAULT_OPSET, describe: `ONNX opset (${OPSET_RANGE.join('..')})` })
+    .check((a) => { checkIntegerFlag('opset', a.opset, ...OPSET_RANGE); return true; })
     .example('$0', 'export with the defaults')
     .strict()
     .help()

@@ -1,8 +1,6 @@
 // knn-graph: builds (or verifies) the cached exact kNN graph of the training images (src/umap/knn-cache.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { availableParallelism } from 'node:os';
-import { runCli } from '../src/util/cli.js';
+import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
@@ -10,8 +8,7 @@ import { DEFAULT_KNN_COUNT, DEFAULT_KNN_DIR, loadOrBuildKnnGraph } from '../src/
 import { checkK } from '../src/umap/options.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('knn-graph')
+  const argv = await cliArgs('knn-graph')
     .usage(
       [
         '$0 [--k 15] [--out DIR] [--count N] [--verify]',
@@ -46,11 +43,6 @@ runCli(async () => {
       return true;
     })
     .strict()
-    .wrap(null)
-    // A bad flag is one line through runCli ('error: ...', exit 1), not the whole help text.
-    .fail((msg, err) => {
-      throw err ?? new Error(`${msg} (see --help)`);
-    })
     .help()
     .parse();
 
@@ -66,7 +58,7 @@ runCli(async () => {
     k: argv.k,
     mode: argv.verify ? 'verify' : 'auto',
     blockRows: argv['block-rows'],
-    threads: argv.threads,
+    threads: capThreads(argv.threads, (line) => progress.log(`knn-graph: ${line}`)),
     onEvent: (e) => {
       if (e.type === 'rebuild') progress.log(`knn-graph: building (${e.reason})`);
       else if (e.type === 'progress')

@@ -1,14 +1,11 @@
 // report: pictures and metrics of what the autoencoder learned (see src/report/stage.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { runReportStage } from '../src/report/stage.js';
 import { ProgressLine } from '../src/util/progress.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('report')
+  const argv = await cliArgs('report')
     .usage('$0 [options]\n\nWrites latent.png, reconstructions.png, manifold.png, training.png, metrics.json and metrics.md from the ONNX models.')
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('models', { type: 'string', default: 'models', describe: 'folder with encoder.onnx and decoder.onnx' })

@@ -1,15 +1,12 @@
 #!/usr/bin/env node
 // tfjs2onnx: converts a tfjs LayersModel (model.json + weight shards) into an ONNX model.
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { convertFile } from '../src/onnx/convert-file.js';
 import { DEFAULT_OPSET, OPSET_RANGE, formatSummary } from '../src/onnx/convert.js';
 import { checkTfjs2onnxArgs } from '../src/onnx/cli-checks.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('tfjs2onnx')
+  const argv = await cliArgs('tfjs2onnx')
     .usage('$0 <model.json> -o <model.onnx> [options]\n\nConverts a tfjs LayersModel into ONNX. Image models keep the tfjs interface: ' +
       'channels-last (NHWC) float32 input and output; transposes for ONNX\'s NCHW convolutions are inserted inside the graph.')
     .command('$0 <model>', false, (y) => y.positional('model', { type: 'string', demandOption: true, describe: 'path to model.json' }))

@@ -1,7 +1,5 @@
 // train: the convolutional autoencoder on Fashion-MNIST with TensorFlow.js (see src/train/stage.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { runCli } from '../src/util/cli.js';
+import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
@@ -16,8 +14,7 @@ import { checkTrainArgs } from '../src/train/cli-checks.js';
 
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('train')
+  const argv = await cliArgs('train')
     .usage('$0 [options]\n\nTrains the encoder and decoder; writes tfjs models, history.jsonl, manifest.json and a checkpoint to --out.')
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'verified dataset folder (make data)' })
     .option('out', { type: 'string', default: 'models/tfjs', describe: 'output folder' })
@@ -65,7 +62,7 @@ runCli(async () => {
     settings: {
       model: { latent: argv.latent, filters, decoderFilters, hidden: argv.hidden ? numbers(argv.hidden) : [...preset.hidden], seed: argv.seed },
       optimizer: argv.optimizer, momentum: argv.momentum ?? (argv.optimizer === 'rmsprop' ? TRAIN_DEFAULTS.momentum : 0), lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
-      threads: argv.backend === 'tensorflow' && argv.engine === 'tfjs' ? 1 : argv.threads, engine: argv.engine, backend: argv.backend,
+      threads: argv.backend === 'tensorflow' && argv.engine === 'tfjs' ? 1 : capThreads(argv.threads, (line) => progress.log(`train: ${line}`)), engine: argv.engine, backend: argv.backend,
       objective: argv.objective,
       umap: { k: argv.k, weight: argv['umap-weight'], minDist: argv['min-dist'], spread: argv.spread, negativeRate: argv['negative-rate'] },
     },

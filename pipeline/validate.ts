@@ -1,15 +1,12 @@
 // validate: numeric parity between tfjs and onnxruntime-node on the whole test set (see src/validate/stage.ts).
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { runCli } from '../src/util/cli.js';
+import { cliArgs, runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { runValidateStage } from '../src/validate/stage.js';
 import { ProgressLine } from '../src/util/progress.js';
 
 runCli(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('validate')
+  const argv = await cliArgs('validate')
     .usage('$0 [options]\n\nRuns the tfjs models and the ONNX files on every test image; writes reports/parity.{json,md}; exits 1 above the tolerance.')
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('tfjs', { type: 'string', default: 'models/tfjs' })

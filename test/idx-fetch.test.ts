@@ -45,7 +45,8 @@ test('fetch: a --from folder missing a file is a named error and writes nothing'
   await writeFile(join(from, 'train-images-idx3-ubyte.gz'), gzipSync(images(2)));
   await assert.rejects(fetchDataset({ outDir: out, from, offline: true }), (e: Error) =>
     /Tried:/.test(e.message) && /from .*has neither train-images-idx3-ubyte nor|checksum|bytes after decompression/.test(e.message) && /apt-get install dataset-fashion-mnist/.test(e.message));
-  assert.deepEqual(await readdir(out), []);
+  // Not even the output folder: a failed fetch leaves no new empty folder behind.
+  await assert.rejects(readdir(out), { code: 'ENOENT' });
   await rm(dir, { recursive: true });
 });
 

@@ -237,7 +237,7 @@ test('knn-graph CLI: builds, verifies, and refuses an out-of-range k or a mismat
       (e: { code: number; stderr: string }) => e,
     );
     assert.equal(bad?.code, 1);
-    assert.equal(bad.stderr, 'error: --k must be an integer in 2..100, got 101\n');
+    assert.equal(bad.stderr, 'error: --k must be an integer in 2..100, got 101 (see `knn-graph --help`)\n');
     const built = await run('node', ['pipeline/knn-graph.js', '--count', '300', '--out', dir]);
     assert.match(built.stderr, /knn-graph: 300 images, k = 15 ->/);
     const verified = await run('node', ['pipeline/knn-graph.js', '--count', '300', '--out', dir, '--verify']);

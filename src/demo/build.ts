@@ -18,6 +18,7 @@ import { codePlaneFromMetadata, planeOf } from '../lib/code-range.js';
 import { readEncodedCodes } from '../lib/code-files.js';
 import { writeDirAtomic, writeFileAtomic } from '../util/atomic.js';
 import { createHash } from 'node:crypto';
+import { checkSameTrainingRun } from '../lib/training-run.js';
 import { scalePixels } from '../data/pixels.js';
 
 /** onnxruntime-web's wasm-only entry and the runtime files it loads (from ort.env.wasm.wasmPaths). */
@@ -66,11 +67,12 @@ async function precompress(dir: string, files: string[], cacheDir: string | null
 }
 
 export async function buildDemo(o: { modelsDir: string; dataDir: string; codes: string; srcDir: string; outDir: string; cacheDir?: string | null }): Promise<{ files: string[]; latent: number }> {
-  const data = await loadDataset(o.dataDir, { which: 'test' });
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
   if (checkDecoder(decoder.info) !== latent) throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
+  checkSameTrainingRun([encoder.info, decoder.info]);
+  const data = await loadDataset(o.dataDir, { which: 'test' });
 
   const n = data.test.images.count;
   const x = scalePixels(data.test.images.pixels);

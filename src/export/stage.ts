@@ -1,13 +1,15 @@
 // The export stage. Reads the train stage's tfjs models and manifest (models/tfjs); writes
 // models/encoder.onnx, models/decoder.onnx and models/manifest.json (hashes, interface, metadata).
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASS_NAMES } from '../data/fashion-mnist.js';
 import { convertFile } from '../onnx/convert-file.js';
 import { DEFAULT_OPSET, PRODUCER, PRODUCER_VERSION } from '../onnx/convert.js';
-import { ensureWritableDir, writeJsonAtomic } from '../util/atomic.js';
+import { withOutputDir, writeFileSetAtomic } from '../util/atomic.js';
 import { sha256File } from '../util/hash.js';
 import { readTrainManifest, type TrainSummary } from '../lib/manifests.js';
 import { codePlaneMetadata } from '../lib/code-range.js';
+import { TRAINING_RUN_KEY } from '../lib/training-run.js';
 
 export interface ExportedModel {
   file: string;
@@ -30,10 +32,12 @@ export interface ExportManifest {
 }
 
 /** The metadata_props every exported file carries: what a user needs to call it correctly. */
-export function modelMetadata(train: TrainSummary, role: 'encoder' | 'decoder'): Record<string, string> {
+export function modelMetadata(train: TrainSummary, role: 'encoder' | 'decoder', trainingRun?: string): Record<string, string> {
   const m = train.metrics;
   return {
     role,
+    // The train manifest's SHA-256: two files belong together when they carry the same one.
+    ...(trainingRun ? { [TRAINING_RUN_KEY]: trainingRun } : {}),
     producer: `${PRODUCER} ${PRODUCER_VERSION}`,
     latent_size: String(train.settings.model.latent),
     input_scaling: role === 'encoder' ? 'float32 pixel / 255 in [0, 1], 0 = background' : 'float32 code from encoder.onnx',
@@ -49,14 +53,13 @@ export function modelMetadata(train: TrainSummary, role: 'encoder' | 'decoder'):
 
 export async function runExportStage(o: { tfjsDir: string; outDir: string; opset?: number }): Promise<ExportManifest> {
   const train = await readTrainManifest(o.tfjsDir);
-  await ensureWritableDir(o.outDir);
   const opset = o.opset ?? DEFAULT_OPSET;
   const latent = train.settings.model.latent;
-  const one = async (role: 'encoder' | 'decoder'): Promise<ExportedModel> => {
-    const file = join(o.outDir, `${role}.onnx`);
+  const trainingRun = await sha256File(join(o.tfjsDir, 'manifest.json'));
+  const one = async (role: 'encoder' | 'decoder', file: string): Promise<ExportedModel> => {
     const [inputName, outputName] = role === 'encoder' ? ['image', 'code'] : ['code', 'image'];
     const r = await convertFile(join(o.tfjsDir, role, 'model.json'), file, {
-      opset, inputName, outputName, graphName: role, metadata: modelMetadata(train, role),
+      opset, inputName, outputName, graphName: role, metadata: modelMetadata(train, role, trainingRun),
       docString: role === 'encoder'
         ? `Fashion-MNIST autoencoder, encoder: image [batch,28,28,1] float32 in [0,1] (pixel/255, NHWC) -> code [batch,${latent}].`
         : `Fashion-MNIST autoencoder, decoder: code [batch,${latent}] -> image [batch,28,28,1] float32 in [0,1] (NHWC).`,
@@ -68,14 +71,19 @@ export async function runExportStage(o: { tfjsDir: string; outDir: string; opset
       nodes: r.nodeCount, opTypes: r.opTypes,
     };
   };
-  const manifest: ExportManifest = {
-    stage: 'export', opset,
-    source: { dir: o.tfjsDir, trainManifestSha256: await sha256File(join(o.tfjsDir, 'manifest.json')) },
-    encoder: await one('encoder'),
-    decoder: await one('decoder'),
-    metadata: modelMetadata(train, 'encoder'),
-    createdAt: new Date().toISOString(),
-  };
-  await writeJsonAtomic(join(o.outDir, 'manifest.json'), manifest);
-  return manifest;
+  // The two models and the manifest of their hashes change together or not at all: a decoder that
+  // fails to convert leaves the previous pair and manifest in place.
+  let manifest: ExportManifest | undefined;
+  await withOutputDir(o.outDir, () => writeFileSetAtomic(['encoder.onnx', 'decoder.onnx', 'manifest.json'].map((f) => join(o.outDir, f)), async ([enc, dec, man]) => {
+    manifest = {
+      stage: 'export', opset,
+      source: { dir: o.tfjsDir, trainManifestSha256: trainingRun },
+      encoder: await one('encoder', enc!),
+      decoder: await one('decoder', dec!),
+      metadata: modelMetadata(train, 'encoder', trainingRun),
+      createdAt: new Date().toISOString(),
+    };
+    await writeFile(man!, JSON.stringify(manifest, null, 2) + '\n');
+  }));
+  return manifest!;
 }

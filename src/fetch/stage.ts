@@ -8,7 +8,7 @@ import {
 } from '../data/fashion-mnist.js';
 import { checkPairs, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
 import { md5, sha256 } from '../util/hash.js';
-import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { withOutputDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { MANIFEST_NAME, checkDatasetManifest, type DatasetManifest, type SourceKind } from '../lib/manifests.js';
 
 export type FetchEvent =
@@ -133,7 +133,11 @@ export async function fetchDataset(opts: FetchOptions): Promise<DatasetManifest>
   const cached = await readVerifiedCache(opts.outDir);
   if (cached) return cached;
   tried.push(`cache ${opts.outDir}: no verified copy`);
-  await ensureWritableDir(opts.outDir);
+  return withOutputDir(opts.outDir, () => fetchInto(opts, tried));
+}
+
+async function fetchInto(opts: FetchOptions, tried: string[]): Promise<DatasetManifest> {
+  const emit = opts.onEvent ?? (() => undefined);
 
   const sources: { kind: SourceKind; location: string; read: () => Promise<Map<string, Uint8Array>> }[] = [];
   if (opts.from !== undefined) {
@@ -177,7 +181,7 @@ export async function fetchDataset(opts: FetchOptions): Promise<DatasetManifest>
   }
 
   throw new Error(
-    `no verified copy of Fashion-MNIST could be made. Tried:\n  - ${tried.join('\n  - ')}\n` +
+    `no verified copy of Fashion-MNIST could be made. Tried: ${tried.join('; ')}. ` +
     'Fix: install the Debian package (apt-get install dataset-fashion-mnist), ' +
     'or pass --from DIR with the four idx files (.gz or raw) from the Fashion-MNIST release.',
   );

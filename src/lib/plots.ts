@@ -79,10 +79,19 @@ export function drawDigit(ctx: SKRSContext2D, pixels: Float32Array, x: number, y
 }
 
 /** A grid of images [rows*cols, 28*28] with optional row labels on the left. */
-export function imageGridPng(images: Float32Array, rows: number, cols: number, opts: { scale?: number; heading?: string; rowLabels?: string[]; gap?: number } = {}): Buffer {
+export interface ImageGridOptions { scale?: number; heading?: string; rowLabels?: string[]; gap?: number }
+
+/** The pixel size of the PNG that imageGridPng draws, so callers can bound it before drawing. */
+export function imageGridSize(rows: number, cols: number, opts: ImageGridOptions = {}): { width: number; height: number } {
   const scale = opts.scale ?? 2, gap = opts.gap ?? 2, side = IMAGE_SIZE * scale;
   const left = opts.rowLabels ? 150 : 0, top = opts.heading ? 44 : 0;
-  const W = left + cols * (side + gap) + gap, H = top + rows * (side + gap) + gap;
+  return { width: left + cols * (side + gap) + gap, height: top + rows * (side + gap) + gap };
+}
+
+export function imageGridPng(images: Float32Array, rows: number, cols: number, opts: ImageGridOptions = {}): Buffer {
+  const scale = opts.scale ?? 2, gap = opts.gap ?? 2, side = IMAGE_SIZE * scale;
+  const left = opts.rowLabels ? 150 : 0, top = opts.heading ? 44 : 0;
+  const { width: W, height: H } = imageGridSize(rows, cols, opts);
   const canvas = createCanvas(W, H);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, W, H);

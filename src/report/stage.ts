@@ -11,7 +11,8 @@ import { openModel, runBatched } from '../lib/ort-session.js';
 import { codePlaneFromMetadata, codesOf, planeOf, walkGrid } from '../lib/code-range.js';
 import { readEncodedCodes } from '../lib/code-files.js';
 import { reconstructionMetrics } from '../lib/reconstruction.js';
-import { checkEncoder } from '../lib/model-interface.js';
+import { checkDecoder, checkEncoder } from '../lib/model-interface.js';
+import { checkSameTrainingRun } from '../lib/training-run.js';
 import { accuracy, nearestNeighbours, voteLabels } from '../lib/knn.js';
 import { overlapFromNeighbours, silhouette, trustworthiness } from '../lib/embedding-metrics.js';
 import { imageGridPng, lossCurvesPng, scatterPng } from '../lib/plots.js';
@@ -54,10 +55,12 @@ export interface ReportOptions {
 
 export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
   const step = (what: string) => o.onProgress?.({ type: 'step', stage: 'report', what });
-  const data = await loadDataset(o.dataDir);
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
+  if (checkDecoder(decoder.info) !== latent) throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
+  checkSameTrainingRun([encoder.info, decoder.info]);
+  const data = await loadDataset(o.dataDir);
   const train = await readTrainManifest(o.tfjsDir).catch(() => null);
   await ensureWritableDir(o.outDir);
 

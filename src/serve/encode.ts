@@ -55,6 +55,7 @@ export async function encodeSource(model: OpenedModel, source: ImageSource, writ
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       o.onProgress?.({ done, total: source.count, imagesPerSec: done / ((performance.now() - t0) / 1000) });
     }
+    if (done === 0) throw new Error(`${source.description}: no images to encode (an empty input is an error)`);
     await writer.close();
   } catch (err) {
     await writer.abort();

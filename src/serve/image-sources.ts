@@ -8,6 +8,7 @@ import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { decompressIfGzip, parseImages, parseImagesHeader, parseLabels } from '../data/idx.js';
 import { readNpyInfo } from '../lib/npy.js';
 import { greyOf, isDarkOnLight, scalePixels } from '../data/pixels.js';
+import { checkImageComplete } from './image-check.js';
 
 export interface ImageChunk {
   /** Index of the first image of the chunk in the whole input. */
@@ -153,7 +154,9 @@ async function npySource(path: string): Promise<ImageSource> {
 export async function decodeImageFile(path: string, invert: InvertMode = 'auto'): Promise<Float32Array> {
   let img;
   try {
-    img = await loadImage(await readFile(path));
+    const bytes = await readFile(path);
+    checkImageComplete(bytes);
+    img = await loadImage(bytes);
   } catch (err) {
     throw new Error(`${path}: cannot decode image (${(err as Error).message})`);
   }
@@ -227,6 +230,7 @@ export async function openImageSource(input: string, o: SourceOptions = {}): Pro
   if (/[*?[]/.test(input)) return imageFilesSource(await listImages(input), input, o);
   const st = await stat(input).catch(() => null);
   if (!st) throw new Error(`${input}: no such file or folder`);
+  if (st.isFile() && st.size === 0) throw new Error(`${input}: the file is empty; there are no images to encode`);
   if (st.isDirectory()) return imageFilesSource(await listImages(input), input, o);
   const ext = extname(input).toLowerCase();
   if (ext === '.npy') return npySource(input);

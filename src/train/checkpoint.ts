@@ -44,11 +44,20 @@ export async function saveCheckpoint(dir: string, identity: CheckpointIdentity, 
 
 export async function loadCheckpoint(dir: string, expected: CheckpointIdentity): Promise<{ state: FlatState; history: EpochRecord[] }> {
   let json: CheckpointJson, bytes: Uint8Array;
+  const jsonPath = join(dir, 'checkpoint.json'), statePath = join(dir, 'state.bin');
   try {
-    json = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as CheckpointJson;
-    bytes = await readFile(join(dir, 'state.bin'));
+    json = JSON.parse(await readFile(jsonPath, 'utf8')) as CheckpointJson;
+    bytes = await readFile(statePath);
   } catch (err) {
     throw new Error(`--resume: no readable checkpoint in ${dir} (${(err as Error).message})`);
+  }
+  const isCounts = (v: unknown) => Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 0);
+  if (!json || typeof json !== 'object' || !json.identity || !Array.isArray(json.history) || !isCounts(json.weights) ||
+    !Array.isArray(json.optimizer) || !json.optimizer.every((s) => s && typeof s.name === 'string' && isCounts(s.shape))) {
+    throw new Error(`--resume: ${jsonPath} is not a checkpoint description (identity, history, weights, optimizer); train from scratch without --resume`);
+  }
+  if (bytes.byteLength % 4 !== 0) {
+    throw new Error(`--resume: ${statePath} is truncated (${bytes.byteLength} bytes, not a whole number of float32 values); train from scratch without --resume`);
   }
   const a = JSON.stringify(json.identity), b = JSON.stringify(expected);
   if (a !== b) {
@@ -60,6 +69,6 @@ export async function loadCheckpoint(dir: string, expected: CheckpointIdentity):
   const take = (n: number) => { const p = flat.slice(o, o + n); o += n; return p; };
   const weights = json.weights.map((n) => take(n));
   const optimizer = json.optimizer.map((s) => ({ ...s, data: take(s.shape.reduce((x, y) => x * y, 1)) }));
-  if (o !== flat.length) throw new Error(`--resume: ${join(dir, 'state.bin')} holds ${flat.length} values, checkpoint.json describes ${o}`);
+  if (o !== flat.length) throw new Error(`--resume: ${statePath} holds ${flat.length} values, ${jsonPath} describes ${o}: the checkpoint is truncated or corrupt`);
   return { state: { weights, optimizer }, history: json.history };
 }

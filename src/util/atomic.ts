@@ -1,24 +1,137 @@
 // Atomic writes: every artifact is written to a sibling temporary path and renamed into place,
-// so an interrupted or failed run never leaves a half-written file behind.
+// so an interrupted or failed run never leaves a half-written file behind. Every temporary path is
+// registered here; on SIGINT, SIGTERM or SIGHUP (and at exit) the ones still on disk are removed,
+// so no CLI leaves `.name.tmp-PID-*` files behind when stopped.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile, stat } from 'node:fs/promises';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, rmdir, writeFile, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
+/** Temporaries of this process that may be on disk; the value, when set, is where it is put back instead. */
+const pending = new Map<string, string | null>();
+let exitHookInstalled = false;
+
+/** Removes this process's temporaries still on disk (restoring a folder moved aside mid-swap). Synchronous: runs in signal and exit handlers. */
+export function removeTemporariesSync(): void {
+  for (const [path, restoreTo] of pending) {
+    try {
+      if (restoreTo !== null && !existsSync(restoreTo)) renameSync(path, restoreTo);
+      else rmSync(path, { recursive: true, force: true });
+    } catch {
+      /* best effort: the process is stopping */
+    }
+  }
+  pending.clear();
+}
+
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
+  removeTemporariesSync();
+  process.exit(SIGNAL_EXIT_CODES[signal]);
+};
+
+// The signal handlers are installed only while temporaries exist: the rest of the time a signal keeps
+// its default effect, which stops the process at once even in the middle of long synchronous work.
+function setSignalHandlers(on: boolean): void {
+  if (!isMainThread) return;
+  for (const signal of Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[]) {
+    if (on) process.on(signal, onSignal);
+    else process.removeListener(signal, onSignal);
+  }
+}
+
+/** Registers `path` as a temporary of this process (removed if the process is stopped); `restoreTo`: put it back there instead. */
+export function trackTemporary(path: string, restoreTo: string | null = null): string {
+  if (!exitHookInstalled && isMainThread) {
+    process.on('exit', removeTemporariesSync);
+    exitHookInstalled = true;
+  }
+  if (pending.size === 0) setSignalHandlers(true);
+  pending.set(path, restoreTo);
+  return path;
+}
+
+/** The temporary at `path` has been renamed into place or removed. */
+export function untrackTemporary(path: string): void {
+  if (pending.delete(path) && pending.size === 0) setSignalHandlers(false);
+}
+
+/** A fresh temporary path beside `path`, registered for removal if the process is stopped. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return trackTemporary(join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`));
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'is a folder',
+  ENOENT: 'no such file or folder',
+  EEXIST: 'already exists',
+  EMFILE: 'too many open files',
+};
+
+/** A file-system error as "read-only file system (EROFS)", without the temporary path Node puts in its message. */
+export function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code && ERRNO_TEXT[e.code] ? `${ERRNO_TEXT[e.code]} (${e.code})` : (e.message ?? String(err));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Writes and removes an empty probe file in `dir`; throws the file system's own error. */
+async function probeWrite(dir: string): Promise<void> {
+  const probe = tempPathFor(join(dir, 'probe'));
+  try {
+    await writeFile(probe, '');
+  } finally {
+    await rm(probe, { force: true });
+    untrackTemporary(probe);
+  }
 }
 
 /** Checks that `dir` exists (creating it when `create`) and is a writable folder; throws a named error otherwise. */
 export async function ensureWritableDir(dir: string, create = true): Promise<void> {
   try {
-    if (create) await mkdir(dir, { recursive: true });
+    if (create) {
+      await mkdir(dir, { recursive: true }).catch(async (err: NodeJS.ErrnoException) => {
+        // Node's recursive mkdir reports ENOENT when the real cause is a read-only or unwritable parent:
+        // probe the nearest folder that exists for the true error.
+        let up = dirname(dir);
+        while (!(await exists(up)) && dirname(up) !== up) up = dirname(up);
+        await probeWrite(up);
+        throw err;
+      });
+    }
     const s = await stat(dir);
-    if (!s.isDirectory()) throw new Error('not a folder');
-    const probe = tempPathFor(join(dir, 'probe'));
-    await writeFile(probe, '');
-    await rm(probe, { force: true });
+    if (!s.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    await probeWrite(dir);
   } catch (err) {
-    throw new Error(`cannot write to output folder ${dir}: ${(err as Error).message}`);
+    throw new Error(`cannot write to output folder ${dir}: ${describeFsError(err)}`);
+  }
+}
+
+/**
+ * Runs `body` with `dir` ensured writable (created if missing). If `body` fails, a `dir` this call
+ * created is removed again, when still empty: a failed run leaves no new empty folder behind.
+ */
+export async function withOutputDir<T>(dir: string, body: () => Promise<T>): Promise<T> {
+  const created = !(await exists(dir));
+  await ensureWritableDir(dir);
+  try {
+    return await body();
+  } catch (err) {
+    if (created) await rmdir(dir).catch(() => undefined);
+    throw err;
   }
 }
 
@@ -29,7 +142,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new Error(`cannot write ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot write ${path}: ${describeFsError(err)}`);
+  } finally {
+    untrackTemporary(tmp);
   }
 }
 
@@ -48,12 +163,70 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   try {
     await mkdir(tmp);
     await fill(tmp);
-    const existed = await stat(dir).then(() => true, () => false);
-    if (existed) await rename(dir, old);
+    const existed = await exists(dir);
+    // Stopped between the two renames, the old folder goes back into place.
+    if (existed) {
+      trackTemporary(old, dir);
+      await rename(dir, old);
+    }
     await rename(tmp, dir);
-    if (existed) await rm(old, { recursive: true, force: true });
+    untrackTemporary(tmp);
+    if (existed) {
+      await rm(old, { recursive: true, force: true });
+      untrackTemporary(old);
+    }
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
+    untrackTemporary(tmp);
     throw err;
+  }
+}
+
+/**
+ * Adds files to the folder `dir` all or nothing: `fill` writes them into a temporary folder inside `dir`,
+ * and only when it succeeds are they renamed into `dir`. A `dir` this call created is removed on failure.
+ */
+export async function writeFilesIntoDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
+  const created = !(await exists(dir));
+  await ensureWritableDir(dir);
+  const tmp = tempPathFor(join(dir, 'files'));
+  try {
+    await mkdir(tmp);
+    await fill(tmp);
+    for (const name of await readdir(tmp)) await rename(join(tmp, name), join(dir, name));
+    await rmdir(tmp);
+  } catch (err) {
+    await rm(created ? dir : tmp, { recursive: true, force: true });
+    throw err;
+  } finally {
+    untrackTemporary(tmp);
+  }
+}
+
+/**
+ * Replaces a set of files that belong together (say two models and the manifest that lists their hashes):
+ * `write` fills one temporary per path; only when all are written are they renamed into place. The last
+ * path is the set's record: it is removed before the others are replaced and renamed in last, so if the
+ * process dies part-way the record is missing (the set reads as incomplete, and a rerun redoes it) rather
+ * than describing files it does not match.
+ */
+export async function writeFileSetAtomic(
+  paths: readonly string[],
+  write: (tmps: string[]) => Promise<void>,
+): Promise<void> {
+  const tmps = paths.map((p) => tempPathFor(p));
+  try {
+    await write(tmps);
+    const record = paths[paths.length - 1]!;
+    await rm(record, { force: true });
+    for (let i = 0; i < paths.length; i++) {
+      await rename(tmps[i]!, paths[i]!);
+      untrackTemporary(tmps[i]!);
+    }
+  } catch (err) {
+    await Promise.all(tmps.map((t) => rm(t, { force: true })));
+    throw err;
+  } finally {
+    for (const t of tmps) untrackTemporary(t);
   }
 }

@@ -51,6 +51,9 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<{ json:
   } catch (err) {
     throw new Error(`${modelJsonPath}: not a readable tfjs model.json (${(err as Error).message})`);
   }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new Error(`${modelJsonPath}: not a tfjs model.json (the file holds ${json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json}`}, not an object)`);
+  }
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new Error(`${modelJsonPath}: not a tfjs LayersModel (no modelTopology or weightsManifest)`);
   }

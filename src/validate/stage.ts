@@ -9,6 +9,10 @@ import { initBackend, type BackendChoice } from '../lib/tfjs-backend.js';
 import { loadLayersModel } from '../util/tfjs-io.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { openModel, runBatch } from '../lib/ort-session.js';
+import { checkDecoder, checkEncoder } from '../lib/model-interface.js';
+import { checkSameTrainingRun } from '../lib/training-run.js';
+import type { OnnxInfo } from '../onnx/inspect.js';
+import { sha256File } from '../util/hash.js';
 import { PARITY_ATOL } from './tolerance.js';
 import { scalePixels } from '../data/pixels.js';
 
@@ -45,14 +49,32 @@ class DiffAccumulator {
   result(): Diff { return { maxAbs: this.max, meanAbs: this.sum / Math.max(1, this.count), worstIndex: this.worst }; }
 }
 
+/** Checks that `enc` is an encoder and `dec` a decoder, naming a swapped pair as such. */
+function checkRoles(enc: OnnxInfo, dec: OnnxInfo): void {
+  const passes = (check: (i: OnnxInfo) => unknown, info: OnnxInfo) => { try { check(info); return true; } catch { return false; } };
+  if (!passes(checkEncoder, enc) && passes(checkDecoder, enc) && passes(checkEncoder, dec)) {
+    throw new Error(`${enc.path} is a decoder and ${dec.path} an encoder: the two files are swapped`);
+  }
+  checkEncoder(enc);
+  checkDecoder(dec);
+}
+
 export async function runValidateStage(o: { dataDir: string; tfjsDir: string; onnxDir: string; reportDir: string; backend?: BackendChoice; batch?: number; onProgress?: (done: number, total: number) => void }): Promise<ParityReport> {
-  const data = await loadDataset(o.dataDir, { which: 'test' });
-  await ensureWritableDir(o.reportDir);
-  const backend = await initBackend(o.backend ?? 'auto');
-  const tfEnc = await loadLayersModel(join(o.tfjsDir, 'encoder', 'model.json'));
-  const tfDec = await loadLayersModel(join(o.tfjsDir, 'decoder', 'model.json'));
+  // Every input is checked before anything is computed or written: roles, training run, then data.
   const ortEnc = await openModel(join(o.onnxDir, 'encoder.onnx'));
   const ortDec = await openModel(join(o.onnxDir, 'decoder.onnx'));
+  checkRoles(ortEnc.info, ortDec.info);
+  const trainManifest = join(o.tfjsDir, 'manifest.json');
+  const trainRun = await sha256File(trainManifest).catch(() => null);
+  checkSameTrainingRun([ortEnc.info, ortDec.info], trainRun ? { path: trainManifest, sha256: trainRun } : undefined);
+  const backend = await initBackend(o.backend ?? 'auto');
+  const tfEncPath = join(o.tfjsDir, 'encoder', 'model.json'), tfDecPath = join(o.tfjsDir, 'decoder', 'model.json');
+  const tfEnc = await loadLayersModel(tfEncPath);
+  const tfDec = await loadLayersModel(tfDecPath);
+  if (tfEnc.inputs[0]!.shape.length !== 4) throw new Error(`${tfEncPath}: not an encoder: input shape [${tfEnc.inputs[0]!.shape.join(', ')}], expected [batch, 28, 28, 1]`);
+  if (tfDec.inputs[0]!.shape.length !== 2) throw new Error(`${tfDecPath}: not a decoder: input shape [${tfDec.inputs[0]!.shape.join(', ')}], expected [batch, latent]`);
+  const data = await loadDataset(o.dataDir, { which: 'test' });
+  await ensureWritableDir(o.reportDir);
   const latent = tfEnc.outputs[0]!.shape[1] as number;
 
   const n = data.test.images.count, batch = o.batch ?? 1000;
