@@ -8,7 +8,8 @@ DATA     := data/fashion-mnist/manifest.json
 TFJS     := models/tfjs/manifest.json
 ONNX     := models/manifest.json
 PARITY   := reports/parity.json
-CODES    := reports/test-codes.csv
+CODES    := reports/test-codes.npy
+TRAIN_CODES := reports/train-codes.npy
 METRICS  := reports/metrics.json
 DEMO     := web-demo/dist/index.html
 TS_SOURCES := $(shell find src pipeline test web-demo/src -name '*.ts' 2>/dev/null) tsconfig.json
@@ -45,17 +46,19 @@ validate: $(PARITY)
 $(PARITY): $(ONNX) $(DATA) | .build-stamp
 	$(NODE) pipeline/validate.js
 
-encode: $(CODES)
+# The test set is encoded once (codes as .npy for report and demo), the training set once.
+encode: $(CODES) $(TRAIN_CODES)
 $(CODES): $(ONNX) $(DATA) | .build-stamp
 	$(NODE) pipeline/encode.js --onnx models/encoder.onnx --output $(CODES)
-	$(NODE) pipeline/encode.js --onnx models/encoder.onnx --output reports/test-codes.npy
+$(TRAIN_CODES): $(ONNX) $(DATA) | .build-stamp
+	$(NODE) pipeline/encode.js --onnx models/encoder.onnx --input data/fashion-mnist/train-images-idx3-ubyte --output $(TRAIN_CODES)
 
 report: $(METRICS)
-$(METRICS): $(ONNX) $(DATA) | .build-stamp
+$(METRICS): $(ONNX) $(DATA) $(CODES) $(TRAIN_CODES) | .build-stamp
 	$(NODE) pipeline/report.js
 
 demo: $(DEMO)
-$(DEMO): $(ONNX) $(DATA) $(wildcard web-demo/src/*) web-demo/index.html web-demo/style.css | .build-stamp
+$(DEMO): $(ONNX) $(DATA) $(CODES) $(wildcard web-demo/src/*) web-demo/index.html web-demo/style.css | .build-stamp
 	$(NODE) pipeline/demo.js
 
 serve: $(DEMO)

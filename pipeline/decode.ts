@@ -6,7 +6,7 @@ import { openModel, runBatched } from '../src/lib/ort-session.js';
 import { DECODE_LIMITS, checkPngSize, parseWalkRange, readCodes } from '../src/serve/decode.js';
 import { checkDecodeArgs } from '../src/serve/cli-checks.js';
 import { checkDecoder } from '../src/lib/model-interface.js';
-import { walkGrid } from '../src/lib/code-range.js';
+import { codePlaneFromMetadata, codesOf, walkGrid } from '../src/lib/code-range.js';
 import { imageGridPng, imageGridSize } from '../src/lib/plots.js';
 import { writeFileAtomic, writeFilesIntoDirAtomic } from '../src/util/atomic.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
@@ -35,16 +35,11 @@ runCli(async () => {
   const latent = checkDecoder(model.info);
   let codes: Float32Array, count: number, cols: number;
   if (argv.walk) {
-    if (latent !== 2) throw new Error(`--walk needs a 2-D code; ${argv.onnx} has ${latent}`);
-    const meta = model.info.metadata.code_range;
-    if (!argv.range && !meta) throw new Error(`${argv.onnx} has no code_range metadata; pass --range x0,x1,y0,y1`);
-    let range: [number, number, number, number];
-    try {
-      range = parseWalkRange(argv.range ?? (JSON.parse(meta!) as number[][]).flat().join(','));
-    } catch (err) {
-      throw argv.range ? err : new Error(`${argv.onnx}: its code_range metadata ${meta} is not [[x0, x1], [y0, y1]]; pass --range x0,x1,y0,y1`);
-    }
-    codes = walkGrid(range, argv.steps); count = argv.steps * argv.steps; cols = argv.steps;
+    // The code plane and its range come from the model's metadata (export wrote them); --range overrides the range.
+    const plane = argv.range && latent === 2 ? null : codePlaneFromMetadata(model.info.metadata, latent, argv.onnx);
+    const range = argv.range ? parseWalkRange(argv.range)
+      : [plane!.range[0][0], plane!.range[0][1], plane!.range[1][0], plane!.range[1][1]] as [number, number, number, number];
+    codes = codesOf(walkGrid(range, argv.steps), latent, plane?.projection ?? null); count = argv.steps * argv.steps; cols = argv.steps;
   } else {
     ({ codes, count } = await readCodes(argv.input!, latent));
     cols = Math.ceil(Math.sqrt(count));

@@ -13,7 +13,9 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from 'p
 import { buildDemo } from '../src/demo/build.js';
 import { resolveInside } from '../src/demo/server.js';
 import { openModel, runBatch } from '../src/lib/ort-session.js';
-import { writeProjectModels } from './helpers/project-models.js';
+import { writeCodes, writeProjectModels } from './helpers/project-models.js';
+import { loadDataset } from '../src/data/dataset.js';
+import { codePlane } from '../src/lib/code-range.js';
 import { TOL, maxAbsDiff } from './tolerance.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -57,8 +59,17 @@ before(async () => {
   if (!ready) return;
   await tf.setBackend('cpu');
   dir = await mkdtemp(join(tmpdir(), 'web-demo-'));
-  models = MODELS ? { encoder: join(MODELS, 'encoder.onnx'), decoder: join(MODELS, 'decoder.onnx') } : await writeProjectModels(dir);
-  await buildDemo({ modelsDir: MODELS ?? dir, dataDir: DATA, srcDir: 'web-demo', outDir: join(dir, 'dist') });
+  const testPixels = (await loadDataset(DATA, { which: 'test' })).test.images.pixels;
+  if (MODELS) {
+    models = { encoder: join(MODELS, 'encoder.onnx'), decoder: join(MODELS, 'decoder.onnx') };
+  } else {
+    models = await writeProjectModels(dir);
+    const codes = await writeCodes(models.encoder, testPixels, join(dir, 'test-codes.npy'));
+    // The same models again, now with the plane of their codes in the metadata (as train + export store it).
+    models = await writeProjectModels(dir, 2, codePlane(codes, 2));
+  }
+  if (MODELS) await writeCodes(models.encoder, testPixels, join(dir, 'test-codes.npy'));
+  await buildDemo({ modelsDir: MODELS ?? dir, dataDir: DATA, codes: join(dir, 'test-codes.npy'), srcDir: 'web-demo', outDir: join(dir, 'dist') });
   // launch() starts Chromium with a fresh temporary profile (user-data dir) of its own.
   browser = await chromium.launch({
     executablePath: CHROMIUM, headless: true,

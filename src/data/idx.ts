@@ -33,9 +33,10 @@ export function decompressIfGzip(bytes: Uint8Array, source: string): Uint8Array 
   }
 }
 
-function header(bytes: Uint8Array, source: string, magic: number, dims: number): number[] {
+/** Checks the header in `bytes` (the whole file, or its start when `totalBytes` gives the file's size). */
+function header(bytes: Uint8Array, source: string, magic: number, dims: number, totalBytes = bytes.length): number[] {
   const headerBytes = 4 + 4 * dims;
-  if (bytes.length < 4) throw new Error(`${source}: too short for an idx header (${bytes.length} bytes, need ${headerBytes})`);
+  if (bytes.length < 4) throw new Error(`${source}: too short for an idx header (${totalBytes} bytes, need ${headerBytes})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = view.getUint32(0);
   if (found !== magic) {
@@ -43,13 +44,13 @@ function header(bytes: Uint8Array, source: string, magic: number, dims: number):
       `expected 0x${magic.toString(16).padStart(8, '0')} (${dims === 3 ? 'images' : 'labels'})`);
   }
   if (bytes.length < headerBytes) {
-    throw new Error(`${source}: too short for an idx header (${bytes.length} bytes, need ${headerBytes})`);
+    throw new Error(`${source}: too short for an idx header (${totalBytes} bytes, need ${headerBytes})`);
   }
   const sizes: number[] = [];
   for (let d = 0; d < dims; d++) sizes.push(view.getUint32(4 + 4 * d));
   const expected = headerBytes + sizes.reduce((a, b) => a * b, 1);
-  if (bytes.length !== expected) {
-    throw new Error(`${source}: ${bytes.length} bytes, but the header [${sizes.join(', ')}] needs ${expected}`);
+  if (totalBytes !== expected) {
+    throw new Error(`${source}: ${totalBytes} bytes, but the header [${sizes.join(', ')}] needs ${expected}`);
   }
   return sizes;
 }
@@ -59,6 +60,16 @@ export function parseImages(bytes: Uint8Array, source: string): ImageSet {
   const [count, rows, cols] = header(raw, source, IMAGES_MAGIC, 3) as [number, number, number];
   if (rows === 0 || cols === 0) throw new Error(`${source}: images of size ${rows}x${cols}`);
   return { count, rows, cols, pixels: raw.subarray(16) };
+}
+
+/**
+ * The header of a raw (not gzip) image file from its first 16 bytes, checked against the file's size: a
+ * large file can then stream through without being held whole. Same checks and messages as parseImages.
+ */
+export function parseImagesHeader(head: Uint8Array, totalBytes: number, source: string): Omit<ImageSet, 'pixels'> {
+  const [count, rows, cols] = header(head.subarray(0, 16), source, IMAGES_MAGIC, 3, totalBytes) as [number, number, number];
+  if (rows === 0 || cols === 0) throw new Error(`${source}: images of size ${rows}x${cols}`);
+  return { count, rows, cols };
 }
 
 export function parseLabels(bytes: Uint8Array, source: string): LabelSet {

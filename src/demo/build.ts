@@ -1,5 +1,5 @@
-// The demo stage: a self-contained static site in web-demo/dist. Reads models/{encoder,decoder}.onnx,
-// the test set, web-demo/{index.html,style.css,src/*.ts}; writes index.html, style.css, app.js,
+// The demo stage: a self-contained static site in web-demo/dist. Reads models/{encoder,decoder}.onnx
+// (and the code plane in their metadata), the test set and its codes (reports/test-codes.npy, make encode), web-demo/{index.html,style.css,src/*.ts}; writes index.html, style.css, app.js,
 // the two ONNX files, onnxruntime-web's runtime under ort/, meta.json, and the test set as the page
 // loads it: plane.f32 (float32 [count, 2], the plotted plane) and labels.u8 first, so the scatter draws
 // from ~90 KB; codes.f32 (float32 [count, latent]) and images/<k>.u8 (uint8 [CHUNK, 28, 28], fetched
@@ -12,10 +12,10 @@ import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { loadDataset } from '../data/dataset.js';
 import { CLASS_NAMES, IMAGE_SIZE } from '../data/fashion-mnist.js';
-import { openModel, runBatched } from '../lib/ort-session.js';
+import { openModel } from '../lib/ort-session.js';
 import { checkDecoder, checkEncoder } from '../lib/model-interface.js';
-import { pca2 } from '../lib/embedding-metrics.js';
-import { quantile } from '../lib/quantile.js';
+import { codePlaneFromMetadata, planeOf } from '../lib/code-range.js';
+import { readEncodedCodes } from '../lib/code-files.js';
 import { writeDirAtomic, writeFileAtomic } from '../util/atomic.js';
 import { createHash } from 'node:crypto';
 import { checkSameTrainingRun } from '../lib/training-run.js';
@@ -66,7 +66,7 @@ async function precompress(dir: string, files: string[], cacheDir: string | null
   return out;
 }
 
-export async function buildDemo(o: { modelsDir: string; dataDir: string; srcDir: string; outDir: string; cacheDir?: string | null }): Promise<{ files: string[]; latent: number }> {
+export async function buildDemo(o: { modelsDir: string; dataDir: string; codes: string; srcDir: string; outDir: string; cacheDir?: string | null }): Promise<{ files: string[]; latent: number }> {
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
@@ -76,11 +76,10 @@ export async function buildDemo(o: { modelsDir: string; dataDir: string; srcDir:
 
   const n = data.test.images.count;
   const x = scalePixels(data.test.images.pixels);
-  const codes = await runBatched(encoder, x, [IMAGE_SIZE, IMAGE_SIZE, 1]);
-  const pca = latent > 2 ? pca2(codes, latent) : null;
-  const plane = pca ? pca.projected : codes;
-  const col = (d: number) => plane.filter((_, i) => i % 2 === d);
-  const range = [0, 1].map((d) => [quantile(col(d), 0.005), quantile(col(d), 0.995)]);
+  const codes = await readEncodedCodes(o.codes, encoder, x, latent);
+  // The plane and its range were computed once, by the train stage, and stored in the model by export.
+  const { range, projection } = codePlaneFromMetadata(encoder.info.metadata, latent, encoder.info.path);
+  const plane = planeOf(codes, latent, projection);
   const md = encoder.info.metadata;
   const metrics = md.metrics ? (JSON.parse(md.metrics) as Record<string, number>) : {};
   const facts: Record<string, string> = {
@@ -92,7 +91,7 @@ export async function buildDemo(o: { modelsDir: string; dataDir: string; srcDir:
   };
   const meta = {
     latent, count: n, classNames: [...CLASS_NAMES], colors: DEMO_COLORS, imageChunk: IMAGE_CHUNK,
-    projection: pca ? { mean: Array.from(pca.mean), components: pca.components.map((c) => Array.from(c)) } : null,
+    projection,
     range, facts, sizes: {} as Record<string, number>,
   };
 

@@ -8,6 +8,7 @@ import { DEFAULT_OPSET, PRODUCER, PRODUCER_VERSION } from '../onnx/convert.js';
 import { withOutputDir, writeFileSetAtomic } from '../util/atomic.js';
 import { sha256File } from '../util/hash.js';
 import { readTrainManifest, type TrainSummary } from '../lib/manifests.js';
+import { codePlaneMetadata } from '../lib/code-range.js';
 import { TRAINING_RUN_KEY } from '../lib/training-run.js';
 import { writeTritonRepository } from './triton.js';
 
@@ -47,7 +48,7 @@ export function modelMetadata(train: TrainSummary, role: 'encoder' | 'decoder', 
     training: JSON.stringify({ epochs: train.history.length, optimizer: train.settings.optimizer, ...(train.settings.momentum ? { momentum: train.settings.momentum } : {}), lr: train.settings.lr, batchSize: train.settings.batchSize, seed: train.settings.model.seed, engine: train.engine ?? 'tfjs', objective: train.settings.objective ?? 'ae', ...(train.settings.objective === 'umap-ae' && train.settings.umap ? { umapWeight: train.settings.umap.weight, k: train.settings.umap.k, minDist: train.settings.umap.minDist, negativeRate: train.settings.umap.negativeRate } : {}), ...(train.engine === 'ort' ? {} : { backend: train.backend }) }),
     metrics: JSON.stringify({ test_mse: m.testMse, test_bce: m.testBce, knn1_accuracy: m.knn1, knn5_accuracy: m.knn5 }),
     parameters: String(train.parameters),
-    code_range: JSON.stringify(m.codeRange),
+    ...codePlaneMetadata({ range: [m.codeRange[0]!, m.codeRange[1]!], projection: m.codeProjection }),
   };
 }
 

@@ -4,6 +4,7 @@
 //   models/tfjs/manifest.json         written by the train stage, read by export (metadata) and report (curves)
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CodePlane } from './code-range.js';
 
 export const MANIFEST_NAME = 'manifest.json';
 
@@ -28,7 +29,7 @@ export interface TrainSummary {
   backend: string;
   parameters: number;
   history: { trainLoss: number; valLoss: number }[];
-  metrics: { testMse: number; testBce: number; knn1: number; knn5: number; codeRange: [number, number][] };
+  metrics: { testMse: number; testBce: number; knn1: number; knn5: number; codeRange: [number, number][]; codeProjection: CodePlane['projection'] };
 }
 
 /** A JSON value checked field by field; each failure names the file and the field's path. */
@@ -139,12 +140,33 @@ export function checkTrainSummary(json: unknown, file: string): TrainSummary {
     metrics: {
       testMse: r.number(m.testMse, 'metrics.testMse'), testBce: r.number(m.testBce, 'metrics.testBce'),
       knn1: r.number(m.knn1, 'metrics.knn1'), knn5: r.number(m.knn5, 'metrics.knn5'),
-      codeRange: r.array(m.codeRange, 'metrics.codeRange').map((pair, d) => {
+      codeRange: twoPairs(r, r.array(m.codeRange, 'metrics.codeRange')).map((pair, d) => {
         const p = r.array(pair, `metrics.codeRange[${d}]`);
         if (p.length !== 2) r.fail(`metrics.codeRange[${d}]`, 'a [low, high] pair', p);
         return [r.number(p[0], `metrics.codeRange[${d}][0]`), r.number(p[1], `metrics.codeRange[${d}][1]`)];
       }),
+      codeProjection: m.codeProjection == null ? null : readProjection(r, m.codeProjection, r.number(model.latent, 'settings.model.latent')),
     },
+  };
+}
+
+function twoPairs(r: Reader, a: unknown[]): unknown[] {
+  if (a.length !== 2) r.fail('metrics.codeRange', 'two [low, high] pairs', a);
+  return a;
+}
+
+function readProjection(r: Reader, v: unknown, latent: number): NonNullable<CodePlane['projection']> {
+  const p = r.object(v, 'metrics.codeProjection');
+  const vector = (x: unknown, path: string) => {
+    const a = r.array(x, path).map((e, i) => r.number(e, `${path}[${i}]`));
+    if (a.length !== latent) r.fail(path, `${latent} numbers (the code size)`, a.length);
+    return a;
+  };
+  const c = r.array(p.components, 'metrics.codeProjection.components');
+  if (c.length !== 2) r.fail('metrics.codeProjection.components', 'two vectors', c.length);
+  return {
+    mean: vector(p.mean, 'metrics.codeProjection.mean'),
+    components: [vector(c[0], 'metrics.codeProjection.components[0]'), vector(c[1], 'metrics.codeProjection.components[1]')],
   };
 }
 

@@ -1,22 +1,23 @@
-// The report stage. Reads models/{encoder,decoder}.onnx, models/tfjs/manifest.json (training history)
-// and the dataset; writes reports/latent.png, reconstructions.png, manifold.png, training.png,
+// The report stage. Reads models/{encoder,decoder}.onnx (and the code plane in their metadata), the codes
+// the encode stage wrote (reports/test-codes.npy, reports/train-codes.npy), models/tfjs/manifest.json
+// (training history) and the dataset; writes reports/latent.png, reconstructions.png, manifold.png, training.png,
 // metrics.json and metrics.md.
 import { join } from 'node:path';
 import { loadDataset } from '../data/dataset.js';
-import { CLASS_NAMES, IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
-
-const IMAGE_SHAPE = [IMAGE_SIZE, IMAGE_SIZE, 1];
+import { CLASS_NAMES, PIXELS } from '../data/fashion-mnist.js';
 import { readTrainManifest } from '../lib/manifests.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { openModel, runBatched } from '../lib/ort-session.js';
-import { walkGrid } from '../lib/code-range.js';
+import { codePlaneFromMetadata, codesOf, planeOf, walkGrid } from '../lib/code-range.js';
+import { readEncodedCodes } from '../lib/code-files.js';
+import { reconstructionMetrics } from '../lib/reconstruction.js';
 import { checkDecoder, checkEncoder } from '../lib/model-interface.js';
 import { checkSameTrainingRun } from '../lib/training-run.js';
 import { accuracy, nearestNeighbours, voteLabels } from '../lib/knn.js';
-import { overlapFromNeighbours, pca2, silhouette, trustworthiness } from '../lib/embedding-metrics.js';
-import { quantile } from '../lib/quantile.js';
+import { overlapFromNeighbours, silhouette, trustworthiness } from '../lib/embedding-metrics.js';
 import { imageGridPng, lossCurvesPng, scatterPng } from '../lib/plots.js';
 import { permutation, seededRandom } from '../util/random.js';
+import type { OnProgress } from '../util/progress.js';
 import { scalePixels } from '../data/pixels.js';
 
 /** Sainburg, McInnes & Gentner (2021), Fashion-MNIST test set, 2-D embeddings. */
@@ -41,8 +42,19 @@ export interface ReportMetrics {
   createdAt: string;
 }
 
-export async function runReportStage(o: { dataDir: string; modelsDir: string; tfjsDir: string; outDir: string; onStep?: (what: string) => void }): Promise<ReportMetrics> {
-  const step = o.onStep ?? (() => undefined);
+export interface ReportOptions {
+  dataDir: string;
+  modelsDir: string;
+  tfjsDir: string;
+  outDir: string;
+  /** The encode stage's codes of the test and training sets (float32 .npy [N, latent]). */
+  testCodes: string;
+  trainCodes: string;
+  onProgress?: OnProgress;
+}
+
+export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
+  const step = (what: string) => o.onProgress?.({ type: 'step', stage: 'report', what });
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
@@ -52,26 +64,18 @@ export async function runReportStage(o: { dataDir: string; modelsDir: string; tf
   const train = await readTrainManifest(o.tfjsDir).catch(() => null);
   await ensureWritableDir(o.outDir);
 
-  step('encoding the training and test sets');
+  const plane = codePlaneFromMetadata(encoder.info.metadata, latent, encoder.info.path);
+
+  step(`reading the codes (${o.testCodes}, ${o.trainCodes})`);
   const testX = scalePixels(data.test.images.pixels);
   const testY = data.test.labels.labels, trainY = data.train.labels.labels;
-  const testCodes = await runBatched(encoder, testX, IMAGE_SHAPE);
-  const trainCodes = await runBatched(encoder, scalePixels(data.train.images.pixels), IMAGE_SHAPE);
+  const testCodes = await readEncodedCodes(o.testCodes, encoder, testX, latent);
+  const trainCodes = await readEncodedCodes(o.trainCodes, encoder, scalePixels(data.train.images.pixels), latent);
   step('decoding the test codes');
   const recon = await runBatched(decoder, testCodes, [latent]);
 
   const n = data.test.images.count;
-  let sq = 0, bce = 0;
-  const classSq = new Float64Array(10), classN = new Float64Array(10);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let p = i * PIXELS; p < (i + 1) * PIXELS; p++) {
-      const x = testX[p]!, y = Math.min(Math.max(recon[p]!, 1e-7), 1 - 1e-7);
-      s += (x - recon[p]!) ** 2;
-      bce -= x * Math.log(y) + (1 - x) * Math.log(1 - y);
-    }
-    sq += s; classSq[testY[i]!]! += s / PIXELS; classN[testY[i]!]!++;
-  }
+  const rec = reconstructionMetrics(testX, recon, PIXELS, testY);
 
   step('k-nearest-neighbour accuracy');
   // One neighbour search (k = 5) serves 1-NN, 5-NN and the class-overlap table.
@@ -92,8 +96,8 @@ export async function runReportStage(o: { dataDir: string; modelsDir: string; tf
 
   const metrics: ReportMetrics = {
     stage: 'report', latent,
-    test: { images: n, mse: sq / (n * PIXELS), bce: bce / (n * PIXELS), knn1, knn5, trustworthiness5: trust, trustworthinessSample: sample.length, silhouette: sil },
-    perClassMse: Object.fromEntries(CLASS_NAMES.map((c, i) => [c, classSq[i]! / classN[i]!])),
+    test: { images: n, mse: rec.mse, bce: rec.bce, knn1, knn5, trustworthiness5: trust, trustworthinessSample: sample.length, silhouette: sil },
+    perClassMse: Object.fromEntries(CLASS_NAMES.map((c, i) => [c, rec.perClassMse[i]!])),
     classOverlap: { classes: [...CLASS_NAMES], k: 5, matrix: overlap },
     mostMixed: mixed.slice(0, 5),
     references: PUBLISHED_REFERENCES,
@@ -101,11 +105,11 @@ export async function runReportStage(o: { dataDir: string; modelsDir: string; tf
   };
 
   step('drawing the pictures');
-  // The code plane: the codes themselves for 2-D, else their top-2 principal components.
-  const pca = latent === 2 ? null : pca2(testCodes, latent);
-  const plane = pca ? pca.projected : testCodes;
+  // The code plane (from the model's metadata): the codes themselves for 2-D, else their top-2 principal components.
+  const pca = plane.projection;
+  const points = planeOf(testCodes, latent, pca);
   const axis: [string, string] = pca ? ['principal component 1', 'principal component 2'] : ['z0', 'z1'];
-  await writeFileAtomic(join(o.outDir, 'latent.png'), scatterPng(plane, testY, CLASS_NAMES,
+  await writeFileAtomic(join(o.outDir, 'latent.png'), scatterPng(points, testY, CLASS_NAMES,
     `${n} test images in the ${latent}-D code space${pca ? ' (PCA projection to 2-D)' : ''}, coloured by class`, axis));
 
   const perClass = 3;
@@ -121,17 +125,9 @@ export async function runReportStage(o: { dataDir: string; modelsDir: string; tf
     { scale: 3, heading: 'Test images (left of each pair) and their reconstructions', rowLabels: [...CLASS_NAMES] }));
 
   const side = 20;
-  const xs = plane.filter((_, i) => i % 2 === 0), ys = plane.filter((_, i) => i % 2 === 1);
-  const [x0, x1, y0, y1] = [quantile(xs, 0.01), quantile(xs, 0.99), quantile(ys, 0.01), quantile(ys, 0.99)];
-  const points = walkGrid([x0, x1, y0, y1], side);
+  const [[x0, x1], [y0, y1]] = plane.range;
   // For latent > 2 each plane point maps back to a code through the PCA plane.
-  const walk = pca ? new Float32Array(side * side * latent) : points;
-  if (pca) {
-    for (let k = 0; k < side * side; k++) {
-      const a = points[2 * k]!, b = points[2 * k + 1]!;
-      for (let d = 0; d < latent; d++) walk[k * latent + d] = pca.mean[d]! + a * pca.components[0]![d]! + b * pca.components[1]![d]!;
-    }
-  }
+  const walk = codesOf(walkGrid([x0, x1, y0, y1], side), latent, pca);
   const manifold = await runBatched(decoder, walk, [latent]);
   await writeFileAtomic(join(o.outDir, 'manifold.png'), imageGridPng(manifold, side, side,
     { scale: 2, gap: 0, heading: `Decoder over the code plane${pca ? ' (PCA plane)' : ''}: x ${x0.toFixed(2)}..${x1.toFixed(2)}, y ${y1.toFixed(2)}..${y0.toFixed(2)}` }));

@@ -5,8 +5,9 @@
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
-import { IMAGES_MAGIC, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
+import { decompressIfGzip, parseImages, parseImagesHeader, parseLabels } from '../data/idx.js';
 import { readNpyInfo } from '../lib/npy.js';
+import { greyOf, isDarkOnLight, scalePixels } from '../data/pixels.js';
 import { checkImageComplete } from './image-check.js';
 
 export interface ImageChunk {
@@ -107,20 +108,15 @@ async function idxSource(path: string): Promise<ImageSource> {
       },
     };
   }
-  const view = new DataView(head.buffer);
-  const fileSize = (await fh.stat()).size;
+  let count: number;
   try {
-    if (fileSize < 16 || view.getUint32(0) !== IMAGES_MAGIC) {
-      throw new Error(`${path}: not an idx image file (magic 0x${view.getUint32(0).toString(16).padStart(8, '0')}, expected 0x00000803), nor .npy, nor an image`);
-    }
-    const [count, rows, cols] = [view.getUint32(4), view.getUint32(8), view.getUint32(12)];
-    checkImageSize(rows, cols, path);
-    if (fileSize !== 16 + count * PIXELS) throw new Error(`${path}: ${fileSize} bytes, but the header [${count}, ${rows}, ${cols}] needs ${16 + count * PIXELS}`);
+    const h = parseImagesHeader(head, (await fh.stat()).size, path);
+    checkImageSize(h.rows, h.cols, path);
+    count = h.count;
   } catch (err) {
     await fh.close();
     throw err;
   }
-  const count = view.getUint32(4);
   const labels = await readLabelsBeside(path, count);
   return {
     description: `${path} (idx, ${count} images)`, count, hasLabels: !!labels, hasNames: false, pixelType: 'uint8',
@@ -211,14 +207,9 @@ export async function decodeImageFile(path: string, invert: InvertMode = 'auto')
   ctx.drawImage(img, (IMAGE_SIZE - w) / 2, (IMAGE_SIZE - h) / 2, w, h);
   const rgba = ctx.getImageData(0, 0, IMAGE_SIZE, IMAGE_SIZE).data;
   const grey = new Float32Array(PIXELS);
-  for (let i = 0; i < PIXELS; i++) grey[i] = Math.round(0.299 * rgba[4 * i]! + 0.587 * rgba[4 * i + 1]! + 0.114 * rgba[4 * i + 2]!) / 255;
-  let flip = invert === 'yes';
-  if (invert === 'auto') {
-    // Photos and drawings are usually dark on light; Fashion-MNIST is light on dark. Judge by the border.
-    let sum = 0, n = 0;
-    for (let i = 0; i < IMAGE_SIZE; i++) for (const j of [0, IMAGE_SIZE - 1]) { sum += grey[i * IMAGE_SIZE + j]! + grey[j * IMAGE_SIZE + i]!; n += 2; }
-    flip = sum / n > 0.5;
-  }
+  for (let i = 0; i < PIXELS; i++) grey[i] = greyOf(rgba[4 * i]!, rgba[4 * i + 1]!, rgba[4 * i + 2]!);
+  // Photos and drawings are usually dark on light; Fashion-MNIST is light on dark. Judge by the border.
+  const flip = invert === 'yes' || (invert === 'auto' && isDarkOnLight(grey, IMAGE_SIZE, IMAGE_SIZE));
   if (flip) for (let i = 0; i < PIXELS; i++) grey[i] = 1 - grey[i]!;
   return grey;
 }

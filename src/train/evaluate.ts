@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
 import { knnAccuracies } from '../lib/knn.js';
-import { bceLoss } from './model.js';
-import { quantile } from '../lib/quantile.js';
+import { ReconstructionSums } from '../lib/reconstruction.js';
+import { codePlane, type CodePlane } from '../lib/code-range.js';
 import { scalePixels } from '../data/pixels.js';
 
 export interface TestMetrics {
@@ -11,8 +11,10 @@ export interface TestMetrics {
   testBce: number;
   knn1: number;
   knn5: number;
-  /** 1st and 99th percentile of each of the first two code dimensions on the test set: [[lo0, hi0], [lo1, hi1]]. */
+  /** 1st and 99th percentile of the test codes on each axis of the code plane: [[lo0, hi0], [lo1, hi1]]. */
   codeRange: [number, number][];
+  /** The code plane for codes longer than 2 (top two principal components); null for 2-D codes. */
+  codeProjection: CodePlane['projection'];
   /** Validation split (the last `valCount` training images; kNN fitted on the rest), what settings are chosen on. */
   validation?: { knn1: number; knn5: number };
 }
@@ -33,17 +35,17 @@ export function encodeImages(encoder: tf.LayersModel, pixels: Uint8Array, count:
 }
 
 export function reconstructionError(encoder: tf.LayersModel, decoder: tf.LayersModel, pixels: Uint8Array, count: number, batch = 1000): { mse: number; bce: number } {
-  let sq = 0, bce = 0;
+  const sums = new ReconstructionSums(PIXELS);
   for (let s = 0; s < count; s += batch) {
     const n = Math.min(batch, count - s);
     tf.tidy(() => {
       const x = imagesTensor(pixels, s, n);
       const y = decoder.predict(encoder.predict(x) as tf.Tensor) as tf.Tensor;
-      sq += tf.sum(tf.squaredDifference(x, y)).dataSync()[0]!;
-      bce += bceLoss(x, y).dataSync()[0]! * x.size;
+      sums.add(x.dataSync(), y.dataSync());
     });
   }
-  return { mse: sq / (count * PIXELS), bce: bce / (count * PIXELS) };
+  const r = sums.result();
+  return { mse: r.mse, bce: r.bce };
 }
 
 export function evaluateAutoencoder(
@@ -62,12 +64,6 @@ export function evaluateAutoencoder(
     ? (([v1, v5]) => ({ knn1: v1!, knn5: v5! }))(knnAccuracies(trainCodes.subarray(0, fit * latent), train.labels.subarray(0, fit),
       trainCodes.subarray(fit * latent), train.labels.subarray(fit), latent, [1, 5]))
     : undefined;
-  return {
-    validation,
-    testMse: mse, testBce: bce, knn1, knn5,
-    codeRange: [0, 1].map((d) => {
-      const col = testCodes.filter((_, i) => i % latent === d);
-      return [quantile(col, 0.01), quantile(col, 0.99)] as [number, number];
-    }),
-  };
+  const plane = codePlane(testCodes, latent);
+  return { validation, testMse: mse, testBce: bce, knn1, knn5, codeRange: plane.range, codeProjection: plane.projection };
 }

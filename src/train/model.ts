@@ -2,6 +2,7 @@
 // composed into one model for training. Layer initializers are seeded, so a seed fixes the start.
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE } from '../data/fashion-mnist.js';
+import { BCE_EPSILON } from '../lib/reconstruction.js';
 
 export const SIZE_PRESETS = {
   /**
@@ -107,7 +108,7 @@ export function buildAutoencoder(c: ModelConfig): Autoencoder {
 /** Mean binary cross-entropy per pixel, clipped as Keras does. */
 export function bceLoss(target: tf.Tensor, predicted: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    const eps = 1e-7;
+    const eps = BCE_EPSILON;
     const p = tf.clipByValue(predicted, eps, 1 - eps);
     return tf.neg(tf.mean(tf.add(tf.mul(target, tf.log(p)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, p)))))) as tf.Scalar;
   });

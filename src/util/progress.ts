@@ -1,5 +1,19 @@
-// Progress rendering for CLIs: a redrawn bar on a terminal, greppable plain lines otherwise.
-// Library code never prints; it emits events that a CLI hands to a ProgressLine.
+// Progress rendering for CLIs: a redrawn bar on a terminal, greppable plain lines otherwise (one every
+// few seconds, so CI logs show a long step advancing). Library code never prints; it emits events that a
+// CLI hands to a ProgressLine.
+
+/**
+ * The progress a library stage reports, keyed on `type` (as transformers.js's ProgressInfo is on status):
+ * a step begins, a counted step advances, a one-off note, the stage is done. Stages with richer events of
+ * their own (a training epoch's record) send those beside these.
+ */
+export type ProgressEvent =
+  | { type: 'step'; stage: string; what: string }
+  | { type: 'progress'; stage: string; what: string; done: number; total: number; rate?: number; unit?: string }
+  | { type: 'note'; stage: string; message: string }
+  | { type: 'done'; stage: string; message: string };
+
+export type OnProgress = (e: ProgressEvent) => void;
 
 export interface ProgressState {
   label: string;
@@ -24,17 +38,44 @@ export function formatRate(rate: number): string {
   return rate.toFixed(rate >= 100 ? 0 : 1);
 }
 
+/** A plain progress line (no bar, no carriage return): `label 1200/10000 (12%) 5.1k img/s ETA 2s`. */
+export function plainProgress(p: ProgressState): string {
+  const pct = p.total > 0 ? ` (${Math.floor((100 * p.done) / p.total)}%)` : '';
+  const rate = p.rate !== undefined ? ` ${formatRate(p.rate)} ${p.unit ?? 'it'}/s` : '';
+  const eta = p.rate && p.rate > 0 && p.done < p.total ? ` ETA ${formatSeconds((p.total - p.done) / p.rate)}` : '';
+  return `${p.label} ${p.done}/${p.total}${pct}${rate}${eta}${p.extra ? ' ' + p.extra : ''}`;
+}
+
 export class ProgressLine {
   private lastDraw = 0;
+  private lastPlain = 0;
   private readonly tty: boolean;
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
+  private readonly plainEveryMs: number;
+  /** `plainEverySeconds`: off a terminal, the shortest gap between two plain progress lines. */
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, opts: { plainEverySeconds?: number } = {}) {
     this.tty = Boolean(stream.isTTY);
+    this.plainEveryMs = (opts.plainEverySeconds ?? 10) * 1000;
+    this.lastPlain = Date.now();
   }
 
-  /** Redraws the bar (at most 10 times a second) on a terminal; prints nothing otherwise. */
+  /** Renders a library ProgressEvent. */
+  handle(e: ProgressEvent): void {
+    if (e.type === 'progress') this.update({ label: `${e.stage}: ${e.what}`, done: e.done, total: e.total, rate: e.rate, unit: e.unit });
+    else this.log(`${e.stage}: ${e.type === 'step' ? e.what : e.message}`);
+  }
+
+  /**
+   * Redraws the bar (at most 10 times a second) on a terminal; off a terminal, prints a plain line at most
+   * every `plainEverySeconds` and when the count completes.
+   */
   update(p: ProgressState): void {
-    if (!this.tty) return;
     const now = Date.now();
+    if (!this.tty) {
+      if (now - this.lastPlain < this.plainEveryMs && p.done < p.total) return;
+      this.lastPlain = now;
+      this.stream.write(plainProgress(p) + '\n');
+      return;
+    }
     if (now - this.lastDraw < 100 && p.done < p.total) return;
     this.lastDraw = now;
     const width = 24;

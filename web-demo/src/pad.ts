@@ -1,6 +1,8 @@
 // The drawing pad: white strokes on black like the dataset, drawn with mouse, pen or finger (pointer
 // capture keeps a stroke going when it leaves the pad and comes back), or an uploaded image.
 import { PIXELS, SIDE } from './dom.js';
+// The project's one image normalisation (grey, polarity), shared with the encode CLI.
+import { greyOf, isDarkOnLight } from '../../src/data/pixels.js';
 
 export class Pad {
   private readonly ctx: CanvasRenderingContext2D;
@@ -50,9 +52,8 @@ export class Pad {
     const s = Math.min(pad.width / bmp.width, pad.height / bmp.height);
     ctx.drawImage(bmp, (pad.width - bmp.width * s) / 2, (pad.height - bmp.height * s) / 2, bmp.width * s, bmp.height * s);
     const d = ctx.getImageData(0, 0, pad.width, pad.height);
-    let border = 0;
-    for (let x = 0; x < pad.width; x++) border += d.data[4 * x]!;
-    if (border / pad.width > 127) {
+    const grey = Float32Array.from({ length: pad.width * pad.height }, (_, i) => greyOf(d.data[4 * i]!, d.data[4 * i + 1]!, d.data[4 * i + 2]!));
+    if (isDarkOnLight(grey, pad.width, pad.height)) {
       for (let i = 0; i < d.data.length; i += 4) { d.data[i] = 255 - d.data[i]!; d.data[i + 1] = 255 - d.data[i + 1]!; d.data[i + 2] = 255 - d.data[i + 2]!; }
       ctx.putImageData(d, 0, 0);
     }
@@ -66,6 +67,6 @@ export class Pad {
     sctx.imageSmoothingEnabled = true; sctx.imageSmoothingQuality = 'high';
     sctx.drawImage(this.canvas, 0, 0, SIDE, SIDE);
     const d = sctx.getImageData(0, 0, SIDE, SIDE).data;
-    return Float32Array.from({ length: PIXELS }, (_, i) => Math.round(0.299 * d[4 * i]! + 0.587 * d[4 * i + 1]! + 0.114 * d[4 * i + 2]!) / 255);
+    return Float32Array.from({ length: PIXELS }, (_, i) => greyOf(d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!));
   }
 }

@@ -10,6 +10,7 @@
 //          code    float32 [batch, k]        (optional) the code layer's output
 //          bce, mse float32 []               (evaluation graph) mean BCE and mean squared error per pixel
 // The 'encode' graph stops at the code layer: inputs image and weights, output code.
+import { BCE_EPSILON } from '../../lib/reconstruction.js';
 import { GraphBuilder } from '../graph-builder.js';
 import type { LayerSpec } from '../layer-context.js';
 import { encodeModel, onnx, type OnnxTypes } from '../proto.js';
@@ -20,7 +21,7 @@ export const TRAIN_LOSSES = ['bce', 'mse'] as const;
 export type TrainLoss = (typeof TRAIN_LOSSES)[number];
 
 /** Keras's clip of predicted probabilities in binary cross-entropy. */
-export const BCE_EPSILON = 1e-7;
+export { BCE_EPSILON };
 const OPSET = 17;
 
 export interface StepGraphOptions {
