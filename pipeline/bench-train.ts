@@ -12,17 +12,28 @@ import { ENGINE_CHOICES, type EngineName } from '../src/train/engine.js';
 
 runCli(async () => {
   const argv = await cliArgs('bench-train')
-    .usage('$0 [options]\n\nTimes training steps per engine, model and thread count; writes reports/bench-train.{json,md}.')
+    .usage(
+      '$0 [options]\n\nTimes training steps per engine, model and thread count; writes reports/bench-train.{json,md}.',
+    )
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('out', { type: 'string', default: 'reports' })
-    .option('sizes', { type: 'string', default: 'compact,seed', describe: `presets, from ${Object.keys(SIZE_PRESETS).join(', ')}` })
+    .option('sizes', {
+      type: 'string',
+      default: 'compact,seed',
+      describe: `presets, from ${Object.keys(SIZE_PRESETS).join(', ')}`,
+    })
     .option('engines', { type: 'string', default: 'tfjs,ort' })
     .option('batch-size', { type: 'number', default: 64 })
     .option('seconds', { type: 'number', default: 6, describe: 'about how long each timed run lasts' })
     .check((a) => {
-      for (const s of a.sizes.split(',')) if (!Object.hasOwn(SIZE_PRESETS, s)) throw new Error(`--sizes: unknown preset "${s}"; use ${Object.keys(SIZE_PRESETS).join(', ')}`);
-      for (const e of a.engines.split(',')) if (e === 'auto' || !(ENGINE_CHOICES as readonly string[]).includes(e)) throw new Error(`--engines: unknown engine "${e}" (tfjs, ort)`);
-      if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 2) throw new Error(`--batch-size must be an integer >= 2, got ${a['batch-size']}`);
+      for (const s of a.sizes.split(','))
+        if (!Object.hasOwn(SIZE_PRESETS, s))
+          throw new Error(`--sizes: unknown preset "${s}"; use ${Object.keys(SIZE_PRESETS).join(', ')}`);
+      for (const e of a.engines.split(','))
+        if (e === 'auto' || !(ENGINE_CHOICES as readonly string[]).includes(e))
+          throw new Error(`--engines: unknown engine "${e}" (tfjs, ort)`);
+      if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 2)
+        throw new Error(`--batch-size must be an integer >= 2, got ${a['batch-size']}`);
       if (!(a.seconds > 0 && a.seconds <= 120)) throw new Error(`--seconds must be in (0, 120], got ${a.seconds}`);
       return true;
     })
@@ -34,13 +45,25 @@ runCli(async () => {
   const images = new SharedArrayBuffer(count * PIXELS);
   new Uint8Array(images).set(data.train.images.pixels.subarray(0, count * PIXELS));
   const cores = availableParallelism();
-  const result = await benchTraining(images, count, {
-    sizes: argv.sizes.split(',') as SizePreset[], engines: argv.engines.split(',') as EngineName[],
-    threads: [...new Set([1, Math.min(2, cores)])], batch: argv['batch-size'], seconds: argv.seconds,
-  }, (e) => {
-    if (e.type === 'ceiling') process.stderr.write(`bench-train: MatMul ceiling ${e.gflops.toFixed(1)} GFLOP/s (1 thread)\n`);
-    else process.stderr.write(`bench-train: ${e.row.size} ${e.row.engine} ${e.row.threads} thread(s) batch ${e.row.batch}: ${e.row.imagesPerSec.toFixed(0)} images/s\n`);
-  });
+  const result = await benchTraining(
+    images,
+    count,
+    {
+      sizes: argv.sizes.split(',') as SizePreset[],
+      engines: argv.engines.split(',') as EngineName[],
+      threads: [...new Set([1, Math.min(2, cores)])],
+      batch: argv['batch-size'],
+      seconds: argv.seconds,
+    },
+    (e) => {
+      if (e.type === 'ceiling')
+        process.stderr.write(`bench-train: MatMul ceiling ${e.gflops.toFixed(1)} GFLOP/s (1 thread)\n`);
+      else
+        process.stderr.write(
+          `bench-train: ${e.row.size} ${e.row.engine} ${e.row.threads} thread(s) batch ${e.row.batch}: ${e.row.imagesPerSec.toFixed(0)} images/s\n`,
+        );
+    },
+  );
   const md = trainBenchTable(result);
   await writeJsonAtomic(join(argv.out, 'bench-train.json'), { cores, ...result, createdAt: new Date().toISOString() });
   await writeFileAtomic(join(argv.out, 'bench-train.md'), md);

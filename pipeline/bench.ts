@@ -17,11 +17,15 @@ import { writeFileAtomic, writeJsonAtomic, ensureWritableDir } from '../src/util
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const k = (v: number) => Math.round(v).toLocaleString('en');
 function render(e: ServingEvent): void {
-  if (e.type === 'ort') log(`onnxruntime-node ${e.row.threads} thread(s), batch ${e.row.batch}: ${k(e.row.imagesPerSec)} images/s`);
+  if (e.type === 'ort')
+    log(`onnxruntime-node ${e.row.threads} thread(s), batch ${e.row.batch}: ${k(e.row.imagesPerSec)} images/s`);
   else if (e.type === 'tfjs') log(`tfjs ${e.row.backend}, batch 256: ${k(e.row.imagesPerSec)} images/s`);
   else if (e.type === 'tfjs-missing') log(`tfjs ${e.backend}: not available here`);
   else if (e.type === 'ceiling') log(`MatMul ceiling, ${e.threads} thread(s): ${e.gflops.toFixed(1)} GFLOP/s`);
-  else log(`encode CLI end to end, ${e.row.input}, ${k(e.row.images)} images: ${e.row.seconds.toFixed(2)} s, ${k(e.row.imagesPerSec)} images/s, peak RSS ${e.row.peakRssMiB ?? '?'} MiB`);
+  else
+    log(
+      `encode CLI end to end, ${e.row.input}, ${k(e.row.images)} images: ${e.row.seconds.toFixed(2)} s, ${k(e.row.imagesPerSec)} images/s, peak RSS ${e.row.peakRssMiB ?? '?'} MiB`,
+    );
 }
 
 runCli(async () => {
@@ -32,32 +36,52 @@ runCli(async () => {
     .option('tfjs', { type: 'string', default: 'models/tfjs' })
     .option('out', { type: 'string', default: 'reports' })
     .option('big', { type: 'number', default: 1_000_000, describe: 'images in the end-to-end inputs (0 skips them)' })
-    .option('tmp', { type: 'string', default: tmpdir(), describe: 'where the end-to-end inputs are written (about 0.8 GB each, deleted after)' })
-    .check((a) => { checkIntegerFlag('big', a.big, 0, 100_000_000); return true; })
-    .strict().help().parse();
+    .option('tmp', {
+      type: 'string',
+      default: tmpdir(),
+      describe: 'where the end-to-end inputs are written (about 0.8 GB each, deleted after)',
+    })
+    .check((a) => {
+      checkIntegerFlag('big', a.big, 0, 100_000_000);
+      return true;
+    })
+    .strict()
+    .help()
+    .parse();
   await ensureWritableDir(argv.out);
   const data = await loadDataset(argv.data, { which: 'test' });
   const tfEncoder = await loadLayersModel(join(argv.tfjs, 'encoder', 'model.json'));
   const flops = flopsPerItem(tfEncoder);
   const r = await benchServing({
-    encoderPath: join(argv.models, 'encoder.onnx'), tfEncoder, testPixels: data.test.images.pixels, x: scalePixels(data.test.images.pixels),
-    bigImages: argv.big, tmpDir: argv.tmp, encodeScript: 'pipeline/encode.js', onEvent: render,
+    encoderPath: join(argv.models, 'encoder.onnx'),
+    tfEncoder,
+    testPixels: data.test.images.pixels,
+    x: scalePixels(data.test.images.pixels),
+    bigImages: argv.big,
+    tmpDir: argv.tmp,
+    encodeScript: 'pipeline/encode.js',
+    onEvent: render,
   });
   const ceiling = bestCeiling(r).flops;
   const result = {
     machine: { cores: r.cores, node: process.version, onnxruntime: ort.env.versions.node ?? '', tfjs: tf.version.tfjs },
     encoder: { flopsPerImage: flops },
     onnxruntime: r.ort.map((o) => ({
-      ...o, gflops: (o.imagesPerSec * flops) / 1e9, shareOfCeiling: (o.imagesPerSec * flops) / ceiling,
+      ...o,
+      gflops: (o.imagesPerSec * flops) / 1e9,
+      shareOfCeiling: (o.imagesPerSec * flops) / ceiling,
     })),
     tfjs: r.tfjs,
     matmulCeiling: {
-      size: r.ceilingSize, gflops: ceiling / 1e9, threads: bestCeiling(r).threads,
+      size: r.ceilingSize,
+      gflops: ceiling / 1e9,
+      threads: bestCeiling(r).threads,
       runs: r.ceilingRuns.map((c) => ({ threads: c.threads, gflops: c.flops / 1e9 })),
     },
     endToEnd: r.endToEnd.map((e) => ({ ...e, shareOfOrtBest: e.imagesPerSec / r.bestOrt.imagesPerSec })),
     summary: {
-      bestOrt: r.bestOrt, bestTfjsImagesPerSec: Math.max(...r.tfjs.map((t) => t.imagesPerSec)),
+      bestOrt: r.bestOrt,
+      bestTfjsImagesPerSec: Math.max(...r.tfjs.map((t) => t.imagesPerSec)),
       ortShareOfCeiling: (r.bestOrt.imagesPerSec * flops) / ceiling,
     },
     createdAt: new Date().toISOString(),

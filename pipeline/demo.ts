@@ -5,16 +5,34 @@ import { buildDemo } from '../src/demo/build.js';
 
 runCli(async () => {
   const argv = await cliArgs('demo')
-    .usage('$0 [options]\n\nBuilds a self-contained static site (HTML, JS, the ONNX files, onnxruntime-web, test-set codes) that any static server can host.')
+    .usage(
+      '$0 [options]\n\nBuilds a self-contained static site (HTML, JS, the ONNX files, onnxruntime-web, test-set codes) that any static server can host.',
+    )
     .option('models', { type: 'string', default: 'models' })
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
-    .option('codes', { type: 'string', default: 'reports/test-codes.npy', describe: 'the test set\'s codes (make encode)' })
-    .option('src', { type: 'string', default: 'web-demo', describe: 'folder with index.html, style.css and src/*.ts (entry src/main.ts)' })
+    .option('codes', {
+      type: 'string',
+      default: 'reports/test-codes.npy',
+      describe: "the test set's codes (make encode)",
+    })
+    .option('src', {
+      type: 'string',
+      default: 'web-demo',
+      describe: 'folder with index.html, style.css and src/*.ts (entry src/main.ts)',
+    })
     .option('out', { type: 'string', default: 'web-demo/dist' })
     .example('$0 && node pipeline/serve.js', 'build, then serve on http://127.0.0.1:8080/')
     .strict()
     .help()
     .parse();
-  const r = await buildDemo({ modelsDir: argv.models, dataDir: argv.data, codes: argv.codes, srcDir: argv.src, outDir: argv.out });
-  process.stdout.write(`demo: wrote ${argv.out}/ (${r.files.length} files, latent ${r.latent}); serve it with \`make serve\`\n`);
+  const r = await buildDemo({
+    modelsDir: argv.models,
+    dataDir: argv.data,
+    codes: argv.codes,
+    srcDir: argv.src,
+    outDir: argv.out,
+  });
+  process.stdout.write(
+    `demo: wrote ${argv.out}/ (${r.files.length} files, latent ${r.latent}); serve it with \`make serve\`\n`,
+  );
 });

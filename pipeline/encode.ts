@@ -9,28 +9,56 @@ import { parseShard, shardRecordPath } from '../src/serve/shards.js';
 import { checkEncodeArgs } from '../src/serve/cli-checks.js';
 
 /** User + system time of this process so far, all threads (onnxruntime's included). */
-const cpuSeconds = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+const cpuSeconds = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
 
 runCli(async () => {
   const t0 = performance.now();
   const argv = await cliArgs('encode')
-    .usage('$0 --onnx models/encoder.onnx [--input ...] [--output codes.npy|.csv|.jsonl]\n\n' +
-      'Encodes images into codes with onnxruntime-node. Inputs: an idx file (raw or .gz), a .npy array [N,28,28(,1)] ' +
-      '(uint8 0..255 or float32 0..1), or PNG/JPEG images (a folder, a quoted glob, or one file).')
+    .usage(
+      '$0 --onnx models/encoder.onnx [--input ...] [--output codes.npy|.csv|.jsonl]\n\n' +
+        'Encodes images into codes with onnxruntime-node. Inputs: an idx file (raw or .gz), a .npy array [N,28,28(,1)] ' +
+        '(uint8 0..255 or float32 0..1), or PNG/JPEG images (a folder, a quoted glob, or one file).',
+    )
     .option('onnx', { type: 'string', default: 'models/encoder.onnx', describe: 'the encoder model' })
     .option('input', { type: 'string', describe: 'input (default: the verified test set in --data)' })
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
-    .option('output', { alias: 'o', type: 'string', default: 'codes.npy', describe: 'output file; format from the extension' })
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      default: 'codes.npy',
+      describe: 'output file; format from the extension',
+    })
     .option('batch-size', { type: 'number', default: DEFAULT_BATCH_SIZE })
     .option('threads', { type: 'number', default: availableParallelism(), describe: 'onnxruntime intra-op threads' })
-    .option('invert', { choices: ['auto', 'yes', 'no'] as const, default: 'auto' as const, describe: 'images only: make dark-on-light pictures light-on-dark like Fashion-MNIST' })
-    .option('skip-bad', { type: 'boolean', default: false, describe: 'images only: report and skip files that cannot be decoded' })
-    .option('shard', { type: 'string', describe: 'encode slice I of N ("I/N", from 0) of the input, or "auto" (index from JOB_COMPLETION_INDEX); writes <output>.shard.json for merge' })
-    .option('shard-count', { type: 'number', describe: 'with --shard auto: the number of shards (the Indexed Job\'s completions)' })
+    .option('invert', {
+      choices: ['auto', 'yes', 'no'] as const,
+      default: 'auto' as const,
+      describe: 'images only: make dark-on-light pictures light-on-dark like Fashion-MNIST',
+    })
+    .option('skip-bad', {
+      type: 'boolean',
+      default: false,
+      describe: 'images only: report and skip files that cannot be decoded',
+    })
+    .option('shard', {
+      type: 'string',
+      describe:
+        'encode slice I of N ("I/N", from 0) of the input, or "auto" (index from JOB_COMPLETION_INDEX); writes <output>.shard.json for merge',
+    })
+    .option('shard-count', {
+      type: 'number',
+      describe: "with --shard auto: the number of shards (the Indexed Job's completions)",
+    })
     .example('$0 --onnx models/encoder.onnx', 'encode the 10,000 test images into codes.npy')
     .example('$0 --input photos/ --output photos.csv', 'encode a folder of PNG/JPEG images')
     .example("$0 --input 'shots/*.jpg' --skip-bad -o shots.jsonl", 'a glob, skipping unreadable files')
-    .example('$0 --input big-idx --shard 2/8 -o part-2.npy', 'the third of 8 slices; then: merge -o codes.npy part-*.npy')
+    .example(
+      '$0 --input big-idx --shard 2/8 -o part-2.npy',
+      'the third of 8 slices; then: merge -o codes.npy part-*.npy',
+    )
     .check(checkEncodeArgs)
     .strict()
     .help()
@@ -39,19 +67,31 @@ runCli(async () => {
   const progress = new ProgressLine();
   let skipped = 0;
   const r = await encodeFile({
-    onnx: argv.onnx, input: argv.input ?? join(argv.data, 't10k-images-idx3-ubyte'), output: argv.output,
-    batchSize: argv['batch-size'], threads: capThreads(argv.threads, (line) => progress.log(`encode: ${line}`)),
-    invert: argv.invert, skipBad: argv['skip-bad'],
+    onnx: argv.onnx,
+    input: argv.input ?? join(argv.data, 't10k-images-idx3-ubyte'),
+    output: argv.output,
+    batchSize: argv['batch-size'],
+    threads: capThreads(argv.threads, (line) => progress.log(`encode: ${line}`)),
+    invert: argv.invert,
+    skipBad: argv['skip-bad'],
     shard: argv.shard === undefined ? undefined : parseShard(argv.shard, { count: argv['shard-count'] }),
-    onSkip: (f, why) => { skipped++; progress.log(`encode: skipped ${f}: ${why}`); },
-    onProgress: (p) => progress.update({ label: 'encode', done: p.done, total: p.total, rate: p.imagesPerSec, unit: 'img' }),
+    onSkip: (f, why) => {
+      skipped++;
+      progress.log(`encode: skipped ${f}: ${why}`);
+    },
+    onProgress: (p) =>
+      progress.update({ label: 'encode', done: p.done, total: p.total, rate: p.imagesPerSec, unit: 'img' }),
   });
   if (r.shard) {
     const { shard, range } = r.shard;
-    progress.log(`encode: shard ${shard.index} of ${shard.count}: images [${range.start}, ${range.end}) of ${r.inputCount}; record ${shardRecordPath(argv.output)}`);
+    progress.log(
+      `encode: shard ${shard.index} of ${shard.count}: images [${range.start}, ${range.end}) of ${r.inputCount}; record ${shardRecordPath(argv.output)}`,
+    );
   }
   const total = (performance.now() - t0) / 1000;
-  progress.log(`encode: ${r.count} images from ${r.description} -> ${argv.output} ([${r.count}, ${r.latent}] float32); ` +
-    `${Math.round(r.imagesPerSec)} images/s encoding, ${Math.round(r.count / total)} images/s end to end (${total.toFixed(2)}s), ` +
-    `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, CPU ${cpuSeconds().toFixed(2)}s${skipped ? `; ${skipped} unreadable file(s) skipped` : ''}`);
+  progress.log(
+    `encode: ${r.count} images from ${r.description} -> ${argv.output} ([${r.count}, ${r.latent}] float32); ` +
+      `${Math.round(r.imagesPerSec)} images/s encoding, ${Math.round(r.count / total)} images/s end to end (${total.toFixed(2)}s), ` +
+      `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, CPU ${cpuSeconds().toFixed(2)}s${skipped ? `; ${skipped} unreadable file(s) skipped` : ''}`,
+  );
 });

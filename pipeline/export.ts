@@ -5,18 +5,25 @@ import { DEFAULT_OPSET, OPSET_RANGE } from '../src/onnx/convert.js';
 
 runCli(async () => {
   const argv = await cliArgs('export')
-    .usage('$0 [options]\n\nConverts models/tfjs/{encoder,decoder} into models/encoder.onnx and models/decoder.onnx with the project\'s tfjs2onnx converter.')
-    .option('tfjs', { type: 'string', default: 'models/tfjs', describe: 'the train stage\'s output folder' })
+    .usage(
+      "$0 [options]\n\nConverts models/tfjs/{encoder,decoder} into models/encoder.onnx and models/decoder.onnx with the project's tfjs2onnx converter.",
+    )
+    .option('tfjs', { type: 'string', default: 'models/tfjs', describe: "the train stage's output folder" })
     .option('out', { type: 'string', default: 'models', describe: 'where the .onnx files and manifest.json go' })
     .option('opset', { type: 'number', default: DEFAULT_OPSET, describe: `ONNX opset (${OPSET_RANGE.join('..')})` })
-    .check((a) => { checkIntegerFlag('opset', a.opset, ...OPSET_RANGE); return true; })
+    .check((a) => {
+      checkIntegerFlag('opset', a.opset, ...OPSET_RANGE);
+      return true;
+    })
     .example('$0', 'export with the defaults')
     .strict()
     .help()
     .parse();
   const m = await runExportStage({ tfjsDir: argv.tfjs, outDir: argv.out, opset: argv.opset });
   for (const e of [m.encoder, m.decoder]) {
-    process.stdout.write(`export: ${argv.out}/${e.file} ${e.input.name} [${e.input.shape.join(',')}] -> ${e.output.name} [${e.output.shape.join(',')}], ` +
-      `${e.nodes} nodes, ${e.bytes} bytes, sha256 ${e.sha256.slice(0, 16)}...\n`);
+    process.stdout.write(
+      `export: ${argv.out}/${e.file} ${e.input.name} [${e.input.shape.join(',')}] -> ${e.output.name} [${e.output.shape.join(',')}], ` +
+        `${e.nodes} nodes, ${e.bytes} bytes, sha256 ${e.sha256.slice(0, 16)}...\n`,
+    );
   }
 });

@@ -6,15 +6,18 @@ import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 
 runCli(async () => {
   const argv = await cliArgs('fetch')
-    .usage('$0 [options]\n\nWrites a verified copy of Fashion-MNIST (four idx files and manifest.json) to --out.\n' +
-      'Sources, in order: a verified copy already in --out; --from DIR; Debian\'s dataset-fashion-mnist; the canonical download.')
+    .usage(
+      '$0 [options]\n\nWrites a verified copy of Fashion-MNIST (four idx files and manifest.json) to --out.\n' +
+        "Sources, in order: a verified copy already in --out; --from DIR; Debian's dataset-fashion-mnist; the canonical download.",
+    )
     .option('out', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'output folder' })
     .option('from', { type: 'string', describe: 'folder holding the four idx files (.gz or raw)' })
     .option('offline', { type: 'boolean', default: false, describe: 'never try the download' })
     .option('timeout', { type: 'number', default: 60, describe: 'download timeout per file, seconds' })
     .option('retries', { type: 'number', default: 3, describe: 'download attempts per file' })
     .check((a) => {
-      if (!(a.timeout > 0 && a.timeout <= 3600)) throw new Error(`--timeout must be in (0, 3600] seconds, got ${a.timeout}`);
+      if (!(a.timeout > 0 && a.timeout <= 3600))
+        throw new Error(`--timeout must be in (0, 3600] seconds, got ${a.timeout}`);
       checkIntegerFlag('retries', a.retries, 1, 100);
       return true;
     })
@@ -40,5 +43,7 @@ runCli(async () => {
     },
   });
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  progress.log(`fetch: ${argv.out} holds verified Fashion-MNIST from ${manifest.source.kind} (${manifest.source.location}) in ${secs}s`);
+  progress.log(
+    `fetch: ${argv.out} holds verified Fashion-MNIST from ${manifest.source.kind} (${manifest.source.location}) in ${secs}s`,
+  );
 });

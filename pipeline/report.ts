@@ -6,21 +6,41 @@ import { ProgressLine } from '../src/util/progress.js';
 
 runCli(async () => {
   const argv = await cliArgs('report')
-    .usage('$0 [options]\n\nWrites latent.png, reconstructions.png, manifold.png, training.png, metrics.json and metrics.md from the ONNX models.')
+    .usage(
+      '$0 [options]\n\nWrites latent.png, reconstructions.png, manifold.png, training.png, metrics.json and metrics.md from the ONNX models.',
+    )
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR })
     .option('models', { type: 'string', default: 'models', describe: 'folder with encoder.onnx and decoder.onnx' })
     .option('tfjs', { type: 'string', default: 'models/tfjs', describe: 'train stage output (for the loss curves)' })
     .option('out', { type: 'string', default: 'reports' })
-    .option('test-codes', { type: 'string', default: 'reports/test-codes.npy', describe: 'the test set\'s codes (make encode)' })
-    .option('train-codes', { type: 'string', default: 'reports/train-codes.npy', describe: 'the training set\'s codes (make encode)' })
+    .option('test-codes', {
+      type: 'string',
+      default: 'reports/test-codes.npy',
+      describe: "the test set's codes (make encode)",
+    })
+    .option('train-codes', {
+      type: 'string',
+      default: 'reports/train-codes.npy',
+      describe: "the training set's codes (make encode)",
+    })
     .example('$0', 'write reports/')
     .strict()
     .help()
     .parse();
   const t0 = performance.now();
   const progress = new ProgressLine();
-  const m = await runReportStage({ dataDir: argv.data, modelsDir: argv.models, tfjsDir: argv.tfjs, outDir: argv.out, testCodes: argv['test-codes'], trainCodes: argv['train-codes'], onProgress: (e) => progress.handle(e) });
+  const m = await runReportStage({
+    dataDir: argv.data,
+    modelsDir: argv.models,
+    tfjsDir: argv.tfjs,
+    outDir: argv.out,
+    testCodes: argv['test-codes'],
+    trainCodes: argv['train-codes'],
+    onProgress: (e) => progress.handle(e),
+  });
   const t = m.test;
-  process.stdout.write(`report: test MSE ${t.mse.toFixed(4)}, BCE ${t.bce.toFixed(4)}, 1-NN ${t.knn1.toFixed(4)}, 5-NN ${t.knn5.toFixed(4)}, ` +
-    `trustworthiness ${t.trustworthiness5.toFixed(4)}, silhouette ${t.silhouette.toFixed(4)}; wrote ${argv.out}/ in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
+  process.stdout.write(
+    `report: test MSE ${t.mse.toFixed(4)}, BCE ${t.bce.toFixed(4)}, 1-NN ${t.knn1.toFixed(4)}, 5-NN ${t.knn5.toFixed(4)}, ` +
+      `trustworthiness ${t.trustworthiness5.toFixed(4)}, silhouette ${t.silhouette.toFixed(4)}; wrote ${argv.out}/ in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`,
+  );
 });

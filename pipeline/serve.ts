@@ -10,14 +10,21 @@ runCli(async () => {
     .option('dir', { type: 'string', default: 'web-demo/dist' })
     .option('port', { type: 'number', default: 8080, describe: '0 picks a free port' })
     .option('host', { type: 'string', default: '127.0.0.1' })
-    .option('isolation', { type: 'boolean', default: true, describe: 'send COOP/COEP (--no-isolation to see the single-threaded fallback)' })
+    .option('isolation', {
+      type: 'boolean',
+      default: true,
+      describe: 'send COOP/COEP (--no-isolation to see the single-threaded fallback)',
+    })
     .example('$0', 'http://127.0.0.1:8080/')
     .strict()
     .help()
     .parse();
-  if (!(await stat(join(argv.dir, 'index.html')).catch(() => null))) throw new Error(`${argv.dir}/index.html is missing: run \`make demo\` first`);
+  if (!(await stat(join(argv.dir, 'index.html')).catch(() => null)))
+    throw new Error(`${argv.dir}/index.html is missing: run \`make demo\` first`);
   const server = await startServer({ root: argv.dir, port: argv.port, host: argv.host, isolation: argv.isolation });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : argv.port;
-  process.stdout.write(`serve: http://${argv.host}:${port}/ (${argv.dir}, ${argv.isolation ? 'cross-origin isolated' : 'no COOP/COEP'}); Ctrl-C stops\n`);
+  process.stdout.write(
+    `serve: http://${argv.host}:${port}/ (${argv.dir}, ${argv.isolation ? 'cross-origin isolated' : 'no COOP/COEP'}); Ctrl-C stops\n`,
+  );
 });

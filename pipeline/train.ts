@@ -12,34 +12,88 @@ import { TRAIN_DEFAULTS } from '../src/train/defaults.js';
 import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 import { checkTrainArgs } from '../src/train/cli-checks.js';
 
-
 runCli(async () => {
   const argv = await cliArgs('train')
-    .usage('$0 [options]\n\nTrains the encoder and decoder; writes tfjs models, history.jsonl, manifest.json and a checkpoint to --out.')
+    .usage(
+      '$0 [options]\n\nTrains the encoder and decoder; writes tfjs models, history.jsonl, manifest.json and a checkpoint to --out.',
+    )
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'verified dataset folder (make data)' })
     .option('out', { type: 'string', default: 'models/tfjs', describe: 'output folder' })
     .option('latent', { type: 'number', default: 2, describe: `code size (${LATENT_RANGE[0]}..${LATENT_RANGE[1]})` })
-    .option('size', { choices: Object.keys(SIZE_PRESETS), default: TRAIN_DEFAULTS.size, describe: 'named filter preset' })
-    .option('filters', { type: 'string', describe: 'encoder conv filters as "F1,F2" (overrides --size; also the decoder\'s unless --decoder-filters)' })
-    .option('decoder-filters', { type: 'string', describe: 'decoder transposed-conv filters as "F1,F2", listed like --filters' })
-    .option('hidden', { type: 'string', describe: 'dense layer units before the code, as "128,64" (default: from --size)' })
+    .option('size', {
+      choices: Object.keys(SIZE_PRESETS),
+      default: TRAIN_DEFAULTS.size,
+      describe: 'named filter preset',
+    })
+    .option('filters', {
+      type: 'string',
+      describe: 'encoder conv filters as "F1,F2" (overrides --size; also the decoder\'s unless --decoder-filters)',
+    })
+    .option('decoder-filters', {
+      type: 'string',
+      describe: 'decoder transposed-conv filters as "F1,F2", listed like --filters',
+    })
+    .option('hidden', {
+      type: 'string',
+      describe: 'dense layer units before the code, as "128,64" (default: from --size)',
+    })
     .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs })
-    .option('batch-size', { type: 'number', default: TRAIN_DEFAULTS.batchSize, describe: `${BATCH_RANGE[0]}..${BATCH_RANGE[1]}` })
+    .option('batch-size', {
+      type: 'number',
+      default: TRAIN_DEFAULTS.batchSize,
+      describe: `${BATCH_RANGE[0]}..${BATCH_RANGE[1]}`,
+    })
     .option('lr', { type: 'number', default: TRAIN_DEFAULTS.lr, describe: 'learning rate' })
-    .option('lr-schedule', { choices: LR_SCHEDULES, default: 'cosine' as const, describe: 'learning rate over the run' })
+    .option('lr-schedule', {
+      choices: LR_SCHEDULES,
+      default: 'cosine' as const,
+      describe: 'learning rate over the run',
+    })
     .option('optimizer', { choices: OPTIMIZERS, default: 'rmsprop' as const })
-    .option('momentum', { type: 'number', describe: `RMSprop momentum, ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]} (default ${TRAIN_DEFAULTS.momentum}; 0: plain RMSprop)` })
+    .option('momentum', {
+      type: 'number',
+      describe: `RMSprop momentum, ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]} (default ${TRAIN_DEFAULTS.momentum}; 0: plain RMSprop)`,
+    })
     .option('seed', { type: 'number', default: 1 })
     .option('limit', { type: 'number', describe: 'train on the first N training images' })
-    .option('objective', { choices: OBJECTIVES, default: TRAIN_DEFAULTS.objective, describe: 'ae: reconstruction alone; umap-ae: plus parametric UMAP\'s loss on the codes (ort engine)' })
-    .option('umap-weight', { type: 'number', default: UMAP_DEFAULTS.weight, describe: 'umap-ae: weight of the UMAP term against the reconstruction loss' })
-    .option('k', { type: 'number', default: UMAP_DEFAULTS.k, describe: 'umap-ae: neighbours per image in the pixel-space kNN graph' })
+    .option('objective', {
+      choices: OBJECTIVES,
+      default: TRAIN_DEFAULTS.objective,
+      describe: "ae: reconstruction alone; umap-ae: plus parametric UMAP's loss on the codes (ort engine)",
+    })
+    .option('umap-weight', {
+      type: 'number',
+      default: UMAP_DEFAULTS.weight,
+      describe: 'umap-ae: weight of the UMAP term against the reconstruction loss',
+    })
+    .option('k', {
+      type: 'number',
+      default: UMAP_DEFAULTS.k,
+      describe: 'umap-ae: neighbours per image in the pixel-space kNN graph',
+    })
     .option('min-dist', { type: 'number', default: UMAP_DEFAULTS.minDist, describe: 'umap-ae: UMAP min_dist' })
     .option('spread', { type: 'number', default: UMAP_DEFAULTS.spread, describe: 'umap-ae: UMAP spread' })
-    .option('negative-rate', { type: 'number', default: UMAP_DEFAULTS.negativeRate, describe: 'umap-ae: negative pairs per edge' })
-    .option('knn-cache', { type: 'string', default: 'data/knn-cache', describe: 'umap-ae: folder of the cached neighbour graph' })
-    .option('engine', { choices: ENGINE_CHOICES, default: 'auto' as const, describe: 'ort: each step one ONNX graph in onnxruntime; tfjs: the tfjs backend; auto: ort when it can differentiate the model' })
-    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as const, describe: 'tfjs backend (tfjs engine, and the final evaluation): auto is tfjs-node if installed, else wasm' })
+    .option('negative-rate', {
+      type: 'number',
+      default: UMAP_DEFAULTS.negativeRate,
+      describe: 'umap-ae: negative pairs per edge',
+    })
+    .option('knn-cache', {
+      type: 'string',
+      default: 'data/knn-cache',
+      describe: 'umap-ae: folder of the cached neighbour graph',
+    })
+    .option('engine', {
+      choices: ENGINE_CHOICES,
+      default: 'auto' as const,
+      describe:
+        'ort: each step one ONNX graph in onnxruntime; tfjs: the tfjs backend; auto: ort when it can differentiate the model',
+    })
+    .option('backend', {
+      choices: BACKEND_CHOICES,
+      default: 'auto' as const,
+      describe: 'tfjs backend (tfjs engine, and the final evaluation): auto is tfjs-node if installed, else wasm',
+    })
     .option('threads', { type: 'number', default: defaultThreads(), describe: 'data-parallel worker threads' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from --out/checkpoint' })
     .example('$0', 'full run with the defaults')
@@ -54,45 +108,95 @@ runCli(async () => {
   const numbers = (v: string) => v.split(',').map(Number);
   const pair = (v: string) => numbers(v) as [number, number];
   const filters = argv.filters ? pair(argv.filters) : ([...preset.filters] as [number, number]);
-  const decoderFilters = argv['decoder-filters'] ? pair(argv['decoder-filters']) : argv.filters ? filters : ([...preset.decoderFilters] as [number, number]);
+  const decoderFilters = argv['decoder-filters']
+    ? pair(argv['decoder-filters'])
+    : argv.filters
+      ? filters
+      : ([...preset.decoderFilters] as [number, number]);
   const progress = new ProgressLine();
   let steps = 0;
-  const manifest = await runTrainStage({
-    dataDir: argv.data, outDir: argv.out, limit: argv.limit, resume: argv.resume, knnCacheDir: argv['knn-cache'],
-    settings: {
-      model: { latent: argv.latent, filters, decoderFilters, hidden: argv.hidden ? numbers(argv.hidden) : [...preset.hidden], seed: argv.seed },
-      optimizer: argv.optimizer, momentum: argv.momentum ?? (argv.optimizer === 'rmsprop' ? TRAIN_DEFAULTS.momentum : 0), lr: argv.lr, schedule: argv['lr-schedule'], epochs: argv.epochs, batchSize: argv['batch-size'],
-      threads: argv.backend === 'tensorflow' && argv.engine === 'tfjs' ? 1 : capThreads(argv.threads, (line) => progress.log(`train: ${line}`)), engine: argv.engine, backend: argv.backend,
-      objective: argv.objective,
-      umap: { k: argv.k, weight: argv['umap-weight'], minDist: argv['min-dist'], spread: argv.spread, negativeRate: argv['negative-rate'] },
+  const manifest = await runTrainStage(
+    {
+      dataDir: argv.data,
+      outDir: argv.out,
+      limit: argv.limit,
+      resume: argv.resume,
+      knnCacheDir: argv['knn-cache'],
+      settings: {
+        model: {
+          latent: argv.latent,
+          filters,
+          decoderFilters,
+          hidden: argv.hidden ? numbers(argv.hidden) : [...preset.hidden],
+          seed: argv.seed,
+        },
+        optimizer: argv.optimizer,
+        momentum: argv.momentum ?? (argv.optimizer === 'rmsprop' ? TRAIN_DEFAULTS.momentum : 0),
+        lr: argv.lr,
+        schedule: argv['lr-schedule'],
+        epochs: argv.epochs,
+        batchSize: argv['batch-size'],
+        threads:
+          argv.backend === 'tensorflow' && argv.engine === 'tfjs'
+            ? 1
+            : capThreads(argv.threads, (line) => progress.log(`train: ${line}`)),
+        engine: argv.engine,
+        backend: argv.backend,
+        objective: argv.objective,
+        umap: {
+          k: argv.k,
+          weight: argv['umap-weight'],
+          minDist: argv['min-dist'],
+          spread: argv.spread,
+          negativeRate: argv['negative-rate'],
+        },
+      },
     },
-  }, (e) => {
-    if (e.type === 'start') {
-      steps = e.stepsPerEpoch;
-      if (e.note) progress.log(`train: ${e.note}`);
-      progress.log(`train: engine ${e.engine} (${e.runtime}), ${e.threads} thread(s), ${e.parameters} parameters, ` +
-        `${e.trainCount} training / ${e.valCount} validation images, ${e.stepsPerEpoch} steps per epoch` +
-        (e.firstEpoch > 1 ? `, resuming at epoch ${e.firstEpoch}` : ''));
-    } else if (e.type === 'step') {
-      progress.update({ label: `epoch ${e.epoch}/${argv.epochs}`, done: e.step, total: steps, rate: e.imagesPerSec / argv['batch-size'], unit: 'batch',
-        extra: `loss ${e.loss.toFixed(4)} ${Math.round(e.imagesPerSec)} img/s` });
-    } else if (e.type === 'epoch') {
-      const r = e.record;
-      progress.log(`epoch ${r.epoch}: train BCE ${r.trainLoss.toFixed(4)}, val BCE ${r.valLoss.toFixed(4)}, val MSE ${r.valMse.toFixed(4)}, ` +
-        `${Math.round(r.imagesPerSec)} img/s, ${r.seconds.toFixed(1)}s`);
-    } else if (e.type === 'knn') {
-      const k = e.event;
-      if (k.type === 'hit') progress.log(`train: neighbour graph from the cache (k ${k.header.k}, ${k.header.n} images)`);
-      else if (k.type === 'rebuild') progress.log(`train: building the neighbour graph (${k.reason})`);
-      else if (k.type === 'progress') progress.update({ label: 'kNN graph', done: k.progress.rowsDone, total: k.progress.rows, unit: 'image' });
-      else progress.log(`train: neighbour graph written to ${k.headerPath} (${k.header.buildSeconds.toFixed(1)} s)`);
-    } else if (e.type === 'evaluate') {
-      progress.log('train: evaluating on the test set');
-    }
-  });
+    (e) => {
+      if (e.type === 'start') {
+        steps = e.stepsPerEpoch;
+        if (e.note) progress.log(`train: ${e.note}`);
+        progress.log(
+          `train: engine ${e.engine} (${e.runtime}), ${e.threads} thread(s), ${e.parameters} parameters, ` +
+            `${e.trainCount} training / ${e.valCount} validation images, ${e.stepsPerEpoch} steps per epoch` +
+            (e.firstEpoch > 1 ? `, resuming at epoch ${e.firstEpoch}` : ''),
+        );
+      } else if (e.type === 'step') {
+        progress.update({
+          label: `epoch ${e.epoch}/${argv.epochs}`,
+          done: e.step,
+          total: steps,
+          rate: e.imagesPerSec / argv['batch-size'],
+          unit: 'batch',
+          extra: `loss ${e.loss.toFixed(4)} ${Math.round(e.imagesPerSec)} img/s`,
+        });
+      } else if (e.type === 'epoch') {
+        const r = e.record;
+        progress.log(
+          `epoch ${r.epoch}: train BCE ${r.trainLoss.toFixed(4)}, val BCE ${r.valLoss.toFixed(4)}, val MSE ${r.valMse.toFixed(4)}, ` +
+            `${Math.round(r.imagesPerSec)} img/s, ${r.seconds.toFixed(1)}s`,
+        );
+      } else if (e.type === 'knn') {
+        const k = e.event;
+        if (k.type === 'hit')
+          progress.log(`train: neighbour graph from the cache (k ${k.header.k}, ${k.header.n} images)`);
+        else if (k.type === 'rebuild') progress.log(`train: building the neighbour graph (${k.reason})`);
+        else if (k.type === 'progress')
+          progress.update({ label: 'kNN graph', done: k.progress.rowsDone, total: k.progress.rows, unit: 'image' });
+        else progress.log(`train: neighbour graph written to ${k.headerPath} (${k.header.buildSeconds.toFixed(1)} s)`);
+      } else if (e.type === 'evaluate') {
+        progress.log('train: evaluating on the test set');
+      }
+    },
+  );
   const m = manifest.metrics;
-  if (m.validation) progress.log(`train: validation MSE ${manifest.history.at(-1)!.valMse.toFixed(4)}, 1-NN ${m.validation.knn1.toFixed(4)}, 5-NN ${m.validation.knn5.toFixed(4)}`);
-  progress.log(`train: test MSE ${m.testMse.toFixed(4)}, BCE ${m.testBce.toFixed(4)}, 1-NN ${m.knn1.toFixed(4)}, 5-NN ${m.knn5.toFixed(4)}; ` +
-    `${manifest.timings.totalSeconds.toFixed(0)}s in all (${manifest.timings.evalSeconds.toFixed(0)}s evaluation); wrote ${argv.out}`);
+  if (m.validation)
+    progress.log(
+      `train: validation MSE ${manifest.history.at(-1)!.valMse.toFixed(4)}, 1-NN ${m.validation.knn1.toFixed(4)}, 5-NN ${m.validation.knn5.toFixed(4)}`,
+    );
+  progress.log(
+    `train: test MSE ${m.testMse.toFixed(4)}, BCE ${m.testBce.toFixed(4)}, 1-NN ${m.knn1.toFixed(4)}, 5-NN ${m.knn5.toFixed(4)}; ` +
+      `${manifest.timings.totalSeconds.toFixed(0)}s in all (${manifest.timings.evalSeconds.toFixed(0)}s evaluation); wrote ${argv.out}`,
+  );
   process.exit(0);
 });

@@ -15,13 +15,24 @@ function spawn(body: string, data: unknown): Promise<unknown> {
       catch (e) { parentPort.postMessage({ error: e.message }); }
     });`;
   const w = new Worker(code, { eval: true, workerData: data });
-  return new Promise((resolve, reject) => { w.once('message', (m) => { void w.terminate(); resolve(m); }); w.once('error', reject); });
+  return new Promise((resolve, reject) => {
+    w.once('message', (m) => {
+      void w.terminate();
+      resolve(m);
+    });
+    w.once('error', reject);
+  });
 }
 
-test('3 threads, 300 rounds: every party sees every other party\'s write for the round', async () => {
-  const parties = 3, rounds = 300;
-  const barrier = Barrier.buffer(), slots = new SharedArrayBuffer(parties * 4);
-  const results = await Promise.all(Array.from({ length: parties }, (_, rank) => spawn(`
+test("3 threads, 300 rounds: every party sees every other party's write for the round", async () => {
+  const parties = 3,
+    rounds = 300;
+  const barrier = Barrier.buffer(),
+    slots = new SharedArrayBuffer(parties * 4);
+  const results = await Promise.all(
+    Array.from({ length: parties }, (_, rank) =>
+      spawn(
+        `
     const { barrier, slots, rank, parties, rounds } = workerData;
     const b = new Barrier(barrier, parties), s = new Int32Array(slots);
     let mismatches = 0;
@@ -31,7 +42,11 @@ test('3 threads, 300 rounds: every party sees every other party\'s write for the
       for (let r = 0; r < parties; r++) if (Atomics.load(s, r) !== i) mismatches++;
       b.wait();
     }
-    return mismatches;`, { barrier, slots, rank, parties, rounds })));
+    return mismatches;`,
+        { barrier, slots, rank, parties, rounds },
+      ),
+    ),
+  );
   assert.deepEqual(results, [{ ok: 0 }, { ok: 0 }, { ok: 0 }]);
 });
 

@@ -8,20 +8,38 @@ import { checkTfjs2onnxArgs } from '../src/onnx/cli-checks.js';
 test('train: --filters, --decoder-filters, --hidden, --threads, --limit and --seed', () => {
   assert.equal(checkTrainArgs({ filters: '16,32', 'decoder-filters': '8,16', hidden: '128,64', threads: 2 }), true);
   assert.equal(checkTrainArgs({ threads: 1 }), true);
-  assert.throws(() => checkTrainArgs({ filters: '16', threads: 1 }), /^Error: --filters must look like "16,32", got "16"$/);
-  assert.throws(() => checkTrainArgs({ 'decoder-filters': '8,x', threads: 1 }), /--decoder-filters must look like "16,32", got "8,x"/);
-  assert.throws(() => checkTrainArgs({ hidden: '1,2,3,4,5', threads: 1 }), /--hidden must look like "128,64" \(1 to 4 sizes\), got "1,2,3,4,5"/);
+  assert.throws(
+    () => checkTrainArgs({ filters: '16', threads: 1 }),
+    /^Error: --filters must look like "16,32", got "16"$/,
+  );
+  assert.throws(
+    () => checkTrainArgs({ 'decoder-filters': '8,x', threads: 1 }),
+    /--decoder-filters must look like "16,32", got "8,x"/,
+  );
+  assert.throws(
+    () => checkTrainArgs({ hidden: '1,2,3,4,5', threads: 1 }),
+    /--hidden must look like "128,64" \(1 to 4 sizes\), got "1,2,3,4,5"/,
+  );
   assert.throws(() => checkTrainArgs({ threads: 0 }), /--threads must be a positive integer, got 0/);
   assert.throws(() => checkTrainArgs({ threads: 1.5 }), /--threads must be a positive integer, got 1\.5/);
   assert.throws(() => checkTrainArgs({ threads: 1, limit: 10 }), /--limit must be an integer >= 20, got 10/);
-  assert.throws(() => checkTrainArgs({ threads: 1, seed: 1.5 }), /--seed must be an integer in 0\.\.2147483647, got 1\.5/);
+  assert.throws(
+    () => checkTrainArgs({ threads: 1, seed: 1.5 }),
+    /--seed must be an integer in 0\.\.2147483647, got 1\.5/,
+  );
   assert.equal(checkTrainArgs({ threads: 1, limit: 20, seed: 0 }), true);
 });
 
 test('encode: --output format and --batch-size range', () => {
   assert.equal(checkEncodeArgs({ output: 'codes.npy', 'batch-size': 256 }), true);
-  assert.throws(() => checkEncodeArgs({ output: 'codes.txt', 'batch-size': 256 }), /--output codes\.txt: unknown format "\.txt"; use \.npy, \.csv, \.jsonl/);
-  assert.throws(() => checkEncodeArgs({ output: 'codes.csv', 'batch-size': 0 }), /--batch-size must be an integer in 1\.\.65536, got 0/);
+  assert.throws(
+    () => checkEncodeArgs({ output: 'codes.txt', 'batch-size': 256 }),
+    /--output codes\.txt: unknown format "\.txt"; use \.npy, \.csv, \.jsonl/,
+  );
+  assert.throws(
+    () => checkEncodeArgs({ output: 'codes.csv', 'batch-size': 0 }),
+    /--batch-size must be an integer in 1\.\.65536, got 0/,
+  );
 });
 
 test('decode: --input or --walk, .png for --grid/--walk, --range, --steps and --scale', () => {
@@ -29,20 +47,51 @@ test('decode: --input or --walk, .png for --grid/--walk, --range, --steps and --
   assert.equal(checkDecodeArgs({ ...ok, input: 'c.npy' }), true);
   assert.equal(checkDecodeArgs({ ...ok, walk: true, output: 'w.png', range: '-1.5,2,-3e-1,4' }), true);
   assert.throws(() => checkDecodeArgs(ok), /give --input codes\.npy\|codes\.csv, or --walk/);
-  assert.throws(() => checkDecodeArgs({ ...ok, input: 'c.npy', walk: true, output: 'w.png' }), /--walk decodes a grid of its own; drop --input/);
-  assert.throws(() => checkDecodeArgs({ ...ok, input: 'c.npy', grid: true }), /with --grid or --walk, --output must be a \.png file, got out/);
-  assert.throws(() => checkDecodeArgs({ ...ok, walk: true, output: 'w.png', range: '1,2,3' }), /--range takes four finite numbers x0,x1,y0,y1 .*e\.g\. --range -10,10,-20,5; got 1,2,3/);
-  assert.throws(() => checkDecodeArgs({ ...ok, walk: true, output: 'w.png', range: '0,1e999,0,1' }), /--range takes four finite numbers/);
-  assert.throws(() => checkDecodeArgs({ ...ok, walk: true, output: 'w.png', range: '1,1,0,1' }), /with x0 != x1 and y0 != y1/);
-  assert.throws(() => checkDecodeArgs({ ...ok, walk: true, output: 'w.png', range: '0,,0,1' }), /--range takes four finite numbers/);
-  for (const scale of [0, -2, 65, 1.5]) assert.throws(() => checkDecodeArgs({ ...ok, input: 'c.npy', scale }), new RegExp(`--scale must be an integer in 1\\.\\.64, got ${scale}`));
+  assert.throws(
+    () => checkDecodeArgs({ ...ok, input: 'c.npy', walk: true, output: 'w.png' }),
+    /--walk decodes a grid of its own; drop --input/,
+  );
+  assert.throws(
+    () => checkDecodeArgs({ ...ok, input: 'c.npy', grid: true }),
+    /with --grid or --walk, --output must be a \.png file, got out/,
+  );
+  assert.throws(
+    () => checkDecodeArgs({ ...ok, walk: true, output: 'w.png', range: '1,2,3' }),
+    /--range takes four finite numbers x0,x1,y0,y1 .*e\.g\. --range -10,10,-20,5; got 1,2,3/,
+  );
+  assert.throws(
+    () => checkDecodeArgs({ ...ok, walk: true, output: 'w.png', range: '0,1e999,0,1' }),
+    /--range takes four finite numbers/,
+  );
+  assert.throws(
+    () => checkDecodeArgs({ ...ok, walk: true, output: 'w.png', range: '1,1,0,1' }),
+    /with x0 != x1 and y0 != y1/,
+  );
+  assert.throws(
+    () => checkDecodeArgs({ ...ok, walk: true, output: 'w.png', range: '0,,0,1' }),
+    /--range takes four finite numbers/,
+  );
+  for (const scale of [0, -2, 65, 1.5])
+    assert.throws(
+      () => checkDecodeArgs({ ...ok, input: 'c.npy', scale }),
+      new RegExp(`--scale must be an integer in 1\\.\\.64, got ${scale}`),
+    );
   assert.equal(checkDecodeArgs({ ...ok, input: 'c.npy', scale: 64 }), true);
-  assert.throws(() => checkDecodeArgs({ ...ok, input: 'c.npy', steps: 101 }), /--steps must be an integer in 2\.\.100, got 101/);
+  assert.throws(
+    () => checkDecodeArgs({ ...ok, input: 'c.npy', steps: 101 }),
+    /--steps must be an integer in 2\.\.100, got 101/,
+  );
 });
 
 test('tfjs2onnx: --batch and --meta', () => {
   assert.equal(checkTfjs2onnxArgs({ batch: 'dynamic', meta: ['a=b'] }), true);
   assert.equal(checkTfjs2onnxArgs({ batch: '8', meta: [] }), true);
-  assert.throws(() => checkTfjs2onnxArgs({ batch: '0', meta: [] }), /--batch must be "dynamic" or a positive integer, got "0"/);
-  assert.throws(() => checkTfjs2onnxArgs({ batch: 'dynamic', meta: ['novalue'] }), /--meta takes key=value, got "novalue"/);
+  assert.throws(
+    () => checkTfjs2onnxArgs({ batch: '0', meta: [] }),
+    /--batch must be "dynamic" or a positive integer, got "0"/,
+  );
+  assert.throws(
+    () => checkTfjs2onnxArgs({ batch: 'dynamic', meta: ['novalue'] }),
+    /--meta takes key=value, got "novalue"/,
+  );
 });

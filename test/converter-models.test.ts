@@ -11,7 +11,10 @@ import * as tf from '@tensorflow/tfjs';
 import { checkModel, modelArtifacts, randomizeWeights, type CheckOptions } from './helpers/convert-compare.js';
 import { tfjsToOnnx } from '../src/onnx/index.js';
 
-before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
+before(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
 
 type T = tf.SymbolicTensor;
 const L = tf.layers;
@@ -24,10 +27,21 @@ async function expectMatch(label: string, model: tf.LayersModel, opts: CheckOpti
 }
 
 test('Flatten with data_format channels_first matches tfjs (was converted as a plain Flatten)', async () => {
-  await expectMatch('conv flatten(cf) dense', tf.sequential({ layers: [
-    L.conv2d({ inputShape: [6, 5, 2], filters: 3, kernelSize: 3, padding: 'same' }), L.flatten({ dataFormat: 'channelsFirst' }), L.dense({ units: 4 }),
-  ] }));
-  await expectMatch('flatten(cf) rank 3', tf.sequential({ layers: [L.flatten({ inputShape: [4, 3], dataFormat: 'channelsFirst' })] }), {});
+  await expectMatch(
+    'conv flatten(cf) dense',
+    tf.sequential({
+      layers: [
+        L.conv2d({ inputShape: [6, 5, 2], filters: 3, kernelSize: 3, padding: 'same' }),
+        L.flatten({ dataFormat: 'channelsFirst' }),
+        L.dense({ units: 4 }),
+      ],
+    }),
+  );
+  await expectMatch(
+    'flatten(cf) rank 3',
+    tf.sequential({ layers: [L.flatten({ inputShape: [4, 3], dataFormat: 'channelsFirst' })] }),
+    {},
+  );
 });
 
 function resnetBlock(batchInputShape: (number | null)[]) {
@@ -53,7 +67,9 @@ test('a fixed model batch with merges converts (was "needs inputs of one shape")
 test('merges that broadcast: squeeze-and-excitation gate, rank-2 into rank-4, Average/Maximum', async () => {
   const x = tf.input({ shape: [5, 5, 6] });
   const squeeze = L.globalAveragePooling2d({}).apply(x) as T;
-  const gate = L.dense({ units: 6, activation: 'sigmoid' }).apply(L.dense({ units: 2, activation: 'relu' }).apply(squeeze) as T) as T;
+  const gate = L.dense({ units: 6, activation: 'sigmoid' }).apply(
+    L.dense({ units: 2, activation: 'relu' }).apply(squeeze) as T,
+  ) as T;
   const gate4 = L.reshape({ targetShape: [1, 1, 6] }).apply(gate) as T;
   const se = L.multiply().apply([x, gate4]) as T;
   const r = await expectMatch('SE block', tf.model({ inputs: x, outputs: se }));
@@ -62,7 +78,11 @@ test('merges that broadcast: squeeze-and-excitation gate, rank-2 into rank-4, Av
   const ranked = L.add().apply([x, gate]) as T;
   const avg = L.average().apply([x, gate4]) as T;
   const max = L.maximum().apply([x, gate4]) as T;
-  await expectMatch('rank-2 into rank-4 add, average, maximum', tf.model({ inputs: x, outputs: L.concatenate().apply([ranked, avg, max]) as T }), { opset: 11 });
+  await expectMatch(
+    'rank-2 into rank-4 add, average, maximum',
+    tf.model({ inputs: x, outputs: L.concatenate().apply([ranked, avg, max]) as T }),
+    { opset: 11 },
+  );
 });
 
 test('the CLI summary shows the fixed batch; the library entry converts without files', async () => {
@@ -75,8 +95,18 @@ test('the CLI summary shows the fixed batch; the library entry converts without 
   const dir = await mkdtemp(join(tmpdir(), 'tfjs2onnx-'));
   try {
     await writeFile(join(dir, 'weights.bin'), weights);
-    await writeFile(join(dir, 'model.json'), JSON.stringify({ ...json, weightsManifest: [{ ...json.weightsManifest[0]!, paths: ['weights.bin'] }] }));
-    const { stdout } = await promisify(execFile)(process.execPath, ['pipeline/tfjs2onnx.js', join(dir, 'model.json'), '-o', join(dir, 'm.onnx'), '--batch', '3']);
+    await writeFile(
+      join(dir, 'model.json'),
+      JSON.stringify({ ...json, weightsManifest: [{ ...json.weightsManifest[0]!, paths: ['weights.bin'] }] }),
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      'pipeline/tfjs2onnx.js',
+      join(dir, 'model.json'),
+      '-o',
+      join(dir, 'm.onnx'),
+      '--batch',
+      '3',
+    ]);
     assert.match(stdout, /\[3,3\] -> \S+ \[3,2\]/);
     assert.ok(!/\[N,/.test(stdout), stdout);
     assert.equal(stdout.trim().replace(/^.*?\.onnx: /, ''), lib.summary.text);
@@ -90,19 +120,31 @@ test('several inputs and outputs named after the model; shared layers; nested mo
   const a = tf.input({ shape: [4], name: 'features' });
   const b = tf.input({ shape: [4], name: 'context' });
   const shared = L.dense({ units: 3, activation: 'tanh', name: 'shared' });
-  const ha = shared.apply(a) as T, hb = shared.apply(b) as T;
+  const ha = shared.apply(a) as T,
+    hb = shared.apply(b) as T;
   const score = L.dense({ units: 1, name: 'score' }).apply(L.concatenate().apply([ha, hb])) as T;
   const diff = L.dense({ units: 2, name: 'diff' }).apply(L.add().apply([ha, hb])) as T;
   const model = tf.model({ inputs: [a, b], outputs: [score, diff] });
   const r = await expectMatch('two in, two out, shared', model);
   const { json, weights } = await modelArtifacts(model);
   const s = tfjsToOnnx(json, weights).summary;
-  assert.deepEqual(s.inputs.map((i) => i.name), ['features', 'context']);
-  assert.deepEqual(s.outputs.map((o) => o.name), ['score', 'diff']);
+  assert.deepEqual(
+    s.inputs.map((i) => i.name),
+    ['features', 'context'],
+  );
+  assert.deepEqual(
+    s.outputs.map((o) => o.name),
+    ['score', 'diff'],
+  );
   assert.equal(r.opTypes.Gemm, 4, 'the shared Dense is used twice');
 
-  const inner = tf.sequential({ name: 'inner_seq', layers: [L.dense({ inputShape: [3], units: 4, activation: 'relu' }), L.dense({ units: 2 })] });
-  const outer = tf.sequential({ layers: [L.dense({ inputShape: [5], units: 3 }), inner, L.activation({ activation: 'sigmoid' })] });
+  const inner = tf.sequential({
+    name: 'inner_seq',
+    layers: [L.dense({ inputShape: [3], units: 4, activation: 'relu' }), L.dense({ units: 2 })],
+  });
+  const outer = tf.sequential({
+    layers: [L.dense({ inputShape: [5], units: 3 }), inner, L.activation({ activation: 'sigmoid' })],
+  });
   await expectMatch('nested sequential', outer);
   const fi = tf.input({ shape: [3] });
   const innerFn = tf.model({ name: 'inner_fn', inputs: fi, outputs: L.dense({ units: 2 }).apply(fi) as T });
@@ -112,12 +154,21 @@ test('several inputs and outputs named after the model; shared layers; nested mo
 });
 
 test('realistic architectures: MobileNet-v1 block, U-Net, text classifier, sequence models, VAE encoder', async () => {
-  const mob = tf.sequential({ layers: [
-    L.conv2d({ inputShape: [12, 12, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }), L.batchNormalization({}), L.reLU({ maxValue: 6 }),
-    L.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }), L.batchNormalization({}), L.reLU({ maxValue: 6 }),
-    L.conv2d({ filters: 16, kernelSize: 1, useBias: false }), L.batchNormalization({}), L.reLU({ maxValue: 6 }),
-    L.globalAveragePooling2d({}), L.dense({ units: 5, activation: 'softmax' }),
-  ] });
+  const mob = tf.sequential({
+    layers: [
+      L.conv2d({ inputShape: [12, 12, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+      L.batchNormalization({}),
+      L.reLU({ maxValue: 6 }),
+      L.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }),
+      L.batchNormalization({}),
+      L.reLU({ maxValue: 6 }),
+      L.conv2d({ filters: 16, kernelSize: 1, useBias: false }),
+      L.batchNormalization({}),
+      L.reLU({ maxValue: 6 }),
+      L.globalAveragePooling2d({}),
+      L.dense({ units: 5, activation: 'softmax' }),
+    ],
+  });
   await expectMatch('mobilenet v1 block', mob);
 
   const ui = tf.input({ shape: [16, 16, 1] });
@@ -126,21 +177,53 @@ test('realistic architectures: MobileNet-v1 block, U-Net, text classifier, seque
   const c2 = L.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(p1) as T;
   const u1 = L.conv2dTranspose({ filters: 4, kernelSize: 2, strides: 2, padding: 'same' }).apply(c2) as T;
   const m1 = L.concatenate().apply([u1, c1]) as T;
-  const uo = L.conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid' }).apply(L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(m1) as T) as T;
+  const uo = L.conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid' }).apply(
+    L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(m1) as T,
+  ) as T;
   await expectMatch('small U-Net', tf.model({ inputs: ui, outputs: uo }));
 
-  const text = tf.sequential({ layers: [
-    L.embedding({ inputShape: [12], inputDim: 50, outputDim: 8 }), L.conv1d({ filters: 6, kernelSize: 3, activation: 'relu' }),
-    L.maxPooling1d({ poolSize: 2 }), L.globalMaxPooling1d({}), L.dense({ units: 3, activation: 'softmax' }),
-  ] });
+  const text = tf.sequential({
+    layers: [
+      L.embedding({ inputShape: [12], inputDim: 50, outputDim: 8 }),
+      L.conv1d({ filters: 6, kernelSize: 3, activation: 'relu' }),
+      L.maxPooling1d({ poolSize: 2 }),
+      L.globalMaxPooling1d({}),
+      L.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
   await expectMatch('embedding + conv1d classifier', text, { ints: 50 });
 
-  await expectMatch('LSTM sequence model', tf.sequential({ layers: [L.lstm({ inputShape: [7, 3], units: 5, returnSequences: true }), L.lstm({ units: 4 }), L.dense({ units: 2 })] }));
-  await expectMatch('GRU sequence model', tf.sequential({ layers: [L.gru({ inputShape: [7, 3], units: 5, returnSequences: true }), L.timeDistributed({ layer: L.dense({ units: 2 }) })] }));
-  await expectMatch('bidirectional LSTM', tf.sequential({ layers: [
-    L.embedding({ inputShape: [9], inputDim: 20, outputDim: 4 }), L.bidirectional({ layer: L.lstm({ units: 3, returnSequences: true }) as tf.RNN }),
-    L.bidirectional({ layer: L.lstm({ units: 2 }) as tf.RNN, mergeMode: 'sum' }), L.dense({ units: 1, activation: 'sigmoid' }),
-  ] }), { ints: 20 });
+  await expectMatch(
+    'LSTM sequence model',
+    tf.sequential({
+      layers: [
+        L.lstm({ inputShape: [7, 3], units: 5, returnSequences: true }),
+        L.lstm({ units: 4 }),
+        L.dense({ units: 2 }),
+      ],
+    }),
+  );
+  await expectMatch(
+    'GRU sequence model',
+    tf.sequential({
+      layers: [
+        L.gru({ inputShape: [7, 3], units: 5, returnSequences: true }),
+        L.timeDistributed({ layer: L.dense({ units: 2 }) }),
+      ],
+    }),
+  );
+  await expectMatch(
+    'bidirectional LSTM',
+    tf.sequential({
+      layers: [
+        L.embedding({ inputShape: [9], inputDim: 20, outputDim: 4 }),
+        L.bidirectional({ layer: L.lstm({ units: 3, returnSequences: true }) as tf.RNN }),
+        L.bidirectional({ layer: L.lstm({ units: 2 }) as tf.RNN, mergeMode: 'sum' }),
+        L.dense({ units: 1, activation: 'sigmoid' }),
+      ],
+    }),
+    { ints: 20 },
+  );
 
   const vi = tf.input({ shape: [8, 8, 1], name: 'image' });
   let h = L.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }).apply(vi) as T;

@@ -30,7 +30,11 @@ function run(script: string, args: string[]) {
 
 async function reference(): Promise<Float32Array> {
   const m = await openModel(models.encoder);
-  return runBatch(m, Float32Array.from(pixels, (v) => v / 255), [N, 28, 28, 1]);
+  return runBatch(
+    m,
+    Float32Array.from(pixels, (v) => v / 255),
+    [N, 28, 28, 1],
+  );
 }
 
 before(async () => {
@@ -48,7 +52,16 @@ before(async () => {
 test('idx input with labels: .npy, .csv and .jsonl outputs agree with onnxruntime and with each other', async (t) => {
   const ref = await reference();
   for (const ext of ['npy', 'csv', 'jsonl']) {
-    const r = run('encode', ['--onnx', models.encoder, '--input', join(dir, 't-images-idx3-ubyte'), '--output', join(dir, `out.${ext}`), '--batch-size', '7']);
+    const r = run('encode', [
+      '--onnx',
+      models.encoder,
+      '--input',
+      join(dir, 't-images-idx3-ubyte'),
+      '--output',
+      join(dir, `out.${ext}`),
+      '--batch-size',
+      '7',
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /50 images .* images\/s/);
   }
@@ -61,14 +74,29 @@ test('idx input with labels: .npy, .csv and .jsonl outputs agree with onnxruntim
   assert.match(csv[4]!, /^3,3,"Dress",/);
   const fromCsv = Float32Array.from(csv.slice(1).flatMap((l) => l.split(',').slice(3).map(Number)));
   assertClose(fromCsv, npy.data, { atol: TOL.textRoundTripAbs }, 'CSV codes vs .npy codes');
-  const jsonl = (await readFile(join(dir, 'out.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { index: number; label: number; code: number[] });
+  const jsonl = (await readFile(join(dir, 'out.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { index: number; label: number; code: number[] });
   assert.deepEqual([jsonl[9]!.index, jsonl[9]!.label, jsonl[9]!.code.length], [9, 9, 2]);
   // numpy reads the .npy and it matches the CSV.
   if (!hasNumpy) return t.skip('python3-numpy is not installed');
-  const py = spawnSync('/usr/bin/python3', ['-c', `import numpy as np; a=np.load('${join(dir, 'out.npy')}'); c=np.loadtxt('${join(dir, 'out.csv')}', delimiter=',', skiprows=1, usecols=(3,4)); print(a.dtype, a.shape, float(abs(a-c.astype(np.float32)).max()))`], { encoding: 'utf8' });
+  const py = spawnSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      `import numpy as np; a=np.load('${join(dir, 'out.npy')}'); c=np.loadtxt('${join(dir, 'out.csv')}', delimiter=',', skiprows=1, usecols=(3,4)); print(a.dtype, a.shape, float(abs(a-c.astype(np.float32)).max()))`,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(py.status, 0, `numpy could not read the files: ${py.stderr}`);
   assert.match(py.stdout, /^float32 \(50, 2\) \d/);
-  assertClose(Number(py.stdout.trim().split(' ').pop()), 0, { atol: TOL.textRoundTripAbs }, 'numpy: max |npy - float32(csv)|');
+  assertClose(
+    Number(py.stdout.trim().split(' ').pop()),
+    0,
+    { atol: TOL.textRoundTripAbs },
+    'numpy: max |npy - float32(csv)|',
+  );
 });
 
 test('gz idx, uint8 and float32 .npy, a PNG folder, a glob and one JPEG give the same codes', async () => {
@@ -81,24 +109,61 @@ test('gz idx, uint8 and float32 .npy, a PNG folder, a glob and one JPEG give the
   // Images: light-on-dark PNGs of the first 5 images come back to the same pixels.
   await mkdir(join(dir, 'pngs'));
   for (let i = 0; i < 5; i++) {
-    const c = createCanvas(28, 28), ctx = c.getContext('2d'), img = ctx.createImageData(28, 28);
-    for (let p = 0; p < 784; p++) { const v = pixels[i * 784 + p]!; img.data.set([v, v, v, 255], 4 * p); }
+    const c = createCanvas(28, 28),
+      ctx = c.getContext('2d'),
+      img = ctx.createImageData(28, 28);
+    for (let p = 0; p < 784; p++) {
+      const v = pixels[i * 784 + p]!;
+      img.data.set([v, v, v, 255], 4 * p);
+    }
     ctx.putImageData(img, 0, 0);
     await writeFile(join(dir, 'pngs', `img${i}.png`), c.toBuffer('image/png'));
     if (i === 0) await writeFile(join(dir, 'one.jpg'), c.toBuffer('image/jpeg', 100));
   }
   await writeFile(join(dir, 'pngs', 'notes.txt'), 'not an image');
-  const r = run('encode', ['--onnx', models.encoder, '--input', join(dir, 'pngs'), '--invert', 'no', '--output', join(dir, 'img.csv')]);
+  const r = run('encode', [
+    '--onnx',
+    models.encoder,
+    '--input',
+    join(dir, 'pngs'),
+    '--invert',
+    'no',
+    '--output',
+    join(dir, 'img.csv'),
+  ]);
   assert.equal(r.code, 0, r.err);
   const rows = (await readFile(join(dir, 'img.csv'), 'utf8')).trim().split('\n');
   assert.equal(rows[0], 'index,file,z0,z1');
   assert.equal(rows.length, 6);
   const codes = Float32Array.from(rows.slice(1).flatMap((l) => l.split(',').slice(2).map(Number)));
-  assertClose(codes, ref.subarray(0, 10), { atol: TOL.pngCodeAbs }, 'codes of the PNG round trip (grey conversion rounds)');
-  const g = run('encode', ['--onnx', models.encoder, '--input', join(dir, 'pngs', 'img[0-2]*.png').replace('[0-2]', '?'), '--invert', 'no', '--output', join(dir, 'glob.jsonl')]);
+  assertClose(
+    codes,
+    ref.subarray(0, 10),
+    { atol: TOL.pngCodeAbs },
+    'codes of the PNG round trip (grey conversion rounds)',
+  );
+  const g = run('encode', [
+    '--onnx',
+    models.encoder,
+    '--input',
+    join(dir, 'pngs', 'img[0-2]*.png').replace('[0-2]', '?'),
+    '--invert',
+    'no',
+    '--output',
+    join(dir, 'glob.jsonl'),
+  ]);
   assert.equal(g.code, 0, g.err);
   assert.equal((await readFile(join(dir, 'glob.jsonl'), 'utf8')).trim().split('\n').length, 5);
-  const j = run('encode', ['--onnx', models.encoder, '--input', join(dir, 'one.jpg'), '--invert', 'no', '--output', join(dir, 'jpg.npy')]);
+  const j = run('encode', [
+    '--onnx',
+    models.encoder,
+    '--input',
+    join(dir, 'one.jpg'),
+    '--invert',
+    'no',
+    '--output',
+    join(dir, 'jpg.npy'),
+  ]);
   assert.equal(j.code, 0, j.err);
   const jpg = await readNpy(join(dir, 'jpg.npy'));
   assert.deepEqual(jpg.info.shape, [1, 2]);
@@ -106,12 +171,40 @@ test('gz idx, uint8 and float32 .npy, a PNG folder, a glob and one JPEG give the
 });
 
 test('decode: .npy and .csv codes to PNG files, a grid, and a walk', async () => {
-  assert.equal(run('encode', ['--onnx', models.encoder, '--input', join(dir, 't-images-idx3-ubyte'), '--output', join(dir, 'd.npy')]).code, 0);
-  assert.equal(run('encode', ['--onnx', models.encoder, '--input', join(dir, 't-images-idx3-ubyte'), '--output', join(dir, 'd.csv')]).code, 0);
+  assert.equal(
+    run('encode', [
+      '--onnx',
+      models.encoder,
+      '--input',
+      join(dir, 't-images-idx3-ubyte'),
+      '--output',
+      join(dir, 'd.npy'),
+    ]).code,
+    0,
+  );
+  assert.equal(
+    run('encode', [
+      '--onnx',
+      models.encoder,
+      '--input',
+      join(dir, 't-images-idx3-ubyte'),
+      '--output',
+      join(dir, 'd.csv'),
+    ]).code,
+    0,
+  );
   let r = run('decode', ['--onnx', models.decoder, '--input', join(dir, 'd.npy'), '--output', join(dir, 'decoded')]);
   assert.equal(r.code, 0, r.err);
   assert.equal((await readdir(join(dir, 'decoded'))).filter((f) => f.endsWith('.png')).length, N);
-  r = run('decode', ['--onnx', models.decoder, '--input', join(dir, 'd.csv'), '--grid', '--output', join(dir, 'grid.png')]);
+  r = run('decode', [
+    '--onnx',
+    models.decoder,
+    '--input',
+    join(dir, 'd.csv'),
+    '--grid',
+    '--output',
+    join(dir, 'grid.png'),
+  ]);
   assert.equal(r.code, 0, r.err);
   r = run('decode', ['--onnx', models.decoder, '--walk', '--steps', '5', '--output', join(dir, 'walk.png')]);
   assert.equal(r.code, 0, r.err);
@@ -121,26 +214,65 @@ test('decode: .npy and .csv codes to PNG files, a grid, and a walk', async () =>
 
 test('bad input: a named error, exit 1, and no output file', async () => {
   await writeFile(join(dir, 'corrupt.onnx'), Buffer.from('this is not a protobuf model at all'));
-  const i16 = Buffer.from(npyHeader('uint8', [2, 28, 28])).toString('latin1').replace("'|u1'", "'<i2'");
+  const i16 = Buffer.from(npyHeader('uint8', [2, 28, 28]))
+    .toString('latin1')
+    .replace("'|u1'", "'<i2'");
   await writeFile(join(dir, 'i16.npy'), Buffer.concat([Buffer.from(i16, 'latin1'), Buffer.alloc(2 * 784 * 2)]));
   await writeFile(join(dir, 'shape.npy'), Buffer.concat([npyHeader('uint8', [2, 27, 28]), Buffer.alloc(2 * 27 * 28)]));
-  const nan = new Float32Array(2 * 784); nan[900] = NaN;
+  const nan = new Float32Array(2 * 784);
+  nan[900] = NaN;
   await writeFile(join(dir, 'nan.npy'), Buffer.concat([npyHeader('float32', [2, 28, 28]), Buffer.from(nan.buffer)]));
   await mkdir(join(dir, 'broken-images'));
   await writeFile(join(dir, 'broken-images', 'a.png'), Buffer.from('not a png'));
   await writeFile(join(dir, 'broken-images', 'b.png'), await readFile(join(dir, 'pngs', 'img1.png')));
   const idx = join(dir, 't-images-idx3-ubyte');
   const cases: [string, string[], RegExp][] = [
-    ['missing model', ['--onnx', join(dir, 'nope.onnx'), '--input', idx], /nope\.onnx: cannot read the ONNX model \(ENOENT\)/],
+    [
+      'missing model',
+      ['--onnx', join(dir, 'nope.onnx'), '--input', idx],
+      /nope\.onnx: cannot read the ONNX model \(ENOENT\)/,
+    ],
     ['corrupt model', ['--onnx', join(dir, 'corrupt.onnx'), '--input', idx], /corrupt\.onnx: not a valid ONNX model/],
-    ['a decoder, not an encoder', ['--onnx', models.decoder, '--input', idx], /decoder\.onnx: not an encoder of 28x28x1 images: input "code" has shape \[batch, 2\]/],
-    ['undecodable image', ['--onnx', models.encoder, '--input', join(dir, 'broken-images')], /a\.png: cannot decode image .*--skip-bad/],
-    ['npy of the wrong dtype', ['--onnx', models.encoder, '--input', join(dir, 'i16.npy')], /i16\.npy: dtype <i2 is not supported/],
-    ['npy of the wrong shape', ['--onnx', models.encoder, '--input', join(dir, 'shape.npy')], /shape\.npy: shape \[2, 27, 28\]; expected \[N, 28, 28\]/],
-    ['NaN in the input', ['--onnx', models.encoder, '--input', join(dir, 'nan.npy')], /nan\.npy: NaN at image 1, pixel 116/],
-    ['missing output folder', ['--onnx', models.encoder, '--input', idx, '--output', join(dir, 'no-such-dir', 'c.npy')], /cannot write to output folder .*no-such-dir/],
-    ['batch size 0', ['--onnx', models.encoder, '--input', idx, '--batch-size', '0'], /--batch-size must be an integer in 1\.\.65536, got 0/],
-    ['unknown output format', ['--onnx', models.encoder, '--input', idx, '--output', join(dir, 'c.txt')], /unknown format "\.txt"/],
+    [
+      'a decoder, not an encoder',
+      ['--onnx', models.decoder, '--input', idx],
+      /decoder\.onnx: not an encoder of 28x28x1 images: input "code" has shape \[batch, 2\]/,
+    ],
+    [
+      'undecodable image',
+      ['--onnx', models.encoder, '--input', join(dir, 'broken-images')],
+      /a\.png: cannot decode image .*--skip-bad/,
+    ],
+    [
+      'npy of the wrong dtype',
+      ['--onnx', models.encoder, '--input', join(dir, 'i16.npy')],
+      /i16\.npy: dtype <i2 is not supported/,
+    ],
+    [
+      'npy of the wrong shape',
+      ['--onnx', models.encoder, '--input', join(dir, 'shape.npy')],
+      /shape\.npy: shape \[2, 27, 28\]; expected \[N, 28, 28\]/,
+    ],
+    [
+      'NaN in the input',
+      ['--onnx', models.encoder, '--input', join(dir, 'nan.npy')],
+      /nan\.npy: NaN at image 1, pixel 116/,
+    ],
+    [
+      'missing output folder',
+      ['--onnx', models.encoder, '--input', idx, '--output', join(dir, 'no-such-dir', 'c.npy')],
+      /cannot write to output folder .*no-such-dir/,
+    ],
+    [
+      'batch size 0',
+      ['--onnx', models.encoder, '--input', idx, '--batch-size', '0'],
+      /--batch-size must be an integer in 1\.\.65536, got 0/,
+    ],
+    [
+      'unknown output format',
+      ['--onnx', models.encoder, '--input', idx, '--output', join(dir, 'c.txt')],
+      /unknown format "\.txt"/,
+    ],
   ];
   for (const [label, args, pattern] of cases) {
     const out = join(dir, `bad-${label.replace(/\W+/g, '-')}.npy`);
@@ -149,9 +281,20 @@ test('bad input: a named error, exit 1, and no output file', async () => {
     assert.equal(r.code, 1, `${label}: exit code ${r.code}`);
     assert.match(r.err, pattern, label);
     assert.doesNotMatch(r.err, /\n\s+at /, `${label}: no stack trace`);
-    assert.ok(!(await readdir(dir)).some((f) => f.startsWith('bad-') || f.includes('.tmp-')), `${label}: no partial output`);
+    assert.ok(
+      !(await readdir(dir)).some((f) => f.startsWith('bad-') || f.includes('.tmp-')),
+      `${label}: no partial output`,
+    );
   }
-  const skipped = run('encode', ['--onnx', models.encoder, '--input', join(dir, 'broken-images'), '--skip-bad', '--output', join(dir, 'skip.csv')]);
+  const skipped = run('encode', [
+    '--onnx',
+    models.encoder,
+    '--input',
+    join(dir, 'broken-images'),
+    '--skip-bad',
+    '--output',
+    join(dir, 'skip.csv'),
+  ]);
   assert.equal(skipped.code, 0, skipped.err);
   assert.match(skipped.err, /skipped .*a\.png: .*cannot decode image/);
   assert.equal((await readFile(join(dir, 'skip.csv'), 'utf8')).trim().split('\n').length, 2);

@@ -2,7 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { knnAccuracy, knnPredict } from '../src/lib/knn.js';
-import { classOverlap, nearestOthers, pca2, silhouette, trustworthiness, trustworthinessFromPenalty, trustworthinessPenalty } from '../src/lib/embedding-metrics.js';
+import {
+  classOverlap,
+  nearestOthers,
+  pca2,
+  silhouette,
+  trustworthiness,
+  trustworthinessFromPenalty,
+  trustworthinessPenalty,
+} from '../src/lib/embedding-metrics.js';
 import { quantile } from '../src/lib/quantile.js';
 import { seededRandom } from '../src/util/random.js';
 import { TOL, assertClose } from './tolerance.js';
@@ -11,7 +19,8 @@ const f = (xs: number[]) => Float32Array.from(xs);
 
 test('kNN: 1-NN and 3-NN votes on points on a line', () => {
   // Reference: 0,1,2 are class 0; 10,11 class 1; 5 is class 1 (an outlier near the middle).
-  const ref = f([0, 1, 2, 5, 10, 11]), refLab = [0, 0, 0, 1, 1, 1];
+  const ref = f([0, 1, 2, 5, 10, 11]),
+    refLab = [0, 0, 0, 1, 1, 1];
   const q = f([0.4, 4.6, 9]);
   assert.deepEqual([...knnPredict(ref, refLab, q, 1, 1)], [0, 1, 1]);
   // 3-NN of 4.6: 5 (class 1), 2 (0), 1 (0) -> class 0.  3-NN of 9: 10, 11, 5 -> class 1.
@@ -42,7 +51,10 @@ test('silhouette: two 1-D clusters by hand', () => {
 
 test('class overlap: rows sum to 1 and show which classes mix', () => {
   const m = classOverlap(f([0, 1, 2, 10, 11]), [0, 0, 1, 1, 1], f([0.5, 10.5]), [0, 1], 1, 2, 2);
-  assert.deepEqual(m, [[1, 0], [0, 1]]);
+  assert.deepEqual(m, [
+    [1, 0],
+    [0, 1],
+  ]);
   const m3 = classOverlap(f([0, 1, 2, 10, 11]), [0, 0, 1, 1, 1], f([1.4]), [0], 1, 3, 2);
   assert.deepEqual(m3[0], [2 / 3, 1 / 3]);
 });
@@ -52,7 +64,12 @@ test('PCA: points on a tilted line project onto one axis; quantiles interpolate'
   for (let t = -2; t <= 2; t++) pts.push(t, 2 * t, -t);
   const { projected } = pca2(f(pts), 3);
   for (let i = 0; i < 5; i++) {
-    assertClose(Math.abs(projected[i * 2]!), Math.abs((i - 2) * Math.sqrt(6)), { atol: TOL.pcaAbs }, `PCA point ${i}, component 1`);
+    assertClose(
+      Math.abs(projected[i * 2]!),
+      Math.abs((i - 2) * Math.sqrt(6)),
+      { atol: TOL.pcaAbs },
+      `PCA point ${i}, component 1`,
+    );
     assertClose(projected[i * 2 + 1]!, 0, { atol: TOL.pcaAbs }, `PCA point ${i}, component 2`);
   }
   assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
@@ -66,8 +83,13 @@ function silhouetteBrute(x: Float32Array, dim: number, labels: number[], numClas
   let total = 0;
   for (let i = 0; i < n; i++) {
     const mean = (c: number) => {
-      let s = 0, m = 0;
-      for (let j = 0; j < n; j++) if (j !== i && labels[j] === c) { s += d(i, j); m++; }
+      let s = 0,
+        m = 0;
+      for (let j = 0; j < n; j++)
+        if (j !== i && labels[j] === c) {
+          s += d(i, j);
+          m++;
+        }
       return m ? s / m : NaN;
     };
     if (labels.filter((l) => l === labels[i]).length <= 1) continue;
@@ -82,7 +104,8 @@ function silhouetteBrute(x: Float32Array, dim: number, labels: number[], numClas
 test('silhouette: the class-blocked loop equals the pair-by-pair definition (2-D and 3-D, a singleton class)', () => {
   const r = seededRandom(21);
   for (const dim of [2, 3]) {
-    const n = 120, x = Float32Array.from({ length: n * dim }, () => r() * 4);
+    const n = 120,
+      x = Float32Array.from({ length: n * dim }, () => r() * 4);
     const labels = Array.from({ length: n }, (_, i) => (i === 0 ? 3 : Math.floor(r() * 3)));
     assert.ok(Math.abs(silhouette(x, dim, labels, 4) - silhouetteBrute(x, dim, labels, 4)) < 1e-12);
   }
@@ -91,7 +114,8 @@ test('silhouette: the class-blocked loop equals the pair-by-pair definition (2-D
 test('trustworthiness from distance rows equals the sorting reference; nearestOthers skips only the point itself', () => {
   const r = seededRandom(5);
   const n = 150;
-  const high = Float32Array.from({ length: n * 6 }, () => r()), low = Float32Array.from({ length: n * 2 }, () => r());
+  const high = Float32Array.from({ length: n * 6 }, () => r()),
+    low = Float32Array.from({ length: n * 2 }, () => r());
   for (const k of [1, 5, 12]) {
     const nn = nearestOthers(low, 2, k);
     let penalty = 0;

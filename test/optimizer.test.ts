@@ -13,10 +13,16 @@ const SHAPES = [[3, 3, 1, 4], [4], [37, 5], [5]];
 const LRS = [4e-3, 3e-3, 1e-3, 5e-4, 1e-4];
 
 function reference(name: OptimizerName, momentum: number): tf.Optimizer {
-  return name === 'rmsprop' ? tf.train.rmsprop(1, RMSPROP.rho, momentum, RMSPROP.epsilon) : tf.train.adam(1, ADAM.beta1, ADAM.beta2, ADAM.epsilon);
+  return name === 'rmsprop'
+    ? tf.train.rmsprop(1, RMSPROP.rho, momentum, RMSPROP.epsilon)
+    : tf.train.adam(1, ADAM.beta1, ADAM.beta2, ADAM.epsilon);
 }
 
-const CASES = [['rmsprop', 0], ['rmsprop', 0.9], ['adam', 0]] as const;
+const CASES = [
+  ['rmsprop', 0],
+  ['rmsprop', 0.9],
+  ['adam', 0],
+] as const;
 
 for (const [name, momentum] of CASES) {
   test(`${name}${momentum ? ` with momentum ${momentum}` : ''}: flat updates match tfjs's optimizer over ${LRS.length} steps`, () => {
@@ -32,24 +38,39 @@ for (const [name, momentum] of CASES) {
     const ref = reference(name, momentum);
     for (const lr of LRS) {
       // Gradients spanning several magnitudes, some exactly zero.
-      const grads = Float32Array.from({ length: total }, (_, k) => (k % 11 === 0 ? 0 : (random() - 0.5) * 10 ** -Math.floor(random() * 4)));
+      const grads = Float32Array.from({ length: total }, (_, k) =>
+        k % 11 === 0 ? 0 : (random() - 0.5) * 10 ** -Math.floor(random() * 4),
+      );
       flat.step(weights, grads, lr);
       (ref as unknown as { learningRate: number }).learningRate = lr;
       let o = 0;
-      ref.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(grads.slice(o, (o += sizes[i]!)), SHAPES[i])])));
+      ref.applyGradients(
+        Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(grads.slice(o, (o += sizes[i]!)), SHAPES[i])])),
+      );
     }
     const expected = new Float32Array(total);
     let o = 0;
-    vars.forEach((v, i) => { expected.set(v.dataSync() as Float32Array, o); o += sizes[i]!; });
+    vars.forEach((v, i) => {
+      expected.set(v.dataSync() as Float32Array, o);
+      o += sizes[i]!;
+    });
     const { max } = maxAbsDiff(weights, expected);
     assert.ok(max <= TOL.optimizerAbs, `max abs weight difference ${max}`);
-    assert.ok(maxAbsDiff(weights, Float32Array.from(expected, (x) => x + 1)).max > 0.5, 'the comparison can fail');
+    assert.ok(
+      maxAbsDiff(
+        weights,
+        Float32Array.from(expected, (x) => x + 1),
+      ).max > 0.5,
+      'the comparison can fail',
+    );
     tf.dispose(vars);
   });
 
   test(`${name}${momentum ? ` with momentum ${momentum}` : ''}: state round-trips, and a state of another optimizer or size is refused`, () => {
-    const a = makeOptimizer(name, 10, { momentum }), b = makeOptimizer(name, 10, { momentum });
-    const w1 = new Float32Array(10).fill(1), w2 = new Float32Array(10).fill(1);
+    const a = makeOptimizer(name, 10, { momentum }),
+      b = makeOptimizer(name, 10, { momentum });
+    const w1 = new Float32Array(10).fill(1),
+      w2 = new Float32Array(10).fill(1);
     const g = Float32Array.from({ length: 10 }, (_, i) => i / 10 - 0.3);
     a.step(w1, g, 1e-2);
     b.setSlots(a.slots());
@@ -59,7 +80,8 @@ for (const [name, momentum] of CASES) {
     assert.deepEqual(w1, w2);
     assert.throws(() => makeOptimizer(name, 11, { momentum }).setSlots(a.slots()), /slot \w+ has 10 values, needs 11/);
     // Another optimizer, or RMSprop with momentum switched on or off, keeps other slots.
-    const other = name === 'adam' ? makeOptimizer('rmsprop', 10) : makeOptimizer('rmsprop', 10, { momentum: momentum ? 0 : 0.5 });
+    const other =
+      name === 'adam' ? makeOptimizer('rmsprop', 10) : makeOptimizer('rmsprop', 10, { momentum: momentum ? 0 : 0.5 });
     assert.throws(() => other.setSlots(a.slots()), /state needs slots/);
   });
 }

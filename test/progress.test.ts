@@ -6,7 +6,12 @@ import { ProgressLine, plainProgress } from '../src/util/progress.js';
 
 function capture(): { stream: NodeJS.WriteStream; text: () => string } {
   let out = '';
-  const w = new Writable({ write(chunk: Buffer, _enc, done) { out += chunk.toString(); done(); } });
+  const w = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      out += chunk.toString();
+      done();
+    },
+  });
   return { stream: w as unknown as NodeJS.WriteStream, text: () => out };
 }
 
@@ -16,7 +21,10 @@ test('off a terminal: a plain line per interval and one at completion, no carria
   p.update({ label: 'encode', done: 1200, total: 10000, rate: 5100, unit: 'img' });
   p.handle({ type: 'progress', stage: 'report', what: 'kNN', done: 10, total: 10 });
   p.handle({ type: 'step', stage: 'report', what: 'drawing the pictures' });
-  assert.equal(c.text(), 'encode 1200/10000 (12%) 5100 img/s ETA 2s\nreport: kNN 10/10 (100%)\nreport: drawing the pictures\n');
+  assert.equal(
+    c.text(),
+    'encode 1200/10000 (12%) 5100 img/s ETA 2s\nreport: kNN 10/10 (100%)\nreport: drawing the pictures\n',
+  );
 
   const quiet = capture();
   const q = new ProgressLine(quiet.stream, { plainEverySeconds: 3600 });

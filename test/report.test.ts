@@ -14,8 +14,14 @@ import { writeCodes, writeProjectModels } from './helpers/project-models.js';
 import { TOL, assertClose } from './tolerance.js';
 
 const DATA = process.env.FASHION_MNIST_DIR ?? 'data/fashion-mnist';
-const skip = !(await stat(join(DATA, 'manifest.json')).then(() => true, () => false)) && `no dataset in ${DATA}`;
-let dir = '', data: Dataset, models: { encoder: string; decoder: string };
+const skip =
+  !(await stat(join(DATA, 'manifest.json')).then(
+    () => true,
+    () => false,
+  )) && `no dataset in ${DATA}`;
+let dir = '',
+  data: Dataset,
+  models: { encoder: string; decoder: string };
 
 before(async () => {
   if (skip) return;
@@ -28,14 +34,22 @@ before(async () => {
 
 test('report stage: metrics from the encode stage codes, pictures written; stale codes refused', { skip }, async () => {
   const out = join(dir, 'reports');
-  const o = { dataDir: DATA, modelsDir: dir, tfjsDir: join(dir, 'no-tfjs'), outDir: out, testCodes: join(dir, 'test-codes.npy'), trainCodes: join(dir, 'train-codes.npy') };
+  const o = {
+    dataDir: DATA,
+    modelsDir: dir,
+    tfjsDir: join(dir, 'no-tfjs'),
+    outDir: out,
+    testCodes: join(dir, 'test-codes.npy'),
+    trainCodes: join(dir, 'train-codes.npy'),
+  };
   const m = await runReportStage(o);
 
   // Independent reference: decode(encode(x)) with onnxruntime and a plain per-pixel loop in float64.
   const x = Float32Array.from(data.test.images.pixels, (v) => v / 255);
   const codes = await runBatched(await openModel(models.encoder), x, [IMAGE_SIZE, IMAGE_SIZE, 1]);
   const y = await runBatched(await openModel(models.decoder), codes, [2]);
-  let sq = 0, bce = 0;
+  let sq = 0,
+    bce = 0;
   for (let p = 0; p < x.length; p++) {
     const c = Math.min(Math.max(y[p]!, 1e-7), 1 - 1e-7);
     sq += (x[p]! - y[p]!) ** 2;
@@ -45,7 +59,8 @@ test('report stage: metrics from the encode stage codes, pictures written; stale
   assertClose(m.test.mse, sq / x.length, { rtol: TOL.metricRelative }, 'report MSE vs a plain loop');
   assertClose(m.test.bce, bce / x.length, { rtol: TOL.metricRelative }, 'report BCE vs a plain loop');
   assert.deepEqual(Object.keys(m.perClassMse), [...CLASS_NAMES]);
-  for (const k of ['knn1', 'knn5', 'trustworthiness5'] as const) assert.ok(m.test[k] > 0 && m.test[k] <= 1, `${k} ${m.test[k]} in (0, 1]`);
+  for (const k of ['knn1', 'knn5', 'trustworthiness5'] as const)
+    assert.ok(m.test[k] > 0 && m.test[k] <= 1, `${k} ${m.test[k]} in (0, 1]`);
   const written = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8')) as typeof m;
   assert.equal(written.test.mse, m.test.mse);
   for (const f of ['latent.png', 'reconstructions.png', 'manifold.png']) {
@@ -56,14 +71,30 @@ test('report stage: metrics from the encode stage codes, pictures written; stale
   // Codes of another model: refused, naming the file.
   const other = await mkdtemp(join(tmpdir(), 'report-other-'));
   const otherModels = await writeProjectModels(other, 3);
-  await writeCodes(otherModels.encoder, data.test.images.pixels.subarray(0, 10000 * PIXELS), join(other, 'test-codes.npy'));
-  await assert.rejects(runReportStage({ ...o, testCodes: join(other, 'test-codes.npy') }), /test-codes\.npy: float32 \[10000, 3\], expected float32 \[10000, 2\]: run `make encode`/);
-  await assert.rejects(runReportStage({ ...o, trainCodes: o.testCodes }), /test-codes\.npy: float32 \[10000, 2\], expected float32 \[60000, 2\]/);
+  await writeCodes(
+    otherModels.encoder,
+    data.test.images.pixels.subarray(0, 10000 * PIXELS),
+    join(other, 'test-codes.npy'),
+  );
+  await assert.rejects(
+    runReportStage({ ...o, testCodes: join(other, 'test-codes.npy') }),
+    /test-codes\.npy: float32 \[10000, 3\], expected float32 \[10000, 2\]: run `make encode`/,
+  );
+  await assert.rejects(
+    runReportStage({ ...o, trainCodes: o.testCodes }),
+    /test-codes\.npy: float32 \[10000, 2\], expected float32 \[60000, 2\]/,
+  );
   // Same shape, but not this encoder's codes (one value off by 0.01): refused as stale.
   const stale = (await readNpy(o.testCodes)).data as Float32Array;
   stale[5] = stale[5]! + 0.01;
-  await writeFile(join(other, 'stale.npy'), Buffer.concat([npyHeader('float32', [10000, 2]), Buffer.from(stale.buffer)]));
-  await assert.rejects(runReportStage({ ...o, testCodes: join(other, 'stale.npy') }), /stale\.npy: image 2's code differs from .*encoder\.onnx's by 0\.0\d+ \(stale\?\): run `make encode`/);
+  await writeFile(
+    join(other, 'stale.npy'),
+    Buffer.concat([npyHeader('float32', [10000, 2]), Buffer.from(stale.buffer)]),
+  );
+  await assert.rejects(
+    runReportStage({ ...o, testCodes: join(other, 'stale.npy') }),
+    /stale\.npy: image 2's code differs from .*encoder\.onnx's by 0\.0\d+ \(stale\?\): run `make encode`/,
+  );
   await rm(other, { recursive: true });
   await rm(dir, { recursive: true });
 });

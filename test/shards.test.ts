@@ -112,7 +112,10 @@ test('shard ranges: contiguous, cover the input once, sizes differ by at most on
   for (const [text, o, pattern] of bad) assert.throws(() => parseShard(text, o), pattern, text);
   // The CLI's flag check: the index of auto comes later, from the pod's environment.
   assert.equal(checkEncodeArgs({ output: 'c.npy', 'batch-size': 8, shard: 'auto', 'shard-count': 4 }), true);
-  assert.throws(() => checkEncodeArgs({ output: 'c.npy', 'batch-size': 8, 'shard-count': 4 }), /--shard-count goes with --shard auto/);
+  assert.throws(
+    () => checkEncodeArgs({ output: 'c.npy', 'batch-size': 8, 'shard-count': 4 }),
+    /--shard-count goes with --shard auto/,
+  );
   assert.throws(() => checkEncodeArgs({ output: 'c.npy', 'batch-size': 8, shard: '2/2' }), /index must be in 0\.\.1/);
 });
 

@@ -45,7 +45,8 @@ export const TOL = {
 /** Max |a-b| over max(|b|, 1e-3): a relative error that does not blow up near zero. */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let diff = 0, scale = 1e-3;
+  let diff = 0,
+    scale = 1e-3;
   for (let i = 0; i < a.length; i++) {
     diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
     scale = Math.max(scale, Math.abs(b[i]!));
@@ -55,10 +56,14 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): { max: number; index: number } {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let max = 0, index = -1;
+  let max = 0,
+    index = -1;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i]! - b[i]!);
-    if (!(d <= max)) { max = d; index = i; } // NaN counts as the worst
+    if (!(d <= max)) {
+      max = d;
+      index = i;
+    } // NaN counts as the worst
   }
   return { max, index };
 }
@@ -68,23 +73,36 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): { max: n
  * the message names what was compared, the worst element's index, both values, and the bound it broke.
  */
 export function assertClose(
-  actual: number | ArrayLike<number>, expected: number | ArrayLike<number>,
-  tol: { atol?: number; rtol?: number }, what: string,
+  actual: number | ArrayLike<number>,
+  expected: number | ArrayLike<number>,
+  tol: { atol?: number; rtol?: number },
+  what: string,
 ): void {
-  const a = typeof actual === 'number' ? [actual] : actual, e = typeof expected === 'number' ? [expected] : expected;
+  const a = typeof actual === 'number' ? [actual] : actual,
+    e = typeof expected === 'number' ? [expected] : expected;
   assert.equal(a.length, e.length, `${what}: ${a.length} values, expected ${e.length}`);
-  const atol = tol.atol ?? 0, rtol = tol.rtol ?? 0;
-  let worst = -1, worstExcess = 0, failures = 0;
+  const atol = tol.atol ?? 0,
+    rtol = tol.rtol ?? 0;
+  let worst = -1,
+    worstExcess = 0,
+    failures = 0;
   for (let i = 0; i < a.length; i++) {
-    const diff = Math.abs(a[i]! - e[i]!), bound = atol + rtol * Math.abs(e[i]!);
+    const diff = Math.abs(a[i]! - e[i]!),
+      bound = atol + rtol * Math.abs(e[i]!);
     if (diff <= bound) continue; // NaN fails here too
     failures++;
     const excess = Number.isNaN(diff) ? Infinity : diff - bound;
-    if (worst < 0 || excess > worstExcess) { worst = i; worstExcess = excess; }
+    if (worst < 0 || excess > worstExcess) {
+      worst = i;
+      worstExcess = excess;
+    }
   }
   if (worst >= 0) {
-    const av = a[worst]!, ev = e[worst]!;
-    assert.fail(`${what}: ${failures} of ${a.length} values outside atol ${atol} + rtol ${rtol}; worst at index ${worst}: ` +
-      `actual ${av}, expected ${ev} (|diff| ${Math.abs(av - ev)}, allowed ${atol + rtol * Math.abs(ev)})`);
+    const av = a[worst]!,
+      ev = e[worst]!;
+    assert.fail(
+      `${what}: ${failures} of ${a.length} values outside atol ${atol} + rtol ${rtol}; worst at index ${worst}: ` +
+        `actual ${av}, expected ${ev} (|diff| ${Math.abs(av - ev)}, allowed ${atol + rtol * Math.abs(ev)})`,
+    );
   }
 }

@@ -21,92 +21,192 @@ import { seededRandom } from '../src/util/random.js';
 import { TOL, relativeError } from './tolerance.js';
 
 const DATA = process.env.FASHION_MNIST_DIR ?? 'data/fashion-mnist';
-const hasData = await stat(join(DATA, 'manifest.json')).then(() => true, () => false);
+const hasData = await stat(join(DATA, 'manifest.json')).then(
+  () => true,
+  () => false,
+);
 const skip = !hasData && `no verified dataset in ${DATA} (run make data)`;
 
 before(async () => {
   await tf.setBackend('cpu');
 });
 
-const config: ModelConfig = { latent: 2, filters: [...SIZE_PRESETS.tiny.filters], decoderFilters: [...SIZE_PRESETS.tiny.decoderFilters], hidden: [...SIZE_PRESETS.tiny.hidden], seed: 4 };
+const config: ModelConfig = {
+  latent: 2,
+  filters: [...SIZE_PRESETS.tiny.filters],
+  decoderFilters: [...SIZE_PRESETS.tiny.decoderFilters],
+  hidden: [...SIZE_PRESETS.tiny.hidden],
+  seed: 4,
+};
 
 /** tfumap's loss on codes [2B, d] (heads then tails) with explicit negatives, written with tfjs ops. */
-function umapLossTf(codes: tf.Tensor2D, b: number, negHead: Int32Array, negTail: Int32Array, a: number, bExp: number): tf.Scalar {
-  const heads = codes.slice([0, 0], [b, -1]), tails = codes.slice([b, 0], [b, -1]);
-  const q = (x: tf.Tensor2D, y: tf.Tensor2D) => tf.div(1, tf.add(1, tf.mul(a, tf.pow(tf.sum(tf.square(tf.sub(x, y)), 1), bExp))));
+function umapLossTf(
+  codes: tf.Tensor2D,
+  b: number,
+  negHead: Int32Array,
+  negTail: Int32Array,
+  a: number,
+  bExp: number,
+): tf.Scalar {
+  const heads = codes.slice([0, 0], [b, -1]),
+    tails = codes.slice([b, 0], [b, -1]);
+  const q = (x: tf.Tensor2D, y: tf.Tensor2D) =>
+    tf.div(1, tf.add(1, tf.mul(a, tf.pow(tf.sum(tf.square(tf.sub(x, y)), 1), bExp))));
   const positive = tf.neg(tf.log(tf.clipByValue(q(heads, tails), UMAP_EPS, 1)));
-  const qn = q(tf.gather(heads, Array.from(negHead)) as tf.Tensor2D, tf.gather(tails, Array.from(negTail)) as tf.Tensor2D);
+  const qn = q(
+    tf.gather(heads, Array.from(negHead)) as tf.Tensor2D,
+    tf.gather(tails, Array.from(negTail)) as tf.Tensor2D,
+  );
   const negative = tf.neg(tf.log(tf.clipByValue(tf.sub(1, qn), UMAP_EPS, 1)));
   return tf.div(tf.add(tf.sum(positive), tf.sum(negative)), b + negHead.length) as tf.Scalar;
 }
 
-test('umap-ae step: the ort gradient of reconstruction + weight x UMAP matches tfjs autodiff of the same loss', { skip }, async () => {
-  const data = await loadDataset(DATA);
-  const b = 12, weight = 0.7, negativeRate = 3, seed = 11, negativeSeed = 5;
-  const { a, b: bExp } = findAbParams(1, 0.1);
-  const images = data.train.images.pixels.subarray(0, 200 * PIXELS);
-  const replica = await OrtReplica.create(config, 'rmsprop', images, 64, {}, 'bce', { a, b: bExp, weight, negativeRate, seed });
-  const heads = Int32Array.from({ length: b }, (_, i) => i * 3), tails = Int32Array.from({ length: b }, (_, i) => 100 + i * 5);
-  const { loss, grads } = await replica.umapGradients(heads, tails, new Float32Array(replica.parameterCount), negativeSeed);
-  await replica.close();
+test(
+  'umap-ae step: the ort gradient of reconstruction + weight x UMAP matches tfjs autodiff of the same loss',
+  { skip },
+  async () => {
+    const data = await loadDataset(DATA);
+    const b = 12,
+      weight = 0.7,
+      negativeRate = 3,
+      seed = 11,
+      negativeSeed = 5;
+    const { a, b: bExp } = findAbParams(1, 0.1);
+    const images = data.train.images.pixels.subarray(0, 200 * PIXELS);
+    const replica = await OrtReplica.create(config, 'rmsprop', images, 64, {}, 'bce', {
+      a,
+      b: bExp,
+      weight,
+      negativeRate,
+      seed,
+    });
+    const heads = Int32Array.from({ length: b }, (_, i) => i * 3),
+      tails = Int32Array.from({ length: b }, (_, i) => 100 + i * 5);
+    const { loss, grads } = await replica.umapGradients(
+      heads,
+      tails,
+      new Float32Array(replica.parameterCount),
+      negativeSeed,
+    );
+    await replica.close();
 
-  // The same model (seeded initialisers) and the same negatives, in tfjs.
-  const { encoder, decoder, autoencoder } = buildAutoencoder(config);
-  const neg = negativePairs(b, negativeRate, seededRandom(seed * 7919 + negativeSeed), true);
-  const x = tf.tensor4d(scalePixels(Uint8Array.from([...heads, ...tails].flatMap((i) => Array.from(images.subarray(i * PIXELS, (i + 1) * PIXELS))))), [2 * b, 28, 28, 1]);
-  const vars = autoencoder.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads: ref } = tf.variableGrads(() => {
-    const codes = encoder.apply(x, { training: true }) as tf.Tensor2D;
-    const recon = decoder.apply(codes, { training: true }) as tf.Tensor;
-    return tf.add(bceLoss(x, recon), tf.mul(weight, umapLossTf(codes, b, neg.head, neg.tail, a, bExp))) as tf.Scalar;
-  }, vars);
-  assert.ok(Math.abs(loss - value.dataSync()[0]!) / value.dataSync()[0]! < TOL.modelGradRelative, `loss ${loss} vs tfjs ${value.dataSync()[0]}`);
-  // Compared over the whole gradient vector: the UMAP term's gradient sums to exactly zero over a batch's codes
-  // (it depends on code differences only), so the code layer's bias gradient is a cancellation whose own
-  // relative error says nothing.
-  const flatRef = new Float32Array(grads.length);
-  let offset = 0;
-  for (const v of vars) { flatRef.set(ref[v.name]!.dataSync() as Float32Array, offset); offset += v.size; }
-  const err = relativeError(grads, flatRef);
-  assert.ok(err < TOL.umapStepRelative, `whole gradient: relative error ${err}`);
-  tf.dispose([x, value, ...Object.values(ref)]);
-});
+    // The same model (seeded initialisers) and the same negatives, in tfjs.
+    const { encoder, decoder, autoencoder } = buildAutoencoder(config);
+    const neg = negativePairs(b, negativeRate, seededRandom(seed * 7919 + negativeSeed), true);
+    const x = tf.tensor4d(
+      scalePixels(
+        Uint8Array.from([...heads, ...tails].flatMap((i) => Array.from(images.subarray(i * PIXELS, (i + 1) * PIXELS)))),
+      ),
+      [2 * b, 28, 28, 1],
+    );
+    const vars = autoencoder.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads: ref } = tf.variableGrads(() => {
+      const codes = encoder.apply(x, { training: true }) as tf.Tensor2D;
+      const recon = decoder.apply(codes, { training: true }) as tf.Tensor;
+      return tf.add(bceLoss(x, recon), tf.mul(weight, umapLossTf(codes, b, neg.head, neg.tail, a, bExp))) as tf.Scalar;
+    }, vars);
+    assert.ok(
+      Math.abs(loss - value.dataSync()[0]!) / value.dataSync()[0]! < TOL.modelGradRelative,
+      `loss ${loss} vs tfjs ${value.dataSync()[0]}`,
+    );
+    // Compared over the whole gradient vector: the UMAP term's gradient sums to exactly zero over a batch's codes
+    // (it depends on code differences only), so the code layer's bias gradient is a cancellation whose own
+    // relative error says nothing.
+    const flatRef = new Float32Array(grads.length);
+    let offset = 0;
+    for (const v of vars) {
+      flatRef.set(ref[v.name]!.dataSync() as Float32Array, offset);
+      offset += v.size;
+    }
+    const err = relativeError(grads, flatRef);
+    assert.ok(err < TOL.umapStepRelative, `whole gradient: relative error ${err}`);
+    tf.dispose([x, value, ...Object.values(ref)]);
+  },
+);
 
 const settings = (over: Partial<TrainSettings> = {}): TrainSettings => ({
-  model: config, optimizer: 'rmsprop', momentum: 0.9, lr: 2e-3, schedule: 'cosine', epochs: 1, batchSize: 64, threads: 2, backend: 'wasm',
-  objective: 'umap-ae', umap: { ...UMAP_DEFAULTS }, ...over,
+  model: config,
+  optimizer: 'rmsprop',
+  momentum: 0.9,
+  lr: 2e-3,
+  schedule: 'cosine',
+  epochs: 1,
+  batchSize: 64,
+  threads: 2,
+  backend: 'wasm',
+  objective: 'umap-ae',
+  umap: { ...UMAP_DEFAULTS },
+  ...over,
 });
 
-test('umap-ae stage: builds the neighbour graph once, reuses it, trains and records the objective', { skip }, async () => {
-  const out = await mkdtemp(join(tmpdir(), 'umap-ae-stage-'));
-  const cache = join(out, 'knn-cache');
-  try {
-    const events: string[] = [];
-    const first = await runTrainStage({ dataDir: DATA, outDir: join(out, 'a'), limit: 1500, knnCacheDir: cache, settings: settings() },
-      (e) => { if (e.type === 'knn') events.push(e.event.type); });
-    assert.ok(events.includes('written') && !events.includes('hit'), `first run builds the graph: ${events.join(', ')}`);
-    assert.equal(first.engine, 'ort');
-    assert.equal(first.settings.objective, 'umap-ae');
-    assert.ok(first.history[0]!.valLoss < 0.6, `validation BCE ${first.history[0]!.valLoss}`);
-    assert.ok(first.metrics.validation && first.metrics.validation.knn5 > 0.3, `validation 5-NN ${first.metrics.validation?.knn5}`);
-    assert.deepEqual((await readdir(cache)).sort(), ['knn-graph.bin', 'knn-graph.json']);
-    const again: string[] = [];
-    await runTrainStage({ dataDir: DATA, outDir: join(out, 'b'), limit: 1500, knnCacheDir: cache, settings: settings() },
-      (e) => { if (e.type === 'knn') again.push(e.event.type); });
-    assert.deepEqual(again, ['hit']);
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-});
+test(
+  'umap-ae stage: builds the neighbour graph once, reuses it, trains and records the objective',
+  { skip },
+  async () => {
+    const out = await mkdtemp(join(tmpdir(), 'umap-ae-stage-'));
+    const cache = join(out, 'knn-cache');
+    try {
+      const events: string[] = [];
+      const first = await runTrainStage(
+        { dataDir: DATA, outDir: join(out, 'a'), limit: 1500, knnCacheDir: cache, settings: settings() },
+        (e) => {
+          if (e.type === 'knn') events.push(e.event.type);
+        },
+      );
+      assert.ok(
+        events.includes('written') && !events.includes('hit'),
+        `first run builds the graph: ${events.join(', ')}`,
+      );
+      assert.equal(first.engine, 'ort');
+      assert.equal(first.settings.objective, 'umap-ae');
+      assert.ok(first.history[0]!.valLoss < 0.6, `validation BCE ${first.history[0]!.valLoss}`);
+      assert.ok(
+        first.metrics.validation && first.metrics.validation.knn5 > 0.3,
+        `validation 5-NN ${first.metrics.validation?.knn5}`,
+      );
+      assert.deepEqual((await readdir(cache)).sort(), ['knn-graph.bin', 'knn-graph.json']);
+      const again: string[] = [];
+      await runTrainStage(
+        { dataDir: DATA, outDir: join(out, 'b'), limit: 1500, knnCacheDir: cache, settings: settings() },
+        (e) => {
+          if (e.type === 'knn') again.push(e.event.type);
+        },
+      );
+      assert.deepEqual(again, ['hit']);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  },
+);
 
 test('umap-ae: bad settings are named errors before any work', { skip }, async () => {
-  const base = { dataDir: DATA, outDir: join(tmpdir(), 'umap-never-written'), limit: 500, knnCacheDir: join(tmpdir(), 'umap-never-cache') };
-  await assert.rejects(runTrainStage({ ...base, settings: settings({ engine: 'tfjs' }) }), /--objective umap-ae trains on the ort engine only/);
-  await assert.rejects(runTrainStage({ ...base, settings: settings({ batchSize: 63 }) }), /--batch-size must be even with --objective umap-ae/);
+  const base = {
+    dataDir: DATA,
+    outDir: join(tmpdir(), 'umap-never-written'),
+    limit: 500,
+    knnCacheDir: join(tmpdir(), 'umap-never-cache'),
+  };
+  await assert.rejects(
+    runTrainStage({ ...base, settings: settings({ engine: 'tfjs' }) }),
+    /--objective umap-ae trains on the ort engine only/,
+  );
+  await assert.rejects(
+    runTrainStage({ ...base, settings: settings({ batchSize: 63 }) }),
+    /--batch-size must be even with --objective umap-ae/,
+  );
   await assert.rejects(runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, k: 1 } }) }), /--k/);
-  await assert.rejects(runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, weight: -1 } }) }), /--umap-weight/);
-  await assert.rejects(runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, minDist: 5 } }) }), /--min-dist/);
-  await assert.rejects(runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, negativeRate: 0 } }) }), /--negative-rate/);
+  await assert.rejects(
+    runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, weight: -1 } }) }),
+    /--umap-weight/,
+  );
+  await assert.rejects(
+    runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, minDist: 5 } }) }),
+    /--min-dist/,
+  );
+  await assert.rejects(
+    runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, negativeRate: 0 } }) }),
+    /--negative-rate/,
+  );
   await assert.rejects(stat(base.outDir));
   await assert.rejects(stat(base.knnCacheDir));
 });

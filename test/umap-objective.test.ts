@@ -221,9 +221,13 @@ test('option checks: boundaries pass, out-of-range values name the flag', () => 
 });
 
 test('negativePairs with excludeOwnTail never pairs a head with its own positive tail, and still uses every other tail', () => {
-  const B = 8, rate = 5;
+  const B = 8,
+    rate = 5;
   const plain = negativePairs(B, rate, seededRandom(21));
-  assert.ok(Array.from(plain.head).some((h, s) => plain.tail[s] === h), 'without the option some negatives hit their own tail (1/B of them)');
+  assert.ok(
+    Array.from(plain.head).some((h, s) => plain.tail[s] === h),
+    'without the option some negatives hit their own tail (1/B of them)',
+  );
   const neg = negativePairs(B, rate, seededRandom(21), true);
   const seen = new Set<number>();
   for (let s = 0; s < neg.head.length; s++) {

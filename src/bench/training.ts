@@ -29,7 +29,8 @@ export interface TrainBenchResult {
   rows: TrainBenchRow[];
 }
 
-export type TrainBenchEvent = { type: 'row'; row: Omit<TrainBenchRow, 'gflops' | 'shareOfCeiling'> } | { type: 'ceiling'; gflops: number };
+export type TrainBenchEvent =
+  { type: 'row'; row: Omit<TrainBenchRow, 'gflops' | 'shareOfCeiling'> } | { type: 'ceiling'; gflops: number };
 
 export function presetConfig(size: SizePreset, seed = 1): ModelConfig {
   const p = SIZE_PRESETS[size];
@@ -38,13 +39,20 @@ export function presetConfig(size: SizePreset, seed = 1): ModelConfig {
 
 /** Multiply-adds of one image's forward pass through the autoencoder of model.ts. */
 export function forwardMacs(c: ModelConfig): number {
-  const [f1, f2] = c.filters, [d1, d2] = c.decoderFilters;
+  const [f1, f2] = c.filters,
+    [d1, d2] = c.decoderFilters;
   let macs = 14 * 14 * 9 * 1 * f1 + 7 * 7 * 9 * f1 * f2; // the two strided encoder convs
   let units = 49 * f2;
-  for (const h of c.hidden) { macs += units * h; units = h; }
+  for (const h of c.hidden) {
+    macs += units * h;
+    units = h;
+  }
   macs += units * c.latent;
   units = c.latent;
-  for (const h of [...c.hidden].reverse()) { macs += units * h; units = h; }
+  for (const h of [...c.hidden].reverse()) {
+    macs += units * h;
+    units = h;
+  }
   macs += units * 49 * d2;
   macs += 7 * 7 * 9 * d2 * d2 + 14 * 14 * 9 * d2 * d1; // transposed convs, per input pixel
   macs += 28 * 28 * 9 * d1; // the output conv
@@ -56,15 +64,23 @@ export async function matMulCeiling(n = 1024, repeats = 5): Promise<number> {
   const F = onnx.TensorProto.DataType.FLOAT;
   const b = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
   const model = encodeModel({
-    irVersion: 8, opsetImport: [{ domain: '', version: 17 }],
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
     graph: {
-      name: 'matmul', node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'] }],
+      name: 'matmul',
+      node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'] }],
       initializer: [{ name: 'b', dims: [n, n], dataType: F, rawData: new Uint8Array(b.buffer) }],
       input: [{ name: 'a', type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } }],
-      output: [{ name: 'c', type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } }],
+      output: [
+        { name: 'c', type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } },
+      ],
     },
   });
-  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   const a = new ort.Tensor('float32', b.slice(), [n, n]);
   let best = Infinity;
   for (let r = 0; r < repeats + 1; r++) {
@@ -76,10 +92,23 @@ export async function matMulCeiling(n = 1024, repeats = 5): Promise<number> {
   return (2 * n ** 3) / (best / 1000) / 1e9;
 }
 
-async function timeSteps(images: SharedArrayBuffer, count: number, size: SizePreset, engine: EngineName, threads: number, batch: number, steps: number): Promise<number> {
+async function timeSteps(
+  images: SharedArrayBuffer,
+  count: number,
+  size: SizePreset,
+  engine: EngineName,
+  threads: number,
+  batch: number,
+  steps: number,
+): Promise<number> {
   const pool = await ReplicaPool.start(threads, {
-    engine, backend: 'wasm', config: presetConfig(size), optimizer: 'rmsprop',
-    optimizerOptions: { momentum: TRAIN_DEFAULTS.momentum }, images, maxShard: batch,
+    engine,
+    backend: 'wasm',
+    config: presetConfig(size),
+    optimizer: 'rmsprop',
+    optimizerOptions: { momentum: TRAIN_DEFAULTS.momentum },
+    images,
+    maxShard: batch,
   });
   try {
     const order = Int32Array.from({ length: (steps + 2) * batch }, (_, i) => (i * 7) % count);
@@ -93,7 +122,8 @@ async function timeSteps(images: SharedArrayBuffer, count: number, size: SizePre
 }
 
 export async function benchTraining(
-  images: SharedArrayBuffer, count: number,
+  images: SharedArrayBuffer,
+  count: number,
   opts: { sizes: SizePreset[]; engines: EngineName[]; threads: number[]; batch: number; seconds: number },
   onEvent: (e: TrainBenchEvent) => void = () => undefined,
 ): Promise<TrainBenchResult> {
@@ -126,17 +156,25 @@ export async function benchTraining(
 
 /** The markdown table: each row with its ratios to tfjs at the same threads and to its own 1-thread figure. */
 export function trainBenchTable(result: TrainBenchResult): string {
-  const find = (size: string, engine: string, threads: number) => result.rows.find((r) => r.size === size && r.engine === engine && r.threads === threads);
+  const find = (size: string, engine: string, threads: number) =>
+    result.rows.find((r) => r.size === size && r.engine === engine && r.threads === threads);
   const lines = [
     '| model | engine | threads | batch | images/s | s per 55k epoch | GFLOP/s | share of 1-thread MatMul ceiling per thread | vs tfjs | vs 1 thread |',
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of result.rows) {
-    const tfjs = find(r.size, 'tfjs', r.threads), one = find(r.size, r.engine, 1);
-    lines.push(`| ${r.size} | ${r.engine === 'tfjs' ? 'tfjs-wasm' : 'ort'} | ${r.threads} | ${r.batch} | ${r.imagesPerSec.toFixed(0)} | ${(55000 / r.imagesPerSec).toFixed(1)} | ` +
-      `${r.gflops.toFixed(1)} | ${(100 * r.shareOfCeiling).toFixed(1)} % | ${r.engine !== 'tfjs' && tfjs ? `${(r.imagesPerSec / tfjs.imagesPerSec).toFixed(2)}x` : ''} | ` +
-      `${r.threads > 1 && one ? `${(r.imagesPerSec / one.imagesPerSec).toFixed(2)}x` : ''} |`);
+    const tfjs = find(r.size, 'tfjs', r.threads),
+      one = find(r.size, r.engine, 1);
+    lines.push(
+      `| ${r.size} | ${r.engine === 'tfjs' ? 'tfjs-wasm' : 'ort'} | ${r.threads} | ${r.batch} | ${r.imagesPerSec.toFixed(0)} | ${(55000 / r.imagesPerSec).toFixed(1)} | ` +
+        `${r.gflops.toFixed(1)} | ${(100 * r.shareOfCeiling).toFixed(1)} % | ${r.engine !== 'tfjs' && tfjs ? `${(r.imagesPerSec / tfjs.imagesPerSec).toFixed(2)}x` : ''} | ` +
+        `${r.threads > 1 && one ? `${(r.imagesPerSec / one.imagesPerSec).toFixed(2)}x` : ''} |`,
+    );
   }
-  lines.push('', `1-thread MatMul ceiling (1024³, onnxruntime, best of ${result.ceilingRuns.length} runs interleaved with the rows): ${result.ceilingGflops.toFixed(1)} GFLOP/s.`, '');
+  lines.push(
+    '',
+    `1-thread MatMul ceiling (1024³, onnxruntime, best of ${result.ceilingRuns.length} runs interleaved with the rows): ${result.ceilingGflops.toFixed(1)} GFLOP/s.`,
+    '',
+  );
   return lines.join('\n');
 }

@@ -18,7 +18,11 @@ export interface Dataset {
   test: Split;
 }
 
-async function readVerified(dir: string, key: DatasetFileKey, verify: boolean): Promise<{ bytes: Uint8Array; path: string }> {
+async function readVerified(
+  dir: string,
+  key: DatasetFileKey,
+  verify: boolean,
+): Promise<{ bytes: Uint8Array; path: string }> {
   const spec = DATASET_FILES.find((s) => s.key === key)!;
   const path = join(dir, spec.name);
   let bytes: Uint8Array;
@@ -34,7 +38,10 @@ async function readVerified(dir: string, key: DatasetFileKey, verify: boolean): 
 }
 
 /** Loads the splits; `which` limits what is read (the test split alone is enough for serving). */
-export async function loadDataset(dir: string, opts: { verify?: boolean; which?: 'all' | 'test' } = {}): Promise<Dataset> {
+export async function loadDataset(
+  dir: string,
+  opts: { verify?: boolean; which?: 'all' | 'test' } = {},
+): Promise<Dataset> {
   const manifest = await readDatasetManifest(dir);
   const verify = opts.verify ?? true;
   const split = async (img: DatasetFileKey, lab: DatasetFileKey): Promise<Split> => {
@@ -46,8 +53,12 @@ export async function loadDataset(dir: string, opts: { verify?: boolean; which?:
     return { images, labels };
   };
   const test = await split('testImages', 'testLabels');
-  const train = opts.which === 'test'
-    ? { images: { count: 0, rows: 28, cols: 28, pixels: new Uint8Array(0) }, labels: { count: 0, labels: new Uint8Array(0) } }
-    : await split('trainImages', 'trainLabels');
+  const train =
+    opts.which === 'test'
+      ? {
+          images: { count: 0, rows: 28, cols: 28, pixels: new Uint8Array(0) },
+          labels: { count: 0, labels: new Uint8Array(0) },
+        }
+      : await split('trainImages', 'trainLabels');
   return { dir, manifest, train, test };
 }

@@ -36,12 +36,15 @@ export function decompressIfGzip(bytes: Uint8Array, source: string): Uint8Array 
 /** Checks the header in `bytes` (the whole file, or its start when `totalBytes` gives the file's size). */
 function header(bytes: Uint8Array, source: string, magic: number, dims: number, totalBytes = bytes.length): number[] {
   const headerBytes = 4 + 4 * dims;
-  if (bytes.length < 4) throw new Error(`${source}: too short for an idx header (${totalBytes} bytes, need ${headerBytes})`);
+  if (bytes.length < 4)
+    throw new Error(`${source}: too short for an idx header (${totalBytes} bytes, need ${headerBytes})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = view.getUint32(0);
   if (found !== magic) {
-    throw new Error(`${source}: wrong magic number 0x${found.toString(16).padStart(8, '0')}, ` +
-      `expected 0x${magic.toString(16).padStart(8, '0')} (${dims === 3 ? 'images' : 'labels'})`);
+    throw new Error(
+      `${source}: wrong magic number 0x${found.toString(16).padStart(8, '0')}, ` +
+        `expected 0x${magic.toString(16).padStart(8, '0')} (${dims === 3 ? 'images' : 'labels'})`,
+    );
   }
   if (bytes.length < headerBytes) {
     throw new Error(`${source}: too short for an idx header (${totalBytes} bytes, need ${headerBytes})`);
@@ -67,7 +70,11 @@ export function parseImages(bytes: Uint8Array, source: string): ImageSet {
  * large file can then stream through without being held whole. Same checks and messages as parseImages.
  */
 export function parseImagesHeader(head: Uint8Array, totalBytes: number, source: string): Omit<ImageSet, 'pixels'> {
-  const [count, rows, cols] = header(head.subarray(0, 16), source, IMAGES_MAGIC, 3, totalBytes) as [number, number, number];
+  const [count, rows, cols] = header(head.subarray(0, 16), source, IMAGES_MAGIC, 3, totalBytes) as [
+    number,
+    number,
+    number,
+  ];
   if (rows === 0 || cols === 0) throw new Error(`${source}: images of size ${rows}x${cols}`);
   return { count, rows, cols };
 }

@@ -17,8 +17,15 @@ export function greyOf(r: number, g: number, b: number): number {
 
 /** Whether a grey image (row-major, values in [0, 1]) is dark on light: the mean of its four edges is above 0.5. */
 export function isDarkOnLight(grey: ArrayLike<number>, width: number, height: number): boolean {
-  let sum = 0, n = 0;
-  for (let x = 0; x < width; x++) { sum += grey[x]! + grey[(height - 1) * width + x]!; n += 2; }
-  for (let y = 1; y < height - 1; y++) { sum += grey[y * width]! + grey[y * width + width - 1]!; n += 2; }
+  let sum = 0,
+    n = 0;
+  for (let x = 0; x < width; x++) {
+    sum += grey[x]! + grey[(height - 1) * width + x]!;
+    n += 2;
+  }
+  for (let y = 1; y < height - 1; y++) {
+    sum += grey[y * width]! + grey[y * width + width - 1]!;
+    n += 2;
+  }
   return sum / n > 0.5;
 }

@@ -32,9 +32,21 @@ export const IMAGE_CHUNK = 500;
  * wine and teal. Ten hues cannot all stay apart under every colour-vision deficiency, so the page adds a
  * second cue: the highlighted class is drawn larger with a dark outline and the others fade.
  */
-export const DEMO_COLORS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#882255', '#F0E442', '#777777', '#44AA99'];
+export const DEMO_COLORS = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#882255',
+  '#F0E442',
+  '#777777',
+  '#44AA99',
+];
 
-const brotliAsync = promisify(brotliCompress), gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress),
+  gzipAsync = promisify(gzip);
 
 /** Where compressed files are kept by content hash, so a rebuild recompresses only what changed (the 14 MB wasm and the images rarely do). */
 export const COMPRESS_CACHE = 'node_modules/.cache/fashion-ae-demo';
@@ -57,7 +69,8 @@ async function precompress(dir: string, files: string[], cacheDir: string | null
         brotliAsync(data, { params: { [zc.BROTLI_PARAM_QUALITY]: 9, [zc.BROTLI_PARAM_SIZE_HINT]: data.length } }),
         gzipAsync(data, { level: 9 }),
       ]);
-      if (key) await Promise.all([writeFileAtomic(`${key}.br`, br), writeFileAtomic(`${key}.gz`, gz)]).catch(() => undefined);
+      if (key)
+        await Promise.all([writeFileAtomic(`${key}.br`, br), writeFileAtomic(`${key}.gz`, gz)]).catch(() => undefined);
     }
     await writeFile(join(dir, `${f}.br`), br);
     await writeFile(join(dir, `${f}.gz`), gz);
@@ -66,11 +79,19 @@ async function precompress(dir: string, files: string[], cacheDir: string | null
   return out;
 }
 
-export async function buildDemo(o: { modelsDir: string; dataDir: string; codes: string; srcDir: string; outDir: string; cacheDir?: string | null }): Promise<{ files: string[]; latent: number }> {
+export async function buildDemo(o: {
+  modelsDir: string;
+  dataDir: string;
+  codes: string;
+  srcDir: string;
+  outDir: string;
+  cacheDir?: string | null;
+}): Promise<{ files: string[]; latent: number }> {
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
-  if (checkDecoder(decoder.info) !== latent) throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
+  if (checkDecoder(decoder.info) !== latent)
+    throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
   checkSameTrainingRun([encoder.info, decoder.info]);
   const data = await loadDataset(o.dataDir, { which: 'test' });
 
@@ -87,36 +108,76 @@ export async function buildDemo(o: { modelsDir: string; dataDir: string; codes: 
     ...(md.parameters ? { 'parameters (encoder + decoder)': Number(md.parameters).toLocaleString('en') } : {}),
     ...(metrics.test_mse !== undefined ? { 'test MSE per pixel': metrics.test_mse.toFixed(4) } : {}),
     ...(metrics.knn5_accuracy !== undefined ? { '5-NN accuracy of codes': metrics.knn5_accuracy.toFixed(4) } : {}),
-    ...(md.training ? { training: Object.entries(JSON.parse(md.training) as Record<string, unknown>).map(([k, v]) => `${k} ${String(v)}`).join(', ') } : {}),
+    ...(md.training
+      ? {
+          training: Object.entries(JSON.parse(md.training) as Record<string, unknown>)
+            .map(([k, v]) => `${k} ${String(v)}`)
+            .join(', '),
+        }
+      : {}),
   };
   const meta = {
-    latent, count: n, classNames: [...CLASS_NAMES], colors: DEMO_COLORS, imageChunk: IMAGE_CHUNK,
+    latent,
+    count: n,
+    classNames: [...CLASS_NAMES],
+    colors: DEMO_COLORS,
+    imageChunk: IMAGE_CHUNK,
     projection,
-    range, facts, sizes: {} as Record<string, number>,
+    range,
+    facts,
+    sizes: {} as Record<string, number>,
   };
 
   const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/wasm'));
   const files: string[] = [];
   await writeDirAtomic(o.outDir, async (tmp) => {
-    const put = async (name: string, data: Uint8Array | string) => { await writeFile(join(tmp, name), data); files.push(name); };
+    const put = async (name: string, data: Uint8Array | string) => {
+      await writeFile(join(tmp, name), data);
+      files.push(name);
+    };
     await build({
-      entryPoints: [join(o.srcDir, 'src', 'main.ts')], bundle: true, format: 'esm', target: 'es2022', minify: true, splitting: false,
-      outfile: join(tmp, 'app.js'), logLevel: 'error', sourcemap: false,
+      entryPoints: [join(o.srcDir, 'src', 'main.ts')],
+      bundle: true,
+      format: 'esm',
+      target: 'es2022',
+      minify: true,
+      splitting: false,
+      outfile: join(tmp, 'app.js'),
+      logLevel: 'error',
+      sourcemap: false,
       // The page loads onnxruntime-web from its own ort/ folder rather than a bundled copy.
-      plugins: [{ name: 'ort-beside-page', setup: (b) => b.onResolve({ filter: /^onnxruntime-web\/wasm$/ }, () => ({ path: './ort/ort.wasm.min.mjs', external: true })) }],
+      plugins: [
+        {
+          name: 'ort-beside-page',
+          setup: (b) =>
+            b.onResolve({ filter: /^onnxruntime-web\/wasm$/ }, () => ({
+              path: './ort/ort.wasm.min.mjs',
+              external: true,
+            })),
+        },
+      ],
     });
     files.push('app.js');
     for (const f of ['index.html', 'style.css']) await put(f, await readFile(join(o.srcDir, f)));
-    for (const f of ['encoder.onnx', 'decoder.onnx']) { await copyFile(join(o.modelsDir, f), join(tmp, f)); files.push(f); }
+    for (const f of ['encoder.onnx', 'decoder.onnx']) {
+      await copyFile(join(o.modelsDir, f), join(tmp, f));
+      files.push(f);
+    }
     await mkdir(join(tmp, 'ort'));
-    for (const f of ORT_FILES) { await copyFile(join(ortDir, f), join(tmp, 'ort', f)); files.push(`ort/${f}`); }
+    for (const f of ORT_FILES) {
+      await copyFile(join(ortDir, f), join(tmp, 'ort', f));
+      files.push(`ort/${f}`);
+    }
     await put('plane.f32', new Uint8Array(Float32Array.from(plane).buffer));
     await put('codes.f32', new Uint8Array(codes.buffer));
     await put('labels.u8', data.test.labels.labels);
     await mkdir(join(tmp, 'images'));
-    const px = data.test.images.pixels, size = IMAGE_SIZE * IMAGE_SIZE;
-    for (let k = 0; k * IMAGE_CHUNK < n; k++) await put(`images/${k}.u8`, px.subarray(k * IMAGE_CHUNK * size, Math.min(n, (k + 1) * IMAGE_CHUNK) * size));
-    for (const f of ['ort/ort-wasm-simd-threaded.wasm', 'encoder.onnx', 'decoder.onnx']) meta.sizes[f] = (await stat(join(tmp, f))).size;
+    const px = data.test.images.pixels,
+      size = IMAGE_SIZE * IMAGE_SIZE;
+    for (let k = 0; k * IMAGE_CHUNK < n; k++)
+      await put(`images/${k}.u8`, px.subarray(k * IMAGE_CHUNK * size, Math.min(n, (k + 1) * IMAGE_CHUNK) * size));
+    for (const f of ['ort/ort-wasm-simd-threaded.wasm', 'encoder.onnx', 'decoder.onnx'])
+      meta.sizes[f] = (await stat(join(tmp, f))).size;
     await put('meta.json', JSON.stringify(meta));
     files.push(...(await precompress(tmp, [...files], o.cacheDir === undefined ? COMPRESS_CACHE : o.cacheDir)));
   });

@@ -8,20 +8,39 @@ import { realpath, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream',
-  '.png': 'image/png', '.f32': 'application/octet-stream', '.u8': 'application/octet-stream',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.png': 'image/png',
+  '.f32': 'application/octet-stream',
+  '.u8': 'application/octet-stream',
 };
 
 /** Precompressed siblings the build writes, in order of preference. */
-const ENCODINGS = [{ name: 'br', ext: '.br' }, { name: 'gzip', ext: '.gz' }] as const;
+const ENCODINGS = [
+  { name: 'br', ext: '.br' },
+  { name: 'gzip', ext: '.gz' },
+] as const;
 
-export interface ServeOptions { root: string; port: number; host: string; isolation: boolean }
+export interface ServeOptions {
+  root: string;
+  port: number;
+  host: string;
+  isolation: boolean;
+}
 
 /** Maps a URL path to a file inside root, or null for anything that would leave it (by its text). */
 export function resolveInside(root: string, urlPath: string): string | null {
   let decoded: string;
-  try { decoded = decodeURIComponent(urlPath); } catch { return null; }
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
   if (decoded.includes('\0')) return null;
   const base = resolve(root);
   const full = normalize(join(base, decoded));
@@ -49,10 +68,17 @@ function accepted(req: IncomingMessage): Set<string> {
 }
 
 async function handle(o: ServeOptions, realRoot: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const send = (code: number, text: string) => { res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' }); res.end(text); };
+  const send = (code: number, text: string) => {
+    res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(text);
+  };
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed');
   let pathname: string;
-  try { pathname = new URL(req.url ?? '/', 'http://localhost').pathname; } catch { return send(400, 'bad request'); }
+  try {
+    pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return send(400, 'bad request');
+  }
   const asked = resolveInside(o.root, pathname);
   if (!asked) return send(403, 'forbidden');
   let file = asked;
@@ -63,30 +89,51 @@ async function handle(o: ServeOptions, realRoot: string, req: IncomingMessage, r
 
   // A precompressed sibling is used only when it is at least as new as the file it stands for.
   const acc = accepted(req);
-  let body = plain, encoding = '';
+  let body = plain,
+    encoding = '';
   for (const e of ENCODINGS) {
     if (!acc.has(e.name)) continue;
     const c = await realFileInside(realRoot, plain.path + e.ext);
-    if (c && c.st.mtimeMs >= plain.st.mtimeMs) { body = c; encoding = e.name; break; }
+    if (c && c.st.mtimeMs >= plain.st.mtimeMs) {
+      body = c;
+      encoding = e.name;
+      break;
+    }
   }
   const etag = `"${plain.st.size.toString(36)}-${Math.floor(plain.st.mtimeMs).toString(36)}${encoding ? `-${encoding}` : ''}"`;
   const lastModified = new Date(Math.floor(plain.st.mtimeMs / 1000) * 1000).toUTCString();
   const headers: Record<string, string | number> = {
     'content-type': MIME[extname(plain.path)] ?? 'application/octet-stream',
     // Revalidate every time: a rebuilt demo must never mix old and new files; an unchanged one costs a 304.
-    'cache-control': 'no-cache', etag, 'last-modified': lastModified, vary: 'accept-encoding',
+    'cache-control': 'no-cache',
+    etag,
+    'last-modified': lastModified,
+    vary: 'accept-encoding',
   };
   if (encoding) headers['content-encoding'] = encoding;
-  if (o.isolation) Object.assign(headers, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' });
+  if (o.isolation)
+    Object.assign(headers, {
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+      'cross-origin-resource-policy': 'same-origin',
+    });
   const inm = req.headers['if-none-match'];
   const ims = req.headers['if-modified-since'];
-  const fresh = inm !== undefined
-    ? inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')
-    : ims !== undefined && Date.parse(ims) >= Date.parse(lastModified);
-  if (fresh) { res.writeHead(304, headers); res.end(); return; }
+  const fresh =
+    inm !== undefined
+      ? inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')
+      : ims !== undefined && Date.parse(ims) >= Date.parse(lastModified);
+  if (fresh) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
   headers['content-length'] = body.st.size;
   res.writeHead(200, headers);
-  if (req.method === 'HEAD') { res.end(); return; }
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
   const stream = createReadStream(body.path);
   stream.on('error', () => res.destroy());
   stream.pipe(res);
@@ -96,7 +143,10 @@ export async function startServer(o: ServeOptions): Promise<Server> {
   const realRoot = await realpath(resolve(o.root));
   const server = createServer((req, res) => {
     handle(o, realRoot, req, res).catch(() => {
-      if (!res.headersSent) { res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }); res.end('internal error'); } else res.destroy();
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('internal error');
+      } else res.destroy();
     });
   });
   // Requests node's parser rejects (bad request lines, oversized headers) get a 400 and a closed socket.
@@ -104,5 +154,8 @@ export async function startServer(o: ServeOptions): Promise<Server> {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     else socket.destroy();
   });
-  return new Promise((ok, fail) => { server.once('error', fail); server.listen(o.port, o.host, () => ok(server)); });
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(o.port, o.host, () => ok(server));
+  });
 }

@@ -33,7 +33,11 @@ export interface ExportManifest {
 }
 
 /** The metadata_props every exported file carries: what a user needs to call it correctly. */
-export function modelMetadata(train: TrainSummary, role: 'encoder' | 'decoder', trainingRun?: string): Record<string, string> {
+export function modelMetadata(
+  train: TrainSummary,
+  role: 'encoder' | 'decoder',
+  trainingRun?: string,
+): Record<string, string> {
   const m = train.metrics;
   return {
     role,
@@ -41,11 +45,30 @@ export function modelMetadata(train: TrainSummary, role: 'encoder' | 'decoder', 
     ...(trainingRun ? { [TRAINING_RUN_KEY]: trainingRun } : {}),
     producer: `${PRODUCER} ${PRODUCER_VERSION}`,
     latent_size: String(train.settings.model.latent),
-    input_scaling: role === 'encoder' ? 'float32 pixel / 255 in [0, 1], 0 = background' : 'float32 code from encoder.onnx',
+    input_scaling:
+      role === 'encoder' ? 'float32 pixel / 255 in [0, 1], 0 = background' : 'float32 code from encoder.onnx',
     output_scaling: role === 'decoder' ? 'float32 pixel intensity in [0, 1] (sigmoid)' : 'float32 code',
     layout: 'NHWC: images are [batch, 28, 28, 1]',
     class_names: JSON.stringify(CLASS_NAMES),
-    training: JSON.stringify({ epochs: train.history.length, optimizer: train.settings.optimizer, ...(train.settings.momentum ? { momentum: train.settings.momentum } : {}), lr: train.settings.lr, batchSize: train.settings.batchSize, seed: train.settings.model.seed, engine: train.engine ?? 'tfjs', objective: train.settings.objective ?? 'ae', ...(train.settings.objective === 'umap-ae' && train.settings.umap ? { umapWeight: train.settings.umap.weight, k: train.settings.umap.k, minDist: train.settings.umap.minDist, negativeRate: train.settings.umap.negativeRate } : {}), ...(train.engine === 'ort' ? {} : { backend: train.backend }) }),
+    training: JSON.stringify({
+      epochs: train.history.length,
+      optimizer: train.settings.optimizer,
+      ...(train.settings.momentum ? { momentum: train.settings.momentum } : {}),
+      lr: train.settings.lr,
+      batchSize: train.settings.batchSize,
+      seed: train.settings.model.seed,
+      engine: train.engine ?? 'tfjs',
+      objective: train.settings.objective ?? 'ae',
+      ...(train.settings.objective === 'umap-ae' && train.settings.umap
+        ? {
+            umapWeight: train.settings.umap.weight,
+            k: train.settings.umap.k,
+            minDist: train.settings.umap.minDist,
+            negativeRate: train.settings.umap.negativeRate,
+          }
+        : {}),
+      ...(train.engine === 'ort' ? {} : { backend: train.backend }),
+    }),
     metrics: JSON.stringify({ test_mse: m.testMse, test_bce: m.testBce, knn1_accuracy: m.knn1, knn5_accuracy: m.knn5 }),
     parameters: String(train.parameters),
     ...codePlaneMetadata({ range: [m.codeRange[0]!, m.codeRange[1]!], projection: m.codeProjection }),
@@ -60,32 +83,47 @@ export async function runExportStage(o: { tfjsDir: string; outDir: string; opset
   const one = async (role: 'encoder' | 'decoder', file: string): Promise<ExportedModel> => {
     const [inputName, outputName] = role === 'encoder' ? ['image', 'code'] : ['code', 'image'];
     const r = await convertFile(join(o.tfjsDir, role, 'model.json'), file, {
-      opset, inputName, outputName, graphName: role, metadata: modelMetadata(train, role, trainingRun),
-      docString: role === 'encoder'
-        ? `Fashion-MNIST autoencoder, encoder: image [batch,28,28,1] float32 in [0,1] (pixel/255, NHWC) -> code [batch,${latent}].`
-        : `Fashion-MNIST autoencoder, decoder: code [batch,${latent}] -> image [batch,28,28,1] float32 in [0,1] (NHWC).`,
+      opset,
+      inputName,
+      outputName,
+      graphName: role,
+      metadata: modelMetadata(train, role, trainingRun),
+      docString:
+        role === 'encoder'
+          ? `Fashion-MNIST autoencoder, encoder: image [batch,28,28,1] float32 in [0,1] (pixel/255, NHWC) -> code [batch,${latent}].`
+          : `Fashion-MNIST autoencoder, decoder: code [batch,${latent}] -> image [batch,28,28,1] float32 in [0,1] (NHWC).`,
     });
     const dims = (s: (number | null)[]) => s.map((d) => d ?? 'batch');
     return {
-      file: `${role}.onnx`, sha256: await sha256File(file), bytes: r.bytes.length,
-      input: { name: r.inputName, shape: dims(r.inputShape) }, output: { name: r.outputName, shape: dims(r.outputShape) },
-      nodes: r.nodeCount, opTypes: r.opTypes,
+      file: `${role}.onnx`,
+      sha256: await sha256File(file),
+      bytes: r.bytes.length,
+      input: { name: r.inputName, shape: dims(r.inputShape) },
+      output: { name: r.outputName, shape: dims(r.outputShape) },
+      nodes: r.nodeCount,
+      opTypes: r.opTypes,
     };
   };
   // The two models and the manifest of their hashes change together or not at all: a decoder that
   // fails to convert leaves the previous pair and manifest in place.
   let manifest: ExportManifest | undefined;
-  await withOutputDir(o.outDir, () => writeFileSetAtomic(['encoder.onnx', 'decoder.onnx', 'manifest.json'].map((f) => join(o.outDir, f)), async ([enc, dec, man]) => {
-    manifest = {
-      stage: 'export', opset,
-      source: { dir: o.tfjsDir, trainManifestSha256: trainingRun },
-      encoder: await one('encoder', enc!),
-      decoder: await one('decoder', dec!),
-      metadata: modelMetadata(train, 'encoder', trainingRun),
-      createdAt: new Date().toISOString(),
-    };
-    await writeFile(man!, JSON.stringify(manifest, null, 2) + '\n');
-  }));
+  await withOutputDir(o.outDir, () =>
+    writeFileSetAtomic(
+      ['encoder.onnx', 'decoder.onnx', 'manifest.json'].map((f) => join(o.outDir, f)),
+      async ([enc, dec, man]) => {
+        manifest = {
+          stage: 'export',
+          opset,
+          source: { dir: o.tfjsDir, trainManifestSha256: trainingRun },
+          encoder: await one('encoder', enc!),
+          decoder: await one('decoder', dec!),
+          metadata: modelMetadata(train, 'encoder', trainingRun),
+          createdAt: new Date().toISOString(),
+        };
+        await writeFile(man!, JSON.stringify(manifest, null, 2) + '\n');
+      },
+    ),
+  );
   await writeTritonRepository(o.outDir); // models/triton/: the same files as a Triton model repository
   return manifest!;
 }

@@ -4,7 +4,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CANONICAL_BASE_URL, CLASS_NAMES, DATASET_FILES, DEBIAN_DIR, type DatasetFileSpec,
+  CANONICAL_BASE_URL,
+  CLASS_NAMES,
+  DATASET_FILES,
+  DEBIAN_DIR,
+  type DatasetFileSpec,
 } from '../data/fashion-mnist.js';
 import { checkPairs, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
 import { md5, sha256 } from '../util/hash.js';
@@ -44,7 +48,10 @@ export function verifyContent(spec: DatasetFileSpec, raw: Uint8Array, source: st
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /** Reads the four files from a folder (`name` or `name.gz`), decompressed and verified. */
@@ -53,7 +60,11 @@ async function readFromFolder(dir: string): Promise<Map<string, Uint8Array>> {
   for (const spec of DATASET_FILES) {
     const candidates = [join(dir, spec.name), join(dir, `${spec.name}.gz`)];
     let found: string | undefined;
-    for (const c of candidates) if (await exists(c)) { found = c; break; }
+    for (const c of candidates)
+      if (await exists(c)) {
+        found = c;
+        break;
+      }
     if (!found) throw new Error(`${dir} has neither ${spec.name} nor ${spec.name}.gz`);
     const raw = decompressIfGzip(await readFile(found), found);
     verifyContent(spec, raw, found);
@@ -64,10 +75,14 @@ async function readFromFolder(dir: string): Promise<Map<string, Uint8Array>> {
 }
 
 function checkAllPairs(files: Map<string, Uint8Array>, where: string): void {
-  for (const [img, lab] of [['trainImages', 'trainLabels'], ['testImages', 'testLabels']] as const) {
+  for (const [img, lab] of [
+    ['trainImages', 'trainLabels'],
+    ['testImages', 'testLabels'],
+  ] as const) {
     const si = DATASET_FILES.find((s) => s.key === img)!;
     const sl = DATASET_FILES.find((s) => s.key === lab)!;
-    const pi = join(where, si.name), pl = join(where, sl.name);
+    const pi = join(where, si.name),
+      pl = join(where, sl.name);
     checkPairs(parseImages(files.get(si.name)!, pi), parseLabels(files.get(sl.name)!, pl), pi, pl);
   }
 }
@@ -182,7 +197,7 @@ async function fetchInto(opts: FetchOptions, tried: string[]): Promise<DatasetMa
 
   throw new Error(
     `no verified copy of Fashion-MNIST could be made. Tried: ${tried.join('; ')}. ` +
-    'Fix: install the Debian package (apt-get install dataset-fashion-mnist), ' +
-    'or pass --from DIR with the four idx files (.gz or raw) from the Fashion-MNIST release.',
+      'Fix: install the Debian package (apt-get install dataset-fashion-mnist), ' +
+      'or pass --from DIR with the four idx files (.gz or raw) from the Fashion-MNIST release.',
   );
 }

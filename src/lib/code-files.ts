@@ -11,12 +11,21 @@ export const CODES_CHECK_IMAGES = 32;
 export const CODES_CHECK_ATOL = 1e-4;
 
 /** Reads float32 codes [count, latent] from `path` and checks them against `encoder` on the first images. */
-export async function readEncodedCodes(path: string, encoder: OpenedModel, images: Float32Array, latent: number): Promise<Float32Array> {
+export async function readEncodedCodes(
+  path: string,
+  encoder: OpenedModel,
+  images: Float32Array,
+  latent: number,
+): Promise<Float32Array> {
   const count = images.length / PIXELS;
   const fix = 'run `make encode` to write it for this model';
-  const { info, data } = await readNpy(path).catch((e: Error) => { throw new Error(`${e.message}: ${fix}`); });
+  const { info, data } = await readNpy(path).catch((e: Error) => {
+    throw new Error(`${e.message}: ${fix}`);
+  });
   if (info.dtype !== 'float32' || info.shape.length !== 2 || info.shape[0] !== count || info.shape[1] !== latent) {
-    throw new Error(`${path}: ${info.dtype} [${info.shape.join(', ')}], expected float32 [${count}, ${latent}]: ${fix}`);
+    throw new Error(
+      `${path}: ${info.dtype} [${info.shape.join(', ')}], expected float32 [${count}, ${latent}]: ${fix}`,
+    );
   }
   const codes = data as Float32Array;
   const k = Math.min(CODES_CHECK_IMAGES, count);
@@ -24,7 +33,9 @@ export async function readEncodedCodes(path: string, encoder: OpenedModel, image
   for (let i = 0; i < fresh.length; i++) {
     const diff = Math.abs(fresh[i]! - codes[i]!);
     if (!(diff <= CODES_CHECK_ATOL)) {
-      throw new Error(`${path}: image ${Math.floor(i / latent)}'s code differs from ${encoder.info.path}'s by ${diff} (stale?): ${fix}`);
+      throw new Error(
+        `${path}: image ${Math.floor(i / latent)}'s code differs from ${encoder.info.path}'s by ${diff} (stale?): ${fix}`,
+      );
     }
   }
   return codes;

@@ -24,36 +24,50 @@ export function codePlane(codes: Float32Array, latent: number): CodePlane {
   };
   return {
     range: [axis(0), axis(1)],
-    projection: pca ? { mean: Array.from(pca.mean), components: [Array.from(pca.components[0]!), Array.from(pca.components[1]!)] } : null,
+    projection: pca
+      ? { mean: Array.from(pca.mean), components: [Array.from(pca.components[0]!), Array.from(pca.components[1]!)] }
+      : null,
   };
 }
 
 /** Codes [n, latent] to plane points [n, 2]. */
 export function planeOf(codes: Float32Array, latent: number, projection: CodePlane['projection']): Float32Array {
-  const n = codes.length / latent, out = new Float32Array(n * 2);
-  for (let i = 0; i < n; i++) for (let a = 0; a < 2; a++) {
-    if (!projection) { out[i * 2 + a] = codes[i * latent + a]!; continue; }
-    let s = 0;
-    for (let d = 0; d < latent; d++) s += (codes[i * latent + d]! - projection.mean[d]!) * projection.components[a]![d]!;
-    out[i * 2 + a] = s;
-  }
+  const n = codes.length / latent,
+    out = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++)
+    for (let a = 0; a < 2; a++) {
+      if (!projection) {
+        out[i * 2 + a] = codes[i * latent + a]!;
+        continue;
+      }
+      let s = 0;
+      for (let d = 0; d < latent; d++)
+        s += (codes[i * latent + d]! - projection.mean[d]!) * projection.components[a]![d]!;
+      out[i * 2 + a] = s;
+    }
   return out;
 }
 
 /** Plane points [n, 2] back to codes [n, latent] (on the plane through the mean). */
 export function codesOf(points: Float32Array, latent: number, projection: CodePlane['projection']): Float32Array {
   if (!projection) return points;
-  const n = points.length / 2, out = new Float32Array(n * latent);
+  const n = points.length / 2,
+    out = new Float32Array(n * latent);
   for (let k = 0; k < n; k++) {
-    const a = points[2 * k]!, b = points[2 * k + 1]!;
-    for (let d = 0; d < latent; d++) out[k * latent + d] = projection.mean[d]! + a * projection.components[0][d]! + b * projection.components[1][d]!;
+    const a = points[2 * k]!,
+      b = points[2 * k + 1]!;
+    for (let d = 0; d < latent; d++)
+      out[k * latent + d] = projection.mean[d]! + a * projection.components[0][d]! + b * projection.components[1][d]!;
   }
   return out;
 }
 
 /** The metadata_props that carry a plane: code_range always, code_projection for codes longer than 2. */
 export function codePlaneMetadata(plane: CodePlane): Record<string, string> {
-  return { code_range: JSON.stringify(plane.range), ...(plane.projection ? { code_projection: JSON.stringify(plane.projection) } : {}) };
+  return {
+    code_range: JSON.stringify(plane.range),
+    ...(plane.projection ? { code_projection: JSON.stringify(plane.projection) } : {}),
+  };
 }
 
 /** Reads the plane back from a model's metadata_props; `file` names the model in errors. */
@@ -61,12 +75,17 @@ export function codePlaneFromMetadata(md: Record<string, string>, latent: number
   const bad = (what: string) => new Error(`${file}: metadata ${what}; run \`make export\` again`);
   if (!md.code_range) throw bad('has no code_range');
   const range = parseJson(md.code_range, () => bad('code_range is not JSON'));
-  const pair = (v: unknown) => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-  if (!Array.isArray(range) || range.length < 2 || !pair(range[0]) || !pair(range[1])) throw bad('code_range is not [[lo, hi], [lo, hi]]');
+  const pair = (v: unknown) =>
+    Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (!Array.isArray(range) || range.length < 2 || !pair(range[0]) || !pair(range[1]))
+    throw bad('code_range is not [[lo, hi], [lo, hi]]');
   let projection: CodePlane['projection'] = null;
   if (latent > 2) {
     if (!md.code_projection) throw bad(`has no code_projection for its ${latent}-D code`);
-    const p = parseJson(md.code_projection, () => bad('code_projection is not JSON')) as { mean?: unknown; components?: unknown };
+    const p = parseJson(md.code_projection, () => bad('code_projection is not JSON')) as {
+      mean?: unknown;
+      components?: unknown;
+    };
     const vec = (v: unknown) => Array.isArray(v) && v.length === latent && v.every((x) => typeof x === 'number');
     if (!vec(p.mean) || !Array.isArray(p.components) || p.components.length !== 2 || !p.components.every(vec)) {
       throw bad(`code_projection is not { mean, components } of length ${latent}`);
@@ -88,9 +107,10 @@ function parseJson(text: string, error: () => Error): unknown {
 export function walkGrid(range: [number, number, number, number], steps: number): Float32Array {
   const [x0, x1, y0, y1] = range;
   const out = new Float32Array(steps * steps * 2);
-  for (let r = 0; r < steps; r++) for (let c = 0; c < steps; c++) {
-    out[(r * steps + c) * 2] = x0 + ((x1 - x0) * c) / Math.max(1, steps - 1);
-    out[(r * steps + c) * 2 + 1] = y1 - ((y1 - y0) * r) / Math.max(1, steps - 1);
-  }
+  for (let r = 0; r < steps; r++)
+    for (let c = 0; c < steps; c++) {
+      out[(r * steps + c) * 2] = x0 + ((x1 - x0) * c) / Math.max(1, steps - 1);
+      out[(r * steps + c) * 2 + 1] = y1 - ((y1 - y0) * r) / Math.max(1, steps - 1);
+    }
   return out;
 }

@@ -21,15 +21,27 @@ export interface DatasetManifest {
 /** The part of the train stage's manifest that later stages read; the train stage writes a superset. */
 export interface TrainSummary {
   settings: {
-    model: { latent: number; seed: number }; optimizer: string; momentum?: number; lr: number; batchSize: number;
-    objective?: string; umap?: { k: number; weight: number; minDist: number; spread: number; negativeRate: number };
+    model: { latent: number; seed: number };
+    optimizer: string;
+    momentum?: number;
+    lr: number;
+    batchSize: number;
+    objective?: string;
+    umap?: { k: number; weight: number; minDist: number; spread: number; negativeRate: number };
   };
   /** The training engine (absent in manifests from before the ort engine: tfjs). */
   engine?: string;
   backend: string;
   parameters: number;
   history: { trainLoss: number; valLoss: number }[];
-  metrics: { testMse: number; testBce: number; knn1: number; knn5: number; codeRange: [number, number][]; codeProjection: CodePlane['projection'] };
+  metrics: {
+    testMse: number;
+    testBce: number;
+    knn1: number;
+    knn5: number;
+    codeRange: [number, number][];
+    codeProjection: CodePlane['projection'];
+  };
 }
 
 /** A JSON value checked field by field; each failure names the file and the field's path. */
@@ -91,8 +103,10 @@ export function checkDatasetManifest(json: unknown, file: string): DatasetManife
   for (const [key, value] of Object.entries(files)) {
     const f = r.object(value, `files.${key}`);
     checked[key] = {
-      name: r.string(f.name, `files.${key}.name`), bytes: r.number(f.bytes, `files.${key}.bytes`),
-      sha256: r.string(f.sha256, `files.${key}.sha256`), count: r.number(f.count, `files.${key}.count`),
+      name: r.string(f.name, `files.${key}.name`),
+      bytes: r.number(f.bytes, `files.${key}.bytes`),
+      sha256: r.string(f.sha256, `files.${key}.sha256`),
+      count: r.number(f.count, `files.${key}.count`),
     };
   }
   return {
@@ -119,33 +133,51 @@ export function checkTrainSummary(json: unknown, file: string): TrainSummary {
   const m = r.object(o.metrics, 'metrics');
   return {
     settings: {
-      model: { latent: r.number(model.latent, 'settings.model.latent'), seed: r.number(model.seed, 'settings.model.seed') },
+      model: {
+        latent: r.number(model.latent, 'settings.model.latent'),
+        seed: r.number(model.seed, 'settings.model.seed'),
+      },
       optimizer: r.string(s.optimizer, 'settings.optimizer'),
       ...(s.momentum === undefined ? {} : { momentum: r.number(s.momentum, 'settings.momentum') }),
       lr: r.number(s.lr, 'settings.lr'),
       batchSize: r.number(s.batchSize, 'settings.batchSize'),
       ...(s.objective === undefined ? {} : { objective: r.string(s.objective, 'settings.objective') }),
-      ...(s.umap === undefined || s.objective !== 'umap-ae' ? {} : { umap: ((u) => ({
-        k: r.number(u.k, 'settings.umap.k'), weight: r.number(u.weight, 'settings.umap.weight'), minDist: r.number(u.minDist, 'settings.umap.minDist'),
-        spread: r.number(u.spread, 'settings.umap.spread'), negativeRate: r.number(u.negativeRate, 'settings.umap.negativeRate'),
-      }))(r.object(s.umap, 'settings.umap')) }),
+      ...(s.umap === undefined || s.objective !== 'umap-ae'
+        ? {}
+        : {
+            umap: ((u) => ({
+              k: r.number(u.k, 'settings.umap.k'),
+              weight: r.number(u.weight, 'settings.umap.weight'),
+              minDist: r.number(u.minDist, 'settings.umap.minDist'),
+              spread: r.number(u.spread, 'settings.umap.spread'),
+              negativeRate: r.number(u.negativeRate, 'settings.umap.negativeRate'),
+            }))(r.object(s.umap, 'settings.umap')),
+          }),
     },
     ...(o.engine === undefined ? {} : { engine: r.string(o.engine, 'engine') }),
     backend: r.string(o.backend, 'backend'),
     parameters: r.number(o.parameters, 'parameters'),
     history: r.array(o.history, 'history').map((h, i) => {
       const e = r.object(h, `history[${i}]`);
-      return { trainLoss: r.number(e.trainLoss, `history[${i}].trainLoss`), valLoss: r.number(e.valLoss, `history[${i}].valLoss`) };
+      return {
+        trainLoss: r.number(e.trainLoss, `history[${i}].trainLoss`),
+        valLoss: r.number(e.valLoss, `history[${i}].valLoss`),
+      };
     }),
     metrics: {
-      testMse: r.number(m.testMse, 'metrics.testMse'), testBce: r.number(m.testBce, 'metrics.testBce'),
-      knn1: r.number(m.knn1, 'metrics.knn1'), knn5: r.number(m.knn5, 'metrics.knn5'),
+      testMse: r.number(m.testMse, 'metrics.testMse'),
+      testBce: r.number(m.testBce, 'metrics.testBce'),
+      knn1: r.number(m.knn1, 'metrics.knn1'),
+      knn5: r.number(m.knn5, 'metrics.knn5'),
       codeRange: twoPairs(r, r.array(m.codeRange, 'metrics.codeRange')).map((pair, d) => {
         const p = r.array(pair, `metrics.codeRange[${d}]`);
         if (p.length !== 2) r.fail(`metrics.codeRange[${d}]`, 'a [low, high] pair', p);
         return [r.number(p[0], `metrics.codeRange[${d}][0]`), r.number(p[1], `metrics.codeRange[${d}][1]`)];
       }),
-      codeProjection: m.codeProjection == null ? null : readProjection(r, m.codeProjection, r.number(model.latent, 'settings.model.latent')),
+      codeProjection:
+        m.codeProjection == null
+          ? null
+          : readProjection(r, m.codeProjection, r.number(model.latent, 'settings.model.latent')),
     },
   };
 }
@@ -166,7 +198,10 @@ function readProjection(r: Reader, v: unknown, latent: number): NonNullable<Code
   if (c.length !== 2) r.fail('metrics.codeProjection.components', 'two vectors', c.length);
   return {
     mean: vector(p.mean, 'metrics.codeProjection.mean'),
-    components: [vector(c[0], 'metrics.codeProjection.components[0]'), vector(c[1], 'metrics.codeProjection.components[1]')],
+    components: [
+      vector(c[0], 'metrics.codeProjection.components[0]'),
+      vector(c[1], 'metrics.codeProjection.components[1]'),
+    ],
   };
 }
 

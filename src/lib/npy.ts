@@ -14,7 +14,8 @@ export function npyHeader(dtype: NpyDtype, shape: number[], minBytes = 0): Uint8
   const text = dict.padEnd(total - 10 - 1, ' ') + '\n';
   const out = new Uint8Array(total);
   out.set(MAGIC, 0);
-  out[6] = 1; out[7] = 0;
+  out[6] = 1;
+  out[7] = 0;
   new DataView(out.buffer).setUint16(8, text.length, true);
   out.set(new TextEncoder().encode(text), 10);
   return out;
@@ -28,33 +29,46 @@ export interface NpyInfo {
 
 /** Parses the header of a .npy file; `source` names the file in errors. */
 export function parseNpyHeader(head: Uint8Array, source: string): NpyInfo {
-  if (head.length < 10 || MAGIC.some((b, i) => head[i] !== b)) throw new Error(`${source}: not a .npy file (bad magic)`);
+  if (head.length < 10 || MAGIC.some((b, i) => head[i] !== b))
+    throw new Error(`${source}: not a .npy file (bad magic)`);
   const major = head[6]!;
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const [len, start] = major === 1 ? [view.getUint16(8, true), 10] : major === 2 || major === 3 ? [view.getUint32(8, true), 12] : [-1, 0];
+  const [len, start] =
+    major === 1 ? [view.getUint16(8, true), 10] : major === 2 || major === 3 ? [view.getUint32(8, true), 12] : [-1, 0];
   if (len < 0) throw new Error(`${source}: unsupported .npy version ${major}`);
   if (head.length < start + len) throw new Error(`${source}: truncated .npy header`);
   const text = new TextDecoder().decode(head.subarray(start, start + len));
   const descr = /'descr':\s*'([^']+)'/.exec(text)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(text)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (!descr || !fortran || shapeText === undefined) throw new Error(`${source}: unreadable .npy header ${JSON.stringify(text.trim())}`);
-  if (fortran === 'True') throw new Error(`${source}: Fortran-order arrays are not supported; save with numpy.ascontiguousarray`);
+  if (!descr || !fortran || shapeText === undefined)
+    throw new Error(`${source}: unreadable .npy header ${JSON.stringify(text.trim())}`);
+  if (fortran === 'True')
+    throw new Error(`${source}: Fortran-order arrays are not supported; save with numpy.ascontiguousarray`);
   const dtype = descr === '<f4' ? 'float32' : descr === '|u1' || descr === '<u1' ? 'uint8' : null;
   if (!dtype) throw new Error(`${source}: dtype ${descr} is not supported; use uint8 (0..255) or float32 (0..1)`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   return { dtype, shape, dataOffset: start + len };
 }
 
 export async function readNpyInfo(path: string): Promise<NpyInfo> {
-  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => { throw new Error(`${path}: cannot open (${e.code ?? e.message})`); });
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`${path}: cannot open (${e.code ?? e.message})`);
+  });
   try {
     const head = new Uint8Array(4096);
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     const info = parseNpyHeader(head.subarray(0, bytesRead), path);
     const size = (await fh.stat()).size;
     const expected = info.dataOffset + info.shape.reduce((a, b) => a * b, 1) * (info.dtype === 'float32' ? 4 : 1);
-    if (size !== expected) throw new Error(`${path}: ${size} bytes, but the header (${info.dtype} [${info.shape.join(', ')}]) needs ${expected}`);
+    if (size !== expected)
+      throw new Error(
+        `${path}: ${size} bytes, but the header (${info.dtype} [${info.shape.join(', ')}]) needs ${expected}`,
+      );
     return info;
   } finally {
     await fh.close();
@@ -85,7 +99,10 @@ export const NPY_STREAM_HEADER_BYTES = 128;
 export class NpyWriter {
   private rows = 0;
   private static readonly HEADER_BYTES = NPY_STREAM_HEADER_BYTES;
-  private constructor(private readonly fh: FileHandle, private readonly rowShape: number[]) {}
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly rowShape: number[],
+  ) {}
 
   static async create(path: string, rowShape: number[]): Promise<NpyWriter> {
     const fh = await open(path, 'w');

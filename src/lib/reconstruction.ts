@@ -19,7 +19,10 @@ export class ReconstructionSums {
   private readonly classSq: Float64Array;
   private readonly classN: Float64Array;
 
-  constructor(private readonly pixels: number, numClasses = 10) {
+  constructor(
+    private readonly pixels: number,
+    numClasses = 10,
+  ) {
     this.classSq = new Float64Array(numClasses);
     this.classN = new Float64Array(numClasses);
   }
@@ -27,18 +30,25 @@ export class ReconstructionSums {
   /** Adds a batch: `x` the images, `y` their reconstructions, both [count, pixels]; labels [count] if known. */
   add(x: ArrayLike<number>, y: ArrayLike<number>, labels?: ArrayLike<number>): void {
     if (x.length !== y.length || x.length % this.pixels !== 0) {
-      throw new RangeError(`reconstruction: ${x.length} image values vs ${y.length} reconstructed, in images of ${this.pixels}`);
+      throw new RangeError(
+        `reconstruction: ${x.length} image values vs ${y.length} reconstructed, in images of ${this.pixels}`,
+      );
     }
     const count = x.length / this.pixels;
     for (let i = 0; i < count; i++) {
       let s = 0;
       for (let p = i * this.pixels; p < (i + 1) * this.pixels; p++) {
-        const t = x[p]!, r = y[p]!, c = Math.min(Math.max(r, BCE_EPSILON), 1 - BCE_EPSILON);
+        const t = x[p]!,
+          r = y[p]!,
+          c = Math.min(Math.max(r, BCE_EPSILON), 1 - BCE_EPSILON);
         s += (t - r) ** 2;
         this.bce -= t * Math.log(c) + (1 - t) * Math.log(1 - c);
       }
       this.sq += s;
-      if (labels) { this.classSq[labels[i]!]! += s / this.pixels; this.classN[labels[i]!]!++; }
+      if (labels) {
+        this.classSq[labels[i]!]! += s / this.pixels;
+        this.classN[labels[i]!]!++;
+      }
     }
     this.n += count;
   }
@@ -46,14 +56,21 @@ export class ReconstructionSums {
   result(): ReconstructionMetrics {
     const values = this.n * this.pixels;
     return {
-      images: this.n, mse: this.sq / values, bce: this.bce / values,
+      images: this.n,
+      mse: this.sq / values,
+      bce: this.bce / values,
       perClassMse: this.classN.some((c) => c > 0) ? Array.from(this.classSq, (s, c) => s / this.classN[c]!) : [],
     };
   }
 }
 
 /** Reconstruction metrics of whole arrays at once. */
-export function reconstructionMetrics(x: ArrayLike<number>, y: ArrayLike<number>, pixels: number, labels?: ArrayLike<number>): ReconstructionMetrics {
+export function reconstructionMetrics(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  pixels: number,
+  labels?: ArrayLike<number>,
+): ReconstructionMetrics {
   const sums = new ReconstructionSums(pixels);
   sums.add(x, y, labels);
   return sums.result();

@@ -29,8 +29,10 @@ export async function initBackend(choice: BackendChoice): Promise<BackendName> {
       return 'tensorflow';
     }
     if (choice === 'tensorflow') {
-      throw new Error(`backend "tensorflow" is unavailable: @tensorflow/tfjs-node did not load (${failure ?? 'setBackend failed'}). ` +
-        'It installs only where libtensorflow can be downloaded; use --backend wasm (or auto).');
+      throw new Error(
+        `backend "tensorflow" is unavailable: @tensorflow/tfjs-node did not load (${failure ?? 'setBackend failed'}). ` +
+          'It installs only where libtensorflow can be downloaded; use --backend wasm (or auto).',
+      );
     }
   }
   if (choice === 'cpu') {

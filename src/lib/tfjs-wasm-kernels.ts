@@ -15,7 +15,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 
-type Kernel = (args: { inputs: Record<string, TensorInfo | TensorInfo[]>; backend: KernelBackend; attrs?: NamedAttrMap }) => TensorInfo;
+type Kernel = (args: {
+  inputs: Record<string, TensorInfo | TensorInfo[]>;
+  backend: KernelBackend;
+  attrs?: NamedAttrMap;
+}) => TensorInfo;
 
 const BACKEND = 'wasm';
 
@@ -37,8 +41,15 @@ function convInfo(inShape: number[], filterShape: number[], attrs: ConvAttrs) {
     throw new Error(`wasm conv gradient kernels support NHWC only, got ${attrs.dataFormat}`);
   }
   return tf.backend_util.computeConv2DInfo(
-    inShape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
 }
 
 /** One axis of the sub-pixel form of a strided Conv2DBackpropInput (see the file comment). */
@@ -70,8 +81,13 @@ function phaseAxis(filterSize: number, stride: number, padBefore: number, inSize
 class Scratch {
   private readonly held: TensorInfo[] = [];
   constructor(private readonly backend: KernelBackend) {}
-  keep(t: TensorInfo): TensorInfo { this.held.push(t); return t; }
-  free(): void { for (const t of this.held) this.backend.disposeData(t.dataId); }
+  keep(t: TensorInfo): TensorInfo {
+    this.held.push(t);
+    return t;
+  }
+  free(): void {
+    for (const t of this.held) this.backend.disposeData(t.dataId);
+  }
 }
 
 export function makeKernels() {
@@ -83,10 +99,17 @@ export function makeKernels() {
   const batchMatMulFast = wasmKernel('BatchMatMul');
 
   /** Strided Conv2DBackpropInput in sub-pixel form: one stride-1 conv over dy, phases as channels. */
-  const stridedBackpropInput = (dy: TensorInfo, filter: TensorInfo, c: ReturnType<typeof convInfo>, backend: KernelBackend, s: Scratch): TensorInfo => {
+  const stridedBackpropInput = (
+    dy: TensorInfo,
+    filter: TensorInfo,
+    c: ReturnType<typeof convInfo>,
+    backend: KernelBackend,
+    s: Scratch,
+  ): TensorInfo => {
     const [n, oh, ow, co] = dy.shape as [number, number, number, number];
     const [kh, kw, ci] = filter.shape as [number, number, number, number];
-    const sh = c.strideHeight, sw = c.strideWidth;
+    const sh = c.strideHeight,
+      sw = c.strideWidth;
     const rows = phaseAxis(kh, sh, c.padInfo.top, c.inHeight);
     const cols = phaseAxis(kw, sw, c.padInfo.left, c.inWidth);
     // Combined filter [rows.size, cols.size, co, sh*sw*ci]: tap (j, k) of phase (a, b) is rotated-filter
@@ -96,10 +119,12 @@ export function makeKernels() {
     const combined = new Float32Array(rows.size * cols.size * co * outC);
     rows.phases.forEach((pr, a) => {
       for (let mr = 0; mr < pr.taps; mr++) {
-        const j = pr.offset + mr - rows.minOffset, fr = kh - 1 - (pr.t0 + sh * mr);
+        const j = pr.offset + mr - rows.minOffset,
+          fr = kh - 1 - (pr.t0 + sh * mr);
         cols.phases.forEach((pc, b) => {
           for (let mc = 0; mc < pc.taps; mc++) {
-            const k = pc.offset + mc - cols.minOffset, fc = kw - 1 - (pc.t0 + sw * mc);
+            const k = pc.offset + mc - cols.minOffset,
+              fc = kw - 1 - (pc.t0 + sw * mc);
             for (let o = 0; o < co; o++) {
               const dst = ((j * cols.size + k) * co + o) * outC + (a * sw + b) * ci;
               for (let i = 0; i < ci; i++) combined[dst + i] = w[((fr * kw + fc) * ci + i) * co + o]!;
@@ -108,29 +133,63 @@ export function makeKernels() {
         });
       }
     });
-    const wasm = backend as unknown as { makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo };
+    const wasm = backend as unknown as {
+      makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
+    };
     const f = s.keep(wasm.makeOutput([rows.size, cols.size, co, outC], 'float32', undefined, combined));
     // Pads so that output q reads dy[q + minOffset .. q + minOffset + size - 1]; negative pads crop dy.
     const padsOf = (ax: PhaseAxis, len: number) => {
-      const before = -ax.minOffset, after = ax.perPhase - len - before + ax.size - 1;
-      return { crop: Math.max(0, -before), keep: len - Math.max(0, -before) + Math.min(0, after), before: Math.max(0, before), after: Math.max(0, after) };
+      const before = -ax.minOffset,
+        after = ax.perPhase - len - before + ax.size - 1;
+      return {
+        crop: Math.max(0, -before),
+        keep: len - Math.max(0, -before) + Math.min(0, after),
+        before: Math.max(0, before),
+        after: Math.max(0, after),
+      };
     };
-    const pr = padsOf(rows, oh), pc = padsOf(cols, ow);
+    const pr = padsOf(rows, oh),
+      pc = padsOf(cols, ow);
     let x = dy;
     if (pr.crop > 0 || pc.crop > 0 || pr.keep < oh || pc.keep < ow) {
-      x = s.keep(slice({ inputs: { x: dy }, backend, attrs: { begin: [0, pr.crop, pc.crop, 0], size: [n, pr.keep, pc.keep, co] } }));
+      x = s.keep(
+        slice({
+          inputs: { x: dy },
+          backend,
+          attrs: { begin: [0, pr.crop, pc.crop, 0], size: [n, pr.keep, pc.keep, co] },
+        }),
+      );
     }
-    const y = s.keep(conv2d({ inputs: { x, filter: f }, backend, attrs: {
-      strides: [1, 1], dilations: [1, 1], dataFormat: 'NHWC',
-      pad: [[0, 0], [pr.before, pr.after], [pc.before, pc.after], [0, 0]] as unknown as number } }));
+    const y = s.keep(
+      conv2d({
+        inputs: { x, filter: f },
+        backend,
+        attrs: {
+          strides: [1, 1],
+          dilations: [1, 1],
+          dataFormat: 'NHWC',
+          pad: [
+            [0, 0],
+            [pr.before, pr.after],
+            [pc.before, pc.after],
+            [0, 0],
+          ] as unknown as number,
+        },
+      }),
+    );
     // [N, Qh, Qw, sh, sw*ci] -> [N, Qh, sh, Qw, sw*ci] = [N, Qh*sh, Qw*sw, ci], then crop to the input size.
-    const qh = rows.perPhase, qw = cols.perPhase;
+    const qh = rows.perPhase,
+      qw = cols.perPhase;
     const r = s.keep(reshape({ inputs: { x: y }, backend, attrs: { shape: [n * qh, qw, sh, sw * ci] } }));
     const t = s.keep(transpose({ inputs: { x: r }, backend, attrs: { perm: [0, 2, 1, 3] } }));
     const full = reshape({ inputs: { x: t }, backend, attrs: { shape: [n, qh * sh, qw * sw, ci] } });
     if (qh * sh === c.inHeight && qw * sw === c.inWidth) return full;
     s.keep(full);
-    return slice({ inputs: { x: full }, backend, attrs: { begin: [0, 0, 0, 0], size: [n, c.inHeight, c.inWidth, ci] } });
+    return slice({
+      inputs: { x: full },
+      backend,
+      attrs: { begin: [0, 0, 0, 0], size: [n, c.inHeight, c.inWidth, ci] },
+    });
   };
 
   const conv2DBackpropFilter: Kernel = ({ inputs, backend, attrs }) => {
@@ -146,15 +205,34 @@ export function makeKernels() {
       let xt = s.keep(transpose({ inputs: { x }, backend, attrs: { perm: [3, 1, 2, 0] } }));
       if (bottom < 0 || right < 0) {
         const [ci, h, w, n] = xt.shape as [number, number, number, number];
-        xt = s.keep(slice({ inputs: { x: xt }, backend,
-          attrs: { begin: [0, 0, 0, 0], size: [ci, h + Math.min(bottom, 0), w + Math.min(right, 0), n] } }));
+        xt = s.keep(
+          slice({
+            inputs: { x: xt },
+            backend,
+            attrs: { begin: [0, 0, 0, 0], size: [ci, h + Math.min(bottom, 0), w + Math.min(right, 0), n] },
+          }),
+        );
         bottom = Math.max(bottom, 0);
         right = Math.max(right, 0);
       }
       const dyAsFilter = s.keep(transpose({ inputs: { x: dy }, backend, attrs: { perm: [1, 2, 0, 3] } }));
-      const out = s.keep(conv2d({ inputs: { x: xt, filter: dyAsFilter }, backend, attrs: {
-        strides: [1, 1], dilations: [c.strideHeight, c.strideWidth], dataFormat: 'NHWC',
-        pad: [[0, 0], [top, bottom], [left, right], [0, 0]] as unknown as number } }));
+      const out = s.keep(
+        conv2d({
+          inputs: { x: xt, filter: dyAsFilter },
+          backend,
+          attrs: {
+            strides: [1, 1],
+            dilations: [c.strideHeight, c.strideWidth],
+            dataFormat: 'NHWC',
+            pad: [
+              [0, 0],
+              [top, bottom],
+              [left, right],
+              [0, 0],
+            ] as unknown as number,
+          },
+        }),
+      );
       return transpose({ inputs: { x: out }, backend, attrs: { perm: [1, 2, 0, 3] } });
     } finally {
       s.free();
@@ -172,22 +250,44 @@ export function makeKernels() {
       const [n, oh, ow, co] = dy.shape as [number, number, number, number];
       let d = dy;
       const { top, left } = c.padInfo;
-      const padTop = c.filterHeight - 1 - top, padLeft = c.filterWidth - 1 - left;
-      let padBottom = c.inHeight + top - oh, padRight = c.inWidth + left - ow;
+      const padTop = c.filterHeight - 1 - top,
+        padLeft = c.filterWidth - 1 - left;
+      let padBottom = c.inHeight + top - oh,
+        padRight = c.inWidth + left - ow;
       if (padTop < 0 || padLeft < 0) {
         throw new Error(`Conv2DBackpropInput: padding ${top}/${left} larger than the filter is not supported`);
       }
       if (padBottom < 0 || padRight < 0) {
-        d = s.keep(slice({ inputs: { x: d }, backend, attrs: {
-          begin: [0, 0, 0, 0], size: [n, d.shape[1]! + Math.min(padBottom, 0), d.shape[2]! + Math.min(padRight, 0), co] } }));
+        d = s.keep(
+          slice({
+            inputs: { x: d },
+            backend,
+            attrs: {
+              begin: [0, 0, 0, 0],
+              size: [n, d.shape[1]! + Math.min(padBottom, 0), d.shape[2]! + Math.min(padRight, 0), co],
+            },
+          }),
+        );
         padBottom = Math.max(padBottom, 0);
         padRight = Math.max(padRight, 0);
       }
       const rotated = s.keep(reverse({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }));
       const swapped = s.keep(transpose({ inputs: { x: rotated }, backend, attrs: { perm: [0, 1, 3, 2] } }));
-      return conv2d({ inputs: { x: d, filter: swapped }, backend, attrs: {
-        strides: [1, 1], dilations: [1, 1], dataFormat: 'NHWC',
-        pad: [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]] as unknown as number } });
+      return conv2d({
+        inputs: { x: d, filter: swapped },
+        backend,
+        attrs: {
+          strides: [1, 1],
+          dilations: [1, 1],
+          dataFormat: 'NHWC',
+          pad: [
+            [0, 0],
+            [padTop, padBottom],
+            [padLeft, padRight],
+            [0, 0],
+          ] as unknown as number,
+        },
+      });
     } finally {
       s.free();
     }
@@ -205,7 +305,8 @@ export function makeKernels() {
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
     const batch = (t: TensorInfo) => t.shape.slice(0, -2).reduce((p, q) => p * q, 1);
     if (batch(a) !== 1 || batch(b) !== 1) return batchMatMulFast({ inputs, backend, attrs });
-    const rows = (t: TensorInfo) => t.shape[t.shape.length - 2]!, cols = (t: TensorInfo) => t.shape[t.shape.length - 1]!;
+    const rows = (t: TensorInfo) => t.shape[t.shape.length - 2]!,
+      cols = (t: TensorInfo) => t.shape[t.shape.length - 1]!;
     const [m, k] = transposeA ? [cols(a), rows(a)] : [rows(a), cols(a)];
     const n = transposeB ? rows(b) : cols(b);
     const outRank = Math.max(a.shape.length, b.shape.length);
@@ -214,10 +315,13 @@ export function makeKernels() {
     const swapped = (transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + PACK * k * m + m * n;
     const s = new Scratch(backend);
     try {
-      const as2d = (x: TensorInfo) => x.shape.length === 2 ? x : s.keep(reshape({ inputs: { x }, backend, attrs: { shape: [rows(x), cols(x)] } }));
-      const a2 = as2d(a), b2 = as2d(b);
+      const as2d = (x: TensorInfo) =>
+        x.shape.length === 2 ? x : s.keep(reshape({ inputs: { x }, backend, attrs: { shape: [rows(x), cols(x)] } }));
+      const a2 = as2d(a),
+        b2 = as2d(b);
       const t2 = (x: TensorInfo) => s.keep(transpose({ inputs: { x }, backend, attrs: { perm: [1, 0] } }));
-      const plain = (x: TensorInfo, y: TensorInfo) => batchMatMulFast({ inputs: { a: x, b: y }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+      const plain = (x: TensorInfo, y: TensorInfo) =>
+        batchMatMulFast({ inputs: { a: x, b: y }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
       let out: TensorInfo;
       if (direct <= swapped) {
         out = plain(transposeA ? t2(a2) : a2, transposeB ? t2(b2) : b2);
@@ -233,7 +337,11 @@ export function makeKernels() {
     }
   };
 
-  return { Conv2DBackpropFilter: conv2DBackpropFilter, Conv2DBackpropInput: conv2DBackpropInput, BatchMatMul: batchMatMul };
+  return {
+    Conv2DBackpropFilter: conv2DBackpropFilter,
+    Conv2DBackpropInput: conv2DBackpropInput,
+    BatchMatMul: batchMatMul,
+  };
 }
 
 let registered = false;

@@ -48,12 +48,25 @@ export function irVersionFor(opset: number): number {
   return 10;
 }
 
-function valueInfo(name: string, shape: (number | null)[], batch: 'dynamic' | number, dtype: 'float32' | 'int32' = 'float32'): OnnxTypes.IValueInfoProto {
+function valueInfo(
+  name: string,
+  shape: (number | null)[],
+  batch: 'dynamic' | number,
+  dtype: 'float32' | 'int32' = 'float32',
+): OnnxTypes.IValueInfoProto {
   const T = onnx.TensorProto.DataType;
   return {
     name,
-    type: { tensorType: { elemType: dtype === 'int32' ? T.INT32 : T.FLOAT, shape: { dim: shape.map((d, i) =>
-      i === 0 ? (batch === 'dynamic' ? { dimParam: 'batch' } : { dimValue: batch }) : { dimValue: d ?? 0 }) } } },
+    type: {
+      tensorType: {
+        elemType: dtype === 'int32' ? T.INT32 : T.FLOAT,
+        shape: {
+          dim: shape.map((d, i) =>
+            i === 0 ? (batch === 'dynamic' ? { dimParam: 'batch' } : { dimValue: batch }) : { dimValue: d ?? 0 },
+          ),
+        },
+      },
+    },
   };
 }
 
@@ -79,28 +92,48 @@ export interface ConvertResult {
   opTypes: Record<string, number>;
 }
 
-export function convertLayersModel(json: TfjsModelJson, weightBytes: Uint8Array, options: ConvertOptions): ConvertResult {
+export function convertLayersModel(
+  json: TfjsModelJson,
+  weightBytes: Uint8Array,
+  options: ConvertOptions,
+): ConvertResult {
   const where = options.source;
   const opset = options.opset ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < OPSET_RANGE[0] || opset > OPSET_RANGE[1]) {
     throw new RangeError(`--opset must be an integer in ${OPSET_RANGE[0]}..${OPSET_RANGE[1]}, got ${opset}`);
   }
   const batch = options.batch ?? 'dynamic';
-  if (batch !== 'dynamic' && (!Number.isInteger(batch) || batch < 1)) throw new RangeError(`--batch must be "dynamic" or a positive integer, got ${batch}`);
-  if (!json || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) throw new Error(`${where}: not a tfjs model.json (no weightsManifest)`);
+  if (batch !== 'dynamic' && (!Number.isInteger(batch) || batch < 1))
+    throw new RangeError(`--batch must be "dynamic" or a positive integer, got ${batch}`);
+  if (!json || typeof json !== 'object' || !Array.isArray(json.weightsManifest))
+    throw new Error(`${where}: not a tfjs model.json (no weightsManifest)`);
 
   const topology = parseTopology(json.modelTopology, where);
-  const inputNames = options.inputNames ?? (options.inputName !== undefined ? [options.inputName] : topology.inputs.map((i) => i.name));
-  const outputNames = options.outputNames ?? (options.outputName !== undefined ? [options.outputName] : uniqueOutputNames(topology.outputs.map((o) => o.name)));
-  if (inputNames.length !== topology.inputs.length) throw new Error(`${where}: the model has ${topology.inputs.length} inputs, ${inputNames.length} input names given`);
-  if (outputNames.length !== topology.outputs.length) throw new Error(`${where}: the model has ${topology.outputs.length} outputs, ${outputNames.length} output names given`);
+  const inputNames =
+    options.inputNames ?? (options.inputName !== undefined ? [options.inputName] : topology.inputs.map((i) => i.name));
+  const outputNames =
+    options.outputNames ??
+    (options.outputName !== undefined ? [options.outputName] : uniqueOutputNames(topology.outputs.map((o) => o.name)));
+  if (inputNames.length !== topology.inputs.length)
+    throw new Error(`${where}: the model has ${topology.inputs.length} inputs, ${inputNames.length} input names given`);
+  if (outputNames.length !== topology.outputs.length)
+    throw new Error(
+      `${where}: the model has ${topology.outputs.length} outputs, ${outputNames.length} output names given`,
+    );
   for (const input of topology.inputs) {
-    if (input.dtype !== 'float32' && input.dtype !== 'int32') throw new Error(`${where}: input "${input.name}" has dtype ${input.dtype}; only float32 and int32 are supported`);
+    if (input.dtype !== 'float32' && input.dtype !== 'int32')
+      throw new Error(`${where}: input "${input.name}" has dtype ${input.dtype}; only float32 and int32 are supported`);
     if (input.shape.slice(1).some((d) => d === null)) {
-      throw new Error(`${where}: input "${input.name}" has unknown dimensions [${input.shape.join(', ')}]; only the batch may be dynamic`);
+      throw new Error(
+        `${where}: input "${input.name}" has unknown dimensions [${input.shape.join(', ')}]; only the batch may be dynamic`,
+      );
     }
   }
-  const weights = decodeWeights(json.weightsManifest.flatMap((g) => g.weights), weightBytes, where);
+  const weights = decodeWeights(
+    json.weightsManifest.flatMap((g) => g.weights),
+    weightBytes,
+    where,
+  );
   const lookup = weightLookup(weights);
 
   const g = new GraphBuilder();
@@ -116,13 +149,23 @@ export function convertLayersModel(json: TfjsModelJson, weightBytes: Uint8Array,
   for (const layer of topology.layers) {
     const convert = LAYER_CONVERTERS[layer.className];
     if (!convert) {
-      throw new Error(`${where}: layer "${layer.name}" (${layer.className}) is not supported; supported layers: ${Object.keys(LAYER_CONVERTERS).sort().join(', ')}`);
+      throw new Error(
+        `${where}: layer "${layer.name}" (${layer.className}) is not supported; supported layers: ${Object.keys(LAYER_CONVERTERS).sort().join(', ')}`,
+      );
     }
     const inputs = layer.inbound.map((n) => {
       const v = values.get(n);
-      if (!v) throw new Error(`${where}: layer "${layer.name}" reads "${n.replace(/@\d+:\d+$/, '')}", which is not defined before it`);
+      if (!v)
+        throw new Error(
+          `${where}: layer "${layer.name}" reads "${n.replace(/@\d+:\d+$/, '')}", which is not defined before it`,
+        );
       if (v.dtype === 'int32' && !INTEGER_READERS.has(layer.className)) {
-        return { shape: v.shape, forms: { nhwc: g.node('Cast', [g.as(v, 'nhwc')], `${layer.name}/to_float`, { to: onnx.TensorProto.DataType.FLOAT }) } };
+        return {
+          shape: v.shape,
+          forms: {
+            nhwc: g.node('Cast', [g.as(v, 'nhwc')], `${layer.name}/to_float`, { to: onnx.TensorProto.DataType.FLOAT }),
+          },
+        };
       }
       return v;
     });
@@ -148,11 +191,19 @@ export function convertLayersModel(json: TfjsModelJson, weightBytes: Uint8Array,
   const finals = outputValues.map((v) => g.as(v, 'nhwc'));
   const renamed = new Map<string, string>();
   const outputs = outputValues.map((value, i) => {
-    const name = outputNames[i]!, finalName = finals[i]!;
+    const name = outputNames[i]!,
+      finalName = finals[i]!;
     g.reserve(name);
     if (graphInputs.has(finalName) || renamed.has(finalName) || g.initializers.some((t) => t.name === finalName)) {
       // An output that is an input or another output gets its own name through an Identity.
-      g.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [renamed.get(finalName) ?? finalName], output: [name], name: g.name(`${name}/Identity`) }));
+      g.nodes.push(
+        onnx.NodeProto.create({
+          opType: 'Identity',
+          input: [renamed.get(finalName) ?? finalName],
+          output: [name],
+          name: g.name(`${name}/Identity`),
+        }),
+      );
     } else {
       // Give the computed value the output's name (no extra Identity node).
       for (const n of g.nodes) {
@@ -166,8 +217,16 @@ export function convertLayersModel(json: TfjsModelJson, weightBytes: Uint8Array,
   if (g.nodes.length === 0) throw new Error(`${where}: the model is the identity; nothing to convert`);
 
   const withBatch = (shape: (number | null)[]) => [batch === 'dynamic' ? null : batch, ...shape.slice(1)];
-  const inputSummaries: TensorSummary[] = topology.inputs.map((input, i) => ({ name: inputNames[i]!, shape: withBatch(input.shape), dtype: input.dtype === 'int32' ? 'int32' : 'float32' }));
-  const outputSummaries: TensorSummary[] = outputs.map((o) => ({ name: o.name, shape: withBatch(o.value.shape), dtype: 'float32' }));
+  const inputSummaries: TensorSummary[] = topology.inputs.map((input, i) => ({
+    name: inputNames[i]!,
+    shape: withBatch(input.shape),
+    dtype: input.dtype === 'int32' ? 'int32' : 'float32',
+  }));
+  const outputSummaries: TensorSummary[] = outputs.map((o) => ({
+    name: o.name,
+    shape: withBatch(o.value.shape),
+    dtype: 'float32',
+  }));
   const graph: OnnxTypes.IGraphProto = {
     name: options.graphName ?? topology.modelName,
     docString: options.docString ?? `Converted from ${where} by ${PRODUCER}.`,
@@ -188,10 +247,16 @@ export function convertLayersModel(json: TfjsModelJson, weightBytes: Uint8Array,
   for (const n of g.nodes) opTypes[n.opType!] = (opTypes[n.opType!] ?? 0) + 1;
   return {
     bytes: encodeModel(model),
-    inputName: inputSummaries[0]!.name, outputName: outputSummaries[0]!.name,
-    inputShape: inputSummaries[0]!.shape, outputShape: outputSummaries[0]!.shape,
-    inputs: inputSummaries, outputs: outputSummaries, opset, batch,
-    nodeCount: g.nodes.length, opTypes,
+    inputName: inputSummaries[0]!.name,
+    outputName: outputSummaries[0]!.name,
+    inputShape: inputSummaries[0]!.shape,
+    outputShape: outputSummaries[0]!.shape,
+    inputs: inputSummaries,
+    outputs: outputSummaries,
+    opset,
+    batch,
+    nodeCount: g.nodes.length,
+    opTypes,
   };
 }
 
@@ -207,7 +272,10 @@ function uniqueOutputNames(names: string[]): string[] {
 
 /** One line describing a conversion: inputs and outputs with shapes (N for a dynamic batch), node count, ops. */
 export function formatSummary(r: ConvertResult): string {
-  const t = (s: TensorSummary) => `${s.name} [${s.shape.map((d) => d ?? 'N').join(',')}]${s.dtype === 'int32' ? ' int32' : ''}`;
-  const ops = Object.entries(r.opTypes).map(([k, v]) => `${k}x${v}`).join(' ');
+  const t = (s: TensorSummary) =>
+    `${s.name} [${s.shape.map((d) => d ?? 'N').join(',')}]${s.dtype === 'int32' ? ' int32' : ''}`;
+  const ops = Object.entries(r.opTypes)
+    .map(([k, v]) => `${k}x${v}`)
+    .join(' ');
   return `${r.inputs.map(t).join(', ')} -> ${r.outputs.map(t).join(', ')}, opset ${r.opset}, ${r.nodeCount} nodes (${ops})`;
 }

@@ -40,7 +40,8 @@ export class GraphBuilder {
   /** A fresh value name based on `base`. */
   name(base: string): string {
     const clean = base.replace(/[^A-Za-z0-9_./-]/g, '_');
-    let n = clean, i = 1;
+    let n = clean,
+      i = 1;
     while (this.used.has(n)) n = `${clean}_${i++}`;
     this.used.add(n);
     return n;
@@ -51,43 +52,74 @@ export class GraphBuilder {
     this.used.add(name);
   }
 
-  node(opType: string, inputs: string[], outputBase: string, attrs: Record<string, AttrValue> = {}, outputName?: string): string {
+  node(
+    opType: string,
+    inputs: string[],
+    outputBase: string,
+    attrs: Record<string, AttrValue> = {},
+    outputName?: string,
+  ): string {
     const out = outputName ?? this.name(outputBase);
     if (outputName) this.reserve(outputName);
-    this.nodes.push(onnx.NodeProto.create({
-      opType, input: inputs, output: [out], name: this.name(`${outputBase}/${opType}`),
-      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
-    }));
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        input: inputs,
+        output: [out],
+        name: this.name(`${outputBase}/${opType}`),
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
+    );
     return out;
   }
 
   /** A node with several outputs (an RNN's Y, Y_h, Y_c); returns their names. */
-  nodeOutputs(opType: string, inputs: string[], outputBases: string[], attrs: Record<string, AttrValue> = {}): string[] {
+  nodeOutputs(
+    opType: string,
+    inputs: string[],
+    outputBases: string[],
+    attrs: Record<string, AttrValue> = {},
+  ): string[] {
     const outs = outputBases.map((b) => this.name(b));
-    this.nodes.push(onnx.NodeProto.create({
-      opType, input: inputs, output: outs, name: this.name(`${outputBases[0]}/${opType}`),
-      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
-    }));
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        input: inputs,
+        output: outs,
+        name: this.name(`${outputBases[0]}/${opType}`),
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
+    );
     return outs;
   }
 
   floatTensor(base: string, dims: number[], data: Float32Array): string {
     const expected = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== expected) throw new Error(`initializer ${base}: ${data.length} values for shape [${dims.join(', ')}]`);
+    if (data.length !== expected)
+      throw new Error(`initializer ${base}: ${data.length} values for shape [${dims.join(', ')}]`);
     const name = this.name(base);
-    this.initializers.push(onnx.TensorProto.create({
-      name, dims, dataType: onnx.TensorProto.DataType.FLOAT,
-      rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
-    }));
+    this.initializers.push(
+      onnx.TensorProto.create({
+        name,
+        dims,
+        dataType: onnx.TensorProto.DataType.FLOAT,
+        rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+      }),
+    );
     return name;
   }
 
   int64Tensor(base: string, values: number[]): string {
     const name = this.name(base);
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
-    this.initializers.push(onnx.TensorProto.create({
-      name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer),
-    }));
+    this.initializers.push(
+      onnx.TensorProto.create({
+        name,
+        dims: [values.length],
+        dataType: onnx.TensorProto.DataType.INT64,
+        rawData: new Uint8Array(data.buffer),
+      }),
+    );
     return name;
   }
 
@@ -100,11 +132,25 @@ export class GraphBuilder {
     const other = layout === 'nchw' ? v.forms.nhwc : v.forms.nchw;
     if (!other) throw new Error('value has no ONNX form');
     const rest = v.shape.slice(1);
-    const c = rest[rest.length - 1], spatial = rest.slice(0, -1);
+    const c = rest[rest.length - 1],
+      spatial = rest.slice(0, -1);
     const known = rest.every((d) => typeof d === 'number');
-    const t = known && (c === 1 || spatial.every((d) => d === 1))
-      ? this.node('Reshape', [other, this.int64Tensor(`${other}_${layout}_shape`, layout === 'nchw' ? [-1, c as number, ...(spatial as number[])] : [-1, ...(rest as number[])])], `${other}_${layout}`)
-      : this.node('Transpose', [other], `${other}_${layout}`, { perm: layout === 'nchw' ? toChannelsFirst(rank) : toChannelsLast(rank) });
+    const t =
+      known && (c === 1 || spatial.every((d) => d === 1))
+        ? this.node(
+            'Reshape',
+            [
+              other,
+              this.int64Tensor(
+                `${other}_${layout}_shape`,
+                layout === 'nchw' ? [-1, c as number, ...(spatial as number[])] : [-1, ...(rest as number[])],
+              ),
+            ],
+            `${other}_${layout}`,
+          )
+        : this.node('Transpose', [other], `${other}_${layout}`, {
+            perm: layout === 'nchw' ? toChannelsFirst(rank) : toChannelsLast(rank),
+          });
     v.forms[layout] = t;
     return t;
   }

@@ -5,9 +5,23 @@
 //
 // `modelJson` is the parsed model.json of a tfjs LayersModel; `weights` its weight shards' bytes (one
 // buffer, or the shards in the manifest's order). Nothing is read from or written to disk.
-import { convertLayersModel, formatSummary, type ConvertOptions, type ConvertResult, type TfjsModelJson } from './convert.js';
+import {
+  convertLayersModel,
+  formatSummary,
+  type ConvertOptions,
+  type ConvertResult,
+  type TfjsModelJson,
+} from './convert.js';
 
-export { DEFAULT_OPSET, OPSET_RANGE, formatSummary, type ConvertOptions, type ConvertResult, type TensorSummary, type TfjsModelJson } from './convert.js';
+export {
+  DEFAULT_OPSET,
+  OPSET_RANGE,
+  formatSummary,
+  type ConvertOptions,
+  type ConvertResult,
+  type TensorSummary,
+  type TfjsModelJson,
+} from './convert.js';
 export { convertFile } from './convert-file.js';
 export { LAYER_CONVERTERS } from './layers/index.js';
 export { SUPPORTED_ACTIVATIONS } from './activations.js';
@@ -26,12 +40,19 @@ function joinShards(weights: Bytes | Bytes[]): Uint8Array {
   const parts = weights.map((w) => (w instanceof Uint8Array ? w : new Uint8Array(w)));
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
 /** Converts a tfjs LayersModel (model.json object or its text, plus weight bytes) into ONNX bytes and a summary. */
-export function tfjsToOnnx(modelJson: TfjsModelJson | string, weights: Bytes | Bytes[], options: Partial<ConvertOptions> = {}): TfjsToOnnxResult {
+export function tfjsToOnnx(
+  modelJson: TfjsModelJson | string,
+  weights: Bytes | Bytes[],
+  options: Partial<ConvertOptions> = {},
+): TfjsToOnnxResult {
   let json: TfjsModelJson;
   if (typeof modelJson === 'string') {
     try {
@@ -42,7 +63,8 @@ export function tfjsToOnnx(modelJson: TfjsModelJson | string, weights: Bytes | B
   } else {
     json = modelJson;
   }
-  if (!json || typeof json !== 'object' || !('modelTopology' in json)) throw new TypeError('modelJson: expected a tfjs model.json object with modelTopology and weightsManifest');
+  if (!json || typeof json !== 'object' || !('modelTopology' in json))
+    throw new TypeError('modelJson: expected a tfjs model.json object with modelTopology and weightsManifest');
   const { bytes, ...rest } = convertLayersModel(json, joinShards(weights), { source: 'model.json', ...options });
   return { onnx: bytes, summary: { ...rest, text: formatSummary({ bytes, ...rest }) } };
 }

@@ -23,7 +23,9 @@ export async function inspectOnnx(path: string): Promise<OnnxInfo> {
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new Error(`${path}: cannot read the ONNX model (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(
+      `${path}: cannot read the ONNX model (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   let model;
   try {
@@ -31,9 +33,15 @@ export async function inspectOnnx(path: string): Promise<OnnxInfo> {
   } catch (err) {
     throw new Error(`${path}: not a valid ONNX model (${(err as Error).message})`);
   }
-  if (!model.graph || (model.graph.node ?? []).length === 0) throw new Error(`${path}: not a valid ONNX model (no graph)`);
+  if (!model.graph || (model.graph.node ?? []).length === 0)
+    throw new Error(`${path}: not a valid ONNX model (no graph)`);
   const initializers = new Set((model.graph.initializer ?? []).map((t) => t.name));
-  const info = (v: { name?: string | null; type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null }): OnnxTensorInfo => ({
+  const info = (v: {
+    name?: string | null;
+    type?: {
+      tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null;
+    } | null;
+  }): OnnxTensorInfo => ({
     name: v.name ?? '',
     shape: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0))),
   });

@@ -51,7 +51,8 @@ export class LayerContext {
   pair(key: string, fallback?: [number, number]): [number, number] {
     const v = this.config[key] ?? fallback;
     if (typeof v === 'number') return [v, v];
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return [v[0] as number, v[1] as number];
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number'))
+      return [v[0] as number, v[1] as number];
     return this.unsupported(key, v);
   }
 
@@ -62,7 +63,9 @@ export class LayerContext {
   }
 
   unsupported(option: string, value: unknown): never {
-    throw new Error(`layer "${this.layer.name}" (${this.layer.className}): unsupported ${option} ${JSON.stringify(value)}`);
+    throw new Error(
+      `layer "${this.layer.name}" (${this.layer.className}): unsupported ${option} ${JSON.stringify(value)}`,
+    );
   }
 
   fail(message: string): never {
@@ -99,7 +102,13 @@ export function permute(data: Float32Array, shape: number[], perm: number[]): { 
 }
 
 /** tfjs's spatial output size and ONNX's [begin, end] pads for one axis of a conv or pool. */
-export function convAxis(size: number, kernel: number, stride: number, dilation: number, padding: string): { out: number; pads: [number, number] } {
+export function convAxis(
+  size: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  padding: string,
+): { out: number; pads: [number, number] } {
   const effective = (kernel - 1) * dilation + 1;
   if (padding === 'valid') return { out: Math.ceil((size - effective + 1) / stride), pads: [0, 0] };
   const out = Math.ceil(size / stride);
@@ -109,13 +118,21 @@ export function convAxis(size: number, kernel: number, stride: number, dilation:
 
 export function spatialDims(ctx: LayerContext): [number, number, number] {
   const s = ctx.input.shape;
-  if (s.length !== 4 || s.slice(1).some((d) => d === null)) ctx.fail(`needs a [batch, height, width, channels] input with known sizes, got [${s.join(', ')}]`);
+  if (s.length !== 4 || s.slice(1).some((d) => d === null))
+    ctx.fail(`needs a [batch, height, width, channels] input with known sizes, got [${s.join(', ')}]`);
   return [s[1]!, s[2]!, s[3]!];
 }
 
 export interface ConvConfig {
-  h: number; w: number; cin: number;
-  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
+  h: number;
+  w: number;
+  cin: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
   padding: 'same' | 'valid';
   filters: number;
 }

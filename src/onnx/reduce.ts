@@ -4,7 +4,15 @@ import type { GraphBuilder } from './graph-builder.js';
 
 export type ReduceOp = 'ReduceSum' | 'ReduceMean' | 'ReduceMax' | 'ReduceSumSquare';
 
-export function reduce(g: GraphBuilder, op: ReduceOp, x: string, axes: number[], keepdims: boolean, opset: number, base: string): string {
+export function reduce(
+  g: GraphBuilder,
+  op: ReduceOp,
+  x: string,
+  axes: number[],
+  keepdims: boolean,
+  opset: number,
+  base: string,
+): string {
   const axesAsInput = opset >= (op === 'ReduceSum' ? 13 : 18);
   return axesAsInput
     ? g.node(op, [x, g.int64Tensor(`${base}_axes`, axes)], base, { keepdims: keepdims ? 1 : 0 })

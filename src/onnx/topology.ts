@@ -15,7 +15,12 @@ export interface GraphLayer extends LayerSpec {
   weightName: string;
 }
 
-export interface GraphInput { name: string; shape: (number | null)[]; dtype: string; key: string }
+export interface GraphInput {
+  name: string;
+  shape: (number | null)[];
+  dtype: string;
+  key: string;
+}
 
 export interface ParsedTopology {
   modelName: string;
@@ -54,7 +59,7 @@ function nestedInputShape(raw: Json): (number | null)[] | undefined {
   if (raw.class_name !== 'Sequential') return undefined;
   const config = raw.config as Json | Json[];
   const first = (Array.isArray(config) ? config : (config.layers as Json[] | undefined))?.[0];
-  return first ? inputShape((first.config as Json | undefined) ?? {}) ?? nestedInputShape(first) : undefined;
+  return first ? (inputShape((first.config as Json | undefined) ?? {}) ?? nestedInputShape(first)) : undefined;
 }
 
 interface Expansion {
@@ -68,16 +73,27 @@ interface Expansion {
  * Expands one model config. `feeds` are the keys its inputs read when it is nested; at the top level
  * (no feeds) its inputs become graph inputs.
  */
-function expand(className: unknown, configRaw: unknown, prefix: string, feeds: string[] | undefined, where: string, out: Expansion): string[] {
+function expand(
+  className: unknown,
+  configRaw: unknown,
+  prefix: string,
+  feeds: string[] | undefined,
+  where: string,
+  out: Expansion,
+): string[] {
   if (className === 'Sequential') {
     const config = configRaw as Json | Json[];
-    const specs = ((Array.isArray(config) ? config : (config.layers as Json[] | undefined)) ?? []).map((l) => ({ raw: l, spec: layerSpec(l, where) }));
+    const specs = ((Array.isArray(config) ? config : (config.layers as Json[] | undefined)) ?? []).map((l) => ({
+      raw: l,
+      spec: layerSpec(l, where),
+    }));
     if (specs.length === 0) throw new Error(`${where}: the Sequential model has no layers`);
     let prev: string;
     const first = specs[0]!.spec;
     if (first.className === 'InputLayer') specs.shift();
     if (feeds) {
-      if (feeds.length !== 1) throw new Error(`${where}: nested Sequential model "${prefix}" called on ${feeds.length} inputs`);
+      if (feeds.length !== 1)
+        throw new Error(`${where}: nested Sequential model "${prefix}" called on ${feeds.length} inputs`);
       prev = feeds[0]!;
     } else {
       const shape = inputShape(first.config) ?? nestedInputShape(specs[0]!.raw);
@@ -90,7 +106,10 @@ function expand(className: unknown, configRaw: unknown, prefix: string, feeds: s
       const key = `${prefix}${spec.name}@0`;
       if (MODEL_CLASSES.has(spec.className)) {
         const inner = expand(spec.className, raw.config, `${key}/`, [prev], where, out);
-        if (inner.length !== 1) throw new Error(`${where}: nested model "${spec.name}" has ${inner.length} outputs inside a Sequential model`);
+        if (inner.length !== 1)
+          throw new Error(
+            `${where}: nested model "${spec.name}" has ${inner.length} outputs inside a Sequential model`,
+          );
         out.aliases.set(`${key}:0`, inner[0]!);
       } else {
         out.calls.push({ ...spec, inbound: [prev], key, weightName: spec.name });
@@ -105,18 +124,29 @@ function expand(className: unknown, configRaw: unknown, prefix: string, feeds: s
     const c = configRaw as Json;
     const inputs = c.input_layers as [string, number, number][];
     const outputs = c.output_layers as [string, number, number][];
-    if (!Array.isArray(inputs) || inputs.length === 0) throw new Error(`${where}: model "${String(c.name)}" lists no input_layers`);
-    if (!Array.isArray(outputs) || outputs.length === 0) throw new Error(`${where}: model "${String(c.name)}" lists no output_layers`);
-    if (feeds && feeds.length !== inputs.length) throw new Error(`${where}: nested model "${String(c.name)}" has ${inputs.length} inputs, called on ${feeds.length}`);
+    if (!Array.isArray(inputs) || inputs.length === 0)
+      throw new Error(`${where}: model "${String(c.name)}" lists no input_layers`);
+    if (!Array.isArray(outputs) || outputs.length === 0)
+      throw new Error(`${where}: model "${String(c.name)}" lists no output_layers`);
+    if (feeds && feeds.length !== inputs.length)
+      throw new Error(
+        `${where}: nested model "${String(c.name)}" has ${inputs.length} inputs, called on ${feeds.length}`,
+      );
     const ref = (n: unknown[], ctxName: string): string => {
-      if (!Array.isArray(n) || typeof n[0] !== 'string') throw new Error(`${where}: layer "${ctxName}" has an inbound node format this converter does not read`);
+      if (!Array.isArray(n) || typeof n[0] !== 'string')
+        throw new Error(`${where}: layer "${ctxName}" has an inbound node format this converter does not read`);
       return `${prefix}${n[0]}@${Number(n[1] ?? 0)}:${Number(n[2] ?? 0)}`;
     };
     // tfjs numbers a nested model's calls from 1 when the model already had a node of its own (its
     // construction): the highest node index the config refers to tells which numbering it uses.
     const maxRef = new Map<string, number>();
-    const note = (n: unknown) => { if (Array.isArray(n) && typeof n[0] === 'string') maxRef.set(n[0], Math.max(maxRef.get(n[0]) ?? -1, Number(n[1] ?? 0))); };
-    for (const raw of (c.layers as Json[]) ?? []) for (const node of (raw.inbound_nodes as unknown[][] | undefined) ?? []) if (Array.isArray(node)) node.forEach(note);
+    const note = (n: unknown) => {
+      if (Array.isArray(n) && typeof n[0] === 'string')
+        maxRef.set(n[0], Math.max(maxRef.get(n[0]) ?? -1, Number(n[1] ?? 0)));
+    };
+    for (const raw of (c.layers as Json[]) ?? [])
+      for (const node of (raw.inbound_nodes as unknown[][] | undefined) ?? [])
+        if (Array.isArray(node)) node.forEach(note);
     outputs.forEach(note);
     for (const raw of (c.layers as Json[]) ?? []) {
       const spec = layerSpec(raw, where);
@@ -126,17 +156,26 @@ function expand(className: unknown, configRaw: unknown, prefix: string, feeds: s
         const key = `${prefix}${spec.name}@0:0`;
         if (index < 0) continue;
         if (feeds) out.aliases.set(key, feeds[index]!);
-        else out.inputs[index] = { name: spec.name, shape: inputShape(spec.config) ?? [], dtype: String(spec.config.dtype ?? 'float32'), key };
+        else
+          out.inputs[index] = {
+            name: spec.name,
+            shape: inputShape(spec.config) ?? [],
+            dtype: String(spec.config.dtype ?? 'float32'),
+            key,
+          };
         continue;
       }
       const offset = MODEL_CLASSES.has(spec.className) && (maxRef.get(spec.name) ?? -1) >= nodes.length ? 1 : 0;
       nodes.forEach((node, i) => {
         const k = i + offset;
-        if (!Array.isArray(node)) throw new Error(`${where}: layer "${spec.name}" has an inbound node format this converter does not read`);
+        if (!Array.isArray(node))
+          throw new Error(`${where}: layer "${spec.name}" has an inbound node format this converter does not read`);
         const inbound = node.map((n) => ref(n as unknown[], spec.name));
         const key = `${prefix}${spec.name}@${k}`;
         if (MODEL_CLASSES.has(spec.className)) {
-          expand(spec.className, raw.config, `${key}/`, inbound, where, out).forEach((o, i) => out.aliases.set(`${key}:${i}`, o));
+          expand(spec.className, raw.config, `${key}/`, inbound, where, out).forEach((o, i) =>
+            out.aliases.set(`${key}:${i}`, o),
+          );
         } else {
           out.calls.push({ ...spec, inbound, key, weightName: spec.name });
         }
@@ -144,20 +183,25 @@ function expand(className: unknown, configRaw: unknown, prefix: string, feeds: s
     }
     const outKeys = outputs.map((o) => ref(o, String(c.name)));
     if (!feeds) {
-      for (let i = 0; i < inputs.length; i++) if (!out.inputs[i]) throw new Error(`${where}: input layer "${inputs[i]![0]}" not found`);
+      for (let i = 0; i < inputs.length; i++)
+        if (!out.inputs[i]) throw new Error(`${where}: input layer "${inputs[i]![0]}" not found`);
       outputs.forEach((o, i) => out.outputs.push({ name: o[0], key: outKeys[i]! }));
     }
     return outKeys;
   }
 
-  throw new Error(`${where}: unsupported model class ${JSON.stringify(className)} (expected Sequential or a functional Model)`);
+  throw new Error(
+    `${where}: unsupported model class ${JSON.stringify(className)} (expected Sequential or a functional Model)`,
+  );
 }
 
 export function parseTopology(modelTopology: unknown, where: string): ParsedTopology {
   let top = modelTopology as Json;
   if (top && typeof top === 'object' && 'model_config' in top) top = top.model_config as Json;
   if (!top?.config) throw new Error(`${where}: modelTopology has no config`);
-  const modelName = Array.isArray(top.config) ? 'sequential' : String((top.config as Json).name ?? (top.class_name === 'Sequential' ? 'sequential' : 'model'));
+  const modelName = Array.isArray(top.config)
+    ? 'sequential'
+    : String((top.config as Json).name ?? (top.class_name === 'Sequential' ? 'sequential' : 'model'));
   const ex: Expansion = { calls: [], aliases: new Map(), inputs: [], outputs: [] };
   expand(top.class_name, top.config, '', undefined, where, ex);
 
@@ -169,7 +213,8 @@ export function parseTopology(modelTopology: unknown, where: string): ParsedTopo
   // Order the calls so that every call comes after the calls it reads (shared layers may be listed before
   // the layers that feed their later calls).
   const producer = new Map(ex.calls.map((c) => [c.key, c]));
-  const done = new Set<string>(), active = new Set<string>();
+  const done = new Set<string>(),
+    active = new Set<string>();
   const layers: GraphLayer[] = [];
   const visit = (c: GraphLayer): void => {
     if (done.has(c.key)) return;

@@ -23,7 +23,7 @@ import { scalePixels } from '../data/pixels.js';
 /** Sainburg, McInnes & Gentner (2021), Fashion-MNIST test set, 2-D embeddings. */
 export const PUBLISHED_REFERENCES = {
   source: 'Sainburg, McInnes & Gentner (2021), Parametric UMAP embeddings, Fashion-MNIST test set, 2-D',
-  autoencoder: { knn1: 0.6816, knn5: 0.7339, trustworthiness: 0.9803, silhouette: 0.0427, mse: 0.0240 },
+  autoencoder: { knn1: 0.6816, knn5: 0.7339, trustworthiness: 0.9803, silhouette: 0.0427, mse: 0.024 },
   umap: { knn5: 0.7608 },
   tsne: { knn5: 0.8039 },
 } as const;
@@ -33,7 +33,16 @@ export const TRUSTWORTHINESS_SAMPLE = 2000;
 export interface ReportMetrics {
   stage: 'report';
   latent: number;
-  test: { images: number; mse: number; bce: number; knn1: number; knn5: number; trustworthiness5: number; trustworthinessSample: number; silhouette: number };
+  test: {
+    images: number;
+    mse: number;
+    bce: number;
+    knn1: number;
+    knn5: number;
+    trustworthiness5: number;
+    trustworthinessSample: number;
+    silhouette: number;
+  };
   perClassMse: Record<string, number>;
   /** overlap[a][b]: share of the 5 nearest training codes of test images of class a that belong to class b. */
   classOverlap: { classes: string[]; k: number; matrix: number[][] };
@@ -58,7 +67,8 @@ export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
-  if (checkDecoder(decoder.info) !== latent) throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
+  if (checkDecoder(decoder.info) !== latent)
+    throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
   checkSameTrainingRun([encoder.info, decoder.info]);
   const data = await loadDataset(o.dataDir);
   const train = await readTrainManifest(o.tfjsDir).catch(() => null);
@@ -68,7 +78,8 @@ export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
 
   step(`reading the codes (${o.testCodes}, ${o.trainCodes})`);
   const testX = scalePixels(data.test.images.pixels);
-  const testY = data.test.labels.labels, trainY = data.train.labels.labels;
+  const testY = data.test.labels.labels,
+    trainY = data.train.labels.labels;
   const testCodes = await readEncodedCodes(o.testCodes, encoder, testX, latent);
   const trainCodes = await readEncodedCodes(o.trainCodes, encoder, scalePixels(data.train.images.pixels), latent);
   step('decoding the test codes');
@@ -84,19 +95,35 @@ export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
   const knn5 = accuracy(voteLabels(nn, 5, 5, trainY), testY);
   step(`trustworthiness on ${TRUSTWORTHINESS_SAMPLE} test images`);
   const sample = permutation(n, seededRandom(7)).subarray(0, Math.min(TRUSTWORTHINESS_SAMPLE, n));
-  const sx = new Float32Array(sample.length * PIXELS), sc = new Float32Array(sample.length * latent);
-  sample.forEach((idx, i) => { sx.set(testX.subarray(idx * PIXELS, (idx + 1) * PIXELS), i * PIXELS); sc.set(testCodes.subarray(idx * latent, (idx + 1) * latent), i * latent); });
+  const sx = new Float32Array(sample.length * PIXELS),
+    sc = new Float32Array(sample.length * latent);
+  sample.forEach((idx, i) => {
+    sx.set(testX.subarray(idx * PIXELS, (idx + 1) * PIXELS), i * PIXELS);
+    sc.set(testCodes.subarray(idx * latent, (idx + 1) * latent), i * latent);
+  });
   const trust = trustworthiness(sx, PIXELS, sc, latent, 5);
   step('silhouette and class overlap');
   const sil = silhouette(testCodes, latent, testY);
   const overlap = overlapFromNeighbours(nn, 5, trainY, testY);
   const mixed: ReportMetrics['mostMixed'] = [];
-  for (let a = 0; a < 10; a++) for (let b = a + 1; b < 10; b++) mixed.push({ a: CLASS_NAMES[a]!, b: CLASS_NAMES[b]!, share: (overlap[a]![b]! + overlap[b]![a]!) / 2 });
+  for (let a = 0; a < 10; a++)
+    for (let b = a + 1; b < 10; b++)
+      mixed.push({ a: CLASS_NAMES[a]!, b: CLASS_NAMES[b]!, share: (overlap[a]![b]! + overlap[b]![a]!) / 2 });
   mixed.sort((p, q) => q.share - p.share);
 
   const metrics: ReportMetrics = {
-    stage: 'report', latent,
-    test: { images: n, mse: rec.mse, bce: rec.bce, knn1, knn5, trustworthiness5: trust, trustworthinessSample: sample.length, silhouette: sil },
+    stage: 'report',
+    latent,
+    test: {
+      images: n,
+      mse: rec.mse,
+      bce: rec.bce,
+      knn1,
+      knn5,
+      trustworthiness5: trust,
+      trustworthinessSample: sample.length,
+      silhouette: sil,
+    },
     perClassMse: Object.fromEntries(CLASS_NAMES.map((c, i) => [c, rec.perClassMse[i]!])),
     classOverlap: { classes: [...CLASS_NAMES], k: 5, matrix: overlap },
     mostMixed: mixed.slice(0, 5),
@@ -109,34 +136,67 @@ export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
   const pca = plane.projection;
   const points = planeOf(testCodes, latent, pca);
   const axis: [string, string] = pca ? ['principal component 1', 'principal component 2'] : ['z0', 'z1'];
-  await writeFileAtomic(join(o.outDir, 'latent.png'), scatterPng(points, testY, CLASS_NAMES,
-    `${n} test images in the ${latent}-D code space${pca ? ' (PCA projection to 2-D)' : ''}, coloured by class`, axis));
+  await writeFileAtomic(
+    join(o.outDir, 'latent.png'),
+    scatterPng(
+      points,
+      testY,
+      CLASS_NAMES,
+      `${n} test images in the ${latent}-D code space${pca ? ' (PCA projection to 2-D)' : ''}, coloured by class`,
+      axis,
+    ),
+  );
 
   const perClass = 3;
   const picks: number[] = [];
-  for (let c = 0; c < 10; c++) for (let i = 0, found = 0; i < n && found < perClass; i++) if (testY[i] === c) { picks.push(i); found++; }
+  for (let c = 0; c < 10; c++)
+    for (let i = 0, found = 0; i < n && found < perClass; i++)
+      if (testY[i] === c) {
+        picks.push(i);
+        found++;
+      }
   const grid = new Float32Array(10 * perClass * 2 * PIXELS);
   picks.forEach((idx, k) => {
-    const row = Math.floor(k / perClass), col = (k % perClass) * 2;
+    const row = Math.floor(k / perClass),
+      col = (k % perClass) * 2;
     grid.set(testX.subarray(idx * PIXELS, (idx + 1) * PIXELS), (row * perClass * 2 + col) * PIXELS);
     grid.set(recon.subarray(idx * PIXELS, (idx + 1) * PIXELS), (row * perClass * 2 + col + 1) * PIXELS);
   });
-  await writeFileAtomic(join(o.outDir, 'reconstructions.png'), imageGridPng(grid, 10, perClass * 2,
-    { scale: 3, heading: 'Test images (left of each pair) and their reconstructions', rowLabels: [...CLASS_NAMES] }));
+  await writeFileAtomic(
+    join(o.outDir, 'reconstructions.png'),
+    imageGridPng(grid, 10, perClass * 2, {
+      scale: 3,
+      heading: 'Test images (left of each pair) and their reconstructions',
+      rowLabels: [...CLASS_NAMES],
+    }),
+  );
 
   const side = 20;
   const [[x0, x1], [y0, y1]] = plane.range;
   // For latent > 2 each plane point maps back to a code through the PCA plane.
   const walk = codesOf(walkGrid([x0, x1, y0, y1], side), latent, pca);
   const manifold = await runBatched(decoder, walk, [latent]);
-  await writeFileAtomic(join(o.outDir, 'manifold.png'), imageGridPng(manifold, side, side,
-    { scale: 2, gap: 0, heading: `Decoder over the code plane${pca ? ' (PCA plane)' : ''}: x ${x0.toFixed(2)}..${x1.toFixed(2)}, y ${y1.toFixed(2)}..${y0.toFixed(2)}` }));
+  await writeFileAtomic(
+    join(o.outDir, 'manifold.png'),
+    imageGridPng(manifold, side, side, {
+      scale: 2,
+      gap: 0,
+      heading: `Decoder over the code plane${pca ? ' (PCA plane)' : ''}: x ${x0.toFixed(2)}..${x1.toFixed(2)}, y ${y1.toFixed(2)}..${y0.toFixed(2)}`,
+    }),
+  );
 
   if (train) {
-    await writeFileAtomic(join(o.outDir, 'training.png'), lossCurvesPng([
-      { name: 'train BCE', values: train.history.map((h) => h.trainLoss), color: '#1f77b4' },
-      { name: 'validation BCE', values: train.history.map((h) => h.valLoss), color: '#d62728' },
-    ], `Training: ${train.settings.optimizer}${train.settings.momentum ? ` (momentum ${train.settings.momentum})` : ''}, lr ${train.settings.lr}, batch ${train.settings.batchSize}, ${train.backend} backend`, 'binary cross-entropy per pixel'));
+    await writeFileAtomic(
+      join(o.outDir, 'training.png'),
+      lossCurvesPng(
+        [
+          { name: 'train BCE', values: train.history.map((h) => h.trainLoss), color: '#1f77b4' },
+          { name: 'validation BCE', values: train.history.map((h) => h.valLoss), color: '#d62728' },
+        ],
+        `Training: ${train.settings.optimizer}${train.settings.momentum ? ` (momentum ${train.settings.momentum})` : ''}, lr ${train.settings.lr}, batch ${train.settings.batchSize}, ${train.backend} backend`,
+        'binary cross-entropy per pixel',
+      ),
+    );
   }
 
   await writeJsonAtomic(join(o.outDir, 'metrics.json'), metrics);
@@ -145,7 +205,8 @@ export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
 }
 
 export function metricsMarkdown(m: ReportMetrics): string {
-  const r = PUBLISHED_REFERENCES, t = m.test;
+  const r = PUBLISHED_REFERENCES,
+    t = m.test;
   const f = (x: number) => x.toFixed(4);
   const lines = [
     `| metric (test set, ${t.images} images) | this model (${m.latent}-D) | published 2-D autoencoder | UMAP | t-SNE |`,
@@ -163,7 +224,11 @@ export function metricsMarkdown(m: ReportMetrics): string {
     '',
     ...m.mostMixed.map((x) => `- ${x.a} / ${x.b}: ${(100 * x.share).toFixed(1)}%`),
     '',
-    'Per-class reconstruction MSE: ' + Object.entries(m.perClassMse).map(([c, v]) => `${c} ${f(v)}`).join(', ') + '.',
+    'Per-class reconstruction MSE: ' +
+      Object.entries(m.perClassMse)
+        .map(([c, v]) => `${c} ${f(v)}`)
+        .join(', ') +
+      '.',
     '',
   ];
   return lines.join('\n');

@@ -5,7 +5,12 @@ import { parseShard } from './shards.js';
 import { DECODE_LIMITS, parseWalkRange } from './decode.js';
 import { checkIntegerFlag } from '../util/cli.js';
 
-export function checkEncodeArgs(a: { output: string; 'batch-size': number; shard?: string | undefined; 'shard-count'?: number | undefined }): true {
+export function checkEncodeArgs(a: {
+  output: string;
+  'batch-size': number;
+  shard?: string | undefined;
+  'shard-count'?: number | undefined;
+}): true {
   checkOutputPath(a.output);
   checkBatchSize(a['batch-size']);
   if (a['shard-count'] !== undefined && a.shard === undefined) throw new Error('--shard-count goes with --shard auto');
@@ -28,7 +33,8 @@ export interface DecodeArgs {
 export function checkDecodeArgs(a: DecodeArgs): true {
   if (!a.walk && !a.input) throw new Error('give --input codes.npy|codes.csv, or --walk');
   if (a.walk && a.input) throw new Error('--walk decodes a grid of its own; drop --input');
-  if ((a.walk || a.grid) && !a.output.endsWith('.png')) throw new Error(`with --grid or --walk, --output must be a .png file, got ${a.output}`);
+  if ((a.walk || a.grid) && !a.output.endsWith('.png'))
+    throw new Error(`with --grid or --walk, --output must be a .png file, got ${a.output}`);
   if (a.range !== undefined) parseWalkRange(a.range);
   checkIntegerFlag('steps', a.steps, ...DECODE_LIMITS.walkSteps);
   checkIntegerFlag('scale', a.scale, ...DECODE_LIMITS.scale);

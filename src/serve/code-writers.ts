@@ -33,8 +33,14 @@ export function formatFloat32(x: number): string {
 class TextWriter implements CodeWriter {
   private buffer: string[] = [];
   private size = 0;
-  constructor(private readonly fh: FileHandle, private readonly tmp: string, private readonly path: string,
-    private readonly latent: number, private readonly format: 'csv' | 'jsonl', header?: string) {
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly tmp: string,
+    private readonly path: string,
+    private readonly latent: number,
+    private readonly format: 'csv' | 'jsonl',
+    header?: string,
+  ) {
     if (header) this.push(header);
   }
 
@@ -62,8 +68,10 @@ class TextWriter implements CodeWriter {
         if (name !== undefined) cols.push(`"${name.replace(/"/g, '""')}"`);
         this.push([...cols, ...code].join(','));
       } else {
-        this.push(`{"index":${r.start + i}${label !== undefined ? `,"label":${label},"class":${JSON.stringify(CLASS_NAMES[label])}` : ''}` +
-          `${name !== undefined ? `,"file":${JSON.stringify(name)}` : ''},"code":[${code.join(',')}]}`);
+        this.push(
+          `{"index":${r.start + i}${label !== undefined ? `,"label":${label},"class":${JSON.stringify(CLASS_NAMES[label])}` : ''}` +
+            `${name !== undefined ? `,"file":${JSON.stringify(name)}` : ''},"code":[${code.join(',')}]}`,
+        );
       }
     }
     if (this.size > 1 << 20) await this.flush();
@@ -82,26 +90,48 @@ class TextWriter implements CodeWriter {
 }
 
 class NpyCodeWriter implements CodeWriter {
-  constructor(private readonly w: NpyWriter, private readonly tmp: string, private readonly path: string) {}
-  write(r: CodeRows): Promise<void> { return this.w.write(r.codes); }
-  async close(): Promise<void> { await this.w.close(); await rename(this.tmp, this.path); }
-  async abort(): Promise<void> { await this.w.abort(); await rm(this.tmp, { force: true }); }
+  constructor(
+    private readonly w: NpyWriter,
+    private readonly tmp: string,
+    private readonly path: string,
+  ) {}
+  write(r: CodeRows): Promise<void> {
+    return this.w.write(r.codes);
+  }
+  async close(): Promise<void> {
+    await this.w.close();
+    await rename(this.tmp, this.path);
+  }
+  async abort(): Promise<void> {
+    await this.w.abort();
+    await rm(this.tmp, { force: true });
+  }
 }
 
 export function checkOutputPath(path: string): '.npy' | '.csv' | '.jsonl' {
   const ext = extname(path).toLowerCase();
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(ext)) throw new Error(`--output ${path}: unknown format "${ext}"; use ${OUTPUT_FORMATS.join(', ')}`);
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(ext))
+    throw new Error(`--output ${path}: unknown format "${ext}"; use ${OUTPUT_FORMATS.join(', ')}`);
   return ext as '.npy' | '.csv' | '.jsonl';
 }
 
 /** Opens a writer; the output folder must already exist and be writable. */
-export async function openCodeWriter(path: string, latent: number, columns: { labels: boolean; names: boolean }): Promise<CodeWriter> {
+export async function openCodeWriter(
+  path: string,
+  latent: number,
+  columns: { labels: boolean; names: boolean },
+): Promise<CodeWriter> {
   const ext = checkOutputPath(path);
   await ensureWritableDir(dirname(path), false);
   const tmp = tempPathFor(path);
   if (ext === '.npy') return new NpyCodeWriter(await NpyWriter.create(tmp, [latent]), tmp, path);
   const fh = await open(tmp, 'w');
   if (ext === '.jsonl') return new TextWriter(fh, tmp, path, latent, 'jsonl');
-  const header = ['index', ...(columns.labels ? ['label', 'class'] : []), ...(columns.names ? ['file'] : []), ...Array.from({ length: latent }, (_, i) => `z${i}`)].join(',');
+  const header = [
+    'index',
+    ...(columns.labels ? ['label', 'class'] : []),
+    ...(columns.names ? ['file'] : []),
+    ...Array.from({ length: latent }, (_, i) => `z${i}`),
+  ].join(',');
   return new TextWriter(fh, tmp, path, latent, 'csv', header);
 }

@@ -10,15 +10,19 @@ export async function readCodes(path: string, latent: number): Promise<{ codes: 
   if (ext === '.npy') {
     const { info, data } = await readNpy(path);
     if (info.dtype !== 'float32') throw new Error(`${path}: codes must be float32, found ${info.dtype}`);
-    if (info.shape.length !== 2 || info.shape[1] !== latent) throw new Error(`${path}: shape [${info.shape.join(', ')}], the decoder needs [N, ${latent}]`);
+    if (info.shape.length !== 2 || info.shape[1] !== latent)
+      throw new Error(`${path}: shape [${info.shape.join(', ')}], the decoder needs [N, ${latent}]`);
     codes = data as Float32Array;
   } else if (ext === '.csv') {
-    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => { throw new Error(`${path}: cannot read (${e.code ?? e.message})`); });
+    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new Error(`${path}: cannot read (${e.code ?? e.message})`);
+    });
     if (text.trim() === '') throw new Error(`${path}: the file is empty; there are no codes to decode`);
     const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
     const header = (lines.shift() ?? '').split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
     const cols = Array.from({ length: latent }, (_, d) => header.indexOf(`z${d}`));
-    if (cols.some((c) => c < 0)) throw new Error(`${path}: the header needs columns z0..z${latent - 1}, found ${header.join(',')}`);
+    if (cols.some((c) => c < 0))
+      throw new Error(`${path}: the header needs columns z0..z${latent - 1}, found ${header.join(',')}`);
     codes = new Float32Array(lines.length * latent);
     lines.forEach((line, i) => {
       // Quoted fields (class, file) never hold the code columns, which come last.
@@ -37,7 +41,8 @@ export async function readCodes(path: string, latent: number): Promise<{ codes: 
     throw new Error(`${path}: codes must be .npy or .csv`);
   }
   if (codes.length === 0) throw new Error(`${path}: holds no codes; there is nothing to decode`);
-  for (let i = 0; i < codes.length; i++) if (!Number.isFinite(codes[i])) throw new Error(`${path}: code ${Math.floor(i / latent)} holds ${codes[i]}`);
+  for (let i = 0; i < codes.length; i++)
+    if (!Number.isFinite(codes[i])) throw new Error(`${path}: code ${Math.floor(i / latent)} holds ${codes[i]}`);
   return { codes, count: codes.length / latent };
 }
 
@@ -52,8 +57,10 @@ export const DECODE_LIMITS = { scale: [1, 64], walkSteps: [2, 100], maxSide: 163
 export function checkPngSize(width: number, height: number, what: string): void {
   const { maxSide, maxPixels } = DECODE_LIMITS;
   if (width > maxSide || height > maxSide || width * height > maxPixels) {
-    throw new RangeError(`${what} would be a ${width}x${height} PNG; the limits are ${maxSide} pixels per side and ` +
-      `${maxPixels / 2 ** 20}M pixels in all (DECODE_LIMITS in src/serve/decode.ts): lower --scale`);
+    throw new RangeError(
+      `${what} would be a ${width}x${height} PNG; the limits are ${maxSide} pixels per side and ` +
+        `${maxPixels / 2 ** 20}M pixels in all (DECODE_LIMITS in src/serve/decode.ts): lower --scale`,
+    );
   }
 }
 
@@ -61,7 +68,9 @@ export function checkPngSize(width: number, height: number, what: string): void 
 export function parseWalkRange(text: string): [number, number, number, number] {
   const v = text.split(',').map((t) => (t.trim() === '' ? NaN : Number(t)));
   if (v.length !== 4 || !v.every(Number.isFinite) || v[0] === v[1] || v[2] === v[3]) {
-    throw new RangeError(`--range takes four finite numbers x0,x1,y0,y1 with x0 != x1 and y0 != y1, e.g. --range -10,10,-20,5; got ${text}`);
+    throw new RangeError(
+      `--range takes four finite numbers x0,x1,y0,y1 with x0 != x1 and y0 != y1, e.g. --range -10,10,-20,5; got ${text}`,
+    );
   }
   return v as [number, number, number, number];
 }

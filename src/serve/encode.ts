@@ -8,9 +8,22 @@ import { scalePixels } from '../data/pixels.js';
 import { inspectOnnx } from '../onnx/inspect.js';
 import { openModel, runBatch, type OpenedModel } from '../lib/ort-session.js';
 import { checkEncoder } from '../lib/model-interface.js';
-import { openImageSource, type ImageChunk, type ImageRange, type ImageSource, type SourceOptions } from './image-sources.js';
+import {
+  openImageSource,
+  type ImageChunk,
+  type ImageRange,
+  type ImageSource,
+  type SourceOptions,
+} from './image-sources.js';
 import { openCodeWriter, type CodeWriter } from './code-writers.js';
-import { inputIdentity, modelIdentity, shardRange, writeShardRecord, type ShardRecord, type ShardSpec } from './shards.js';
+import {
+  inputIdentity,
+  modelIdentity,
+  shardRange,
+  writeShardRecord,
+  type ShardRecord,
+  type ShardSpec,
+} from './shards.js';
 
 export const BATCH_SIZE_RANGE = [1, 65536] as const;
 /** `make bench` on 2 cores: 1024 was the best batch with 2 threads, within 2 % with 1; the cost is memory only. */
@@ -24,18 +37,32 @@ export function checkBatchSize(b: number): void {
   }
 }
 
-export interface EncodeProgress { done: number; total: number; imagesPerSec: number }
+export interface EncodeProgress {
+  done: number;
+  total: number;
+  imagesPerSec: number;
+}
 
-export interface EncodeResult { count: number; latent: number; seconds: number; imagesPerSec: number; peakRssBytes: number }
+export interface EncodeResult {
+  count: number;
+  latent: number;
+  seconds: number;
+  imagesPerSec: number;
+  peakRssBytes: number;
+}
 
-export async function encodeSource(model: OpenedModel, source: ImageSource, writer: CodeWriter,
+export async function encodeSource(
+  model: OpenedModel,
+  source: ImageSource,
+  writer: CodeWriter,
   o: { batchSize: number; chunkSize?: number; range?: ImageRange; onProgress?: (p: EncodeProgress) => void },
 ): Promise<EncodeResult> {
   let latent: number;
   try {
     latent = checkEncoder(model.info);
     checkBatchSize(o.batchSize);
-    if (source.pixelType === 'float32' && model.inputType === 'uint8') throw new Error(`${source.description}: float32 images need the model opened with its float input`);
+    if (source.pixelType === 'float32' && model.inputType === 'uint8')
+      throw new Error(`${source.description}: float32 images need the model opened with its float input`);
   } catch (err) {
     await writer.abort();
     throw err;
@@ -43,7 +70,8 @@ export async function encodeSource(model: OpenedModel, source: ImageSource, writ
   const chunkSize = Math.max(o.batchSize, o.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const total = o.range ? o.range.end - o.range.start : source.count;
   const t0 = performance.now();
-  let done = 0, peakRss = process.memoryUsage().rss;
+  let done = 0,
+    peakRss = process.memoryUsage().rss;
   const chunks = source.chunks(chunkSize, o.range);
   let next: Promise<IteratorResult<ImageChunk>> = chunks.next();
   let writing: Promise<void> = Promise.resolve();
@@ -55,7 +83,8 @@ export async function encodeSource(model: OpenedModel, source: ImageSource, writ
       next = chunks.next(); // read the following chunk while this one runs
       next.catch(() => undefined); // surfaced when awaited
       // A float model given bytes (a library caller's choice) gets them scaled here, as everywhere else.
-      const pixels = chunk.pixels instanceof Uint8Array && model.inputType === 'float32' ? scalePixels(chunk.pixels) : chunk.pixels;
+      const pixels =
+        chunk.pixels instanceof Uint8Array && model.inputType === 'float32' ? scalePixels(chunk.pixels) : chunk.pixels;
       const codes = new Float32Array(chunk.count * latent);
       for (let s = 0; s < chunk.count; s += o.batchSize) {
         const n = Math.min(o.batchSize, chunk.count - s);
@@ -64,7 +93,8 @@ export async function encodeSource(model: OpenedModel, source: ImageSource, writ
         codes.set(out, s * latent);
       }
       for (let i = 0; i < codes.length; i++) {
-        if (Number.isNaN(codes[i])) throw new Error(`the encoder produced NaN for image ${chunk.start + Math.floor(i / latent)}`);
+        if (Number.isNaN(codes[i]))
+          throw new Error(`the encoder produced NaN for image ${chunk.start + Math.floor(i / latent)}`);
       }
       await writing; // writes stay in order, one behind the model
       writing = writer.write({ start: chunk.start, codes, labels: chunk.labels, names: chunk.names });
@@ -75,7 +105,8 @@ export async function encodeSource(model: OpenedModel, source: ImageSource, writ
     }
     await writing;
     // An empty input is an error; an empty shard (more shards than images, or all of its images skipped) is not.
-    if (done === 0 && (!o.range || source.count === 0)) throw new Error(`${source.description}: no images to encode (an empty input is an error)`);
+    if (done === 0 && (!o.range || source.count === 0))
+      throw new Error(`${source.description}: no images to encode (an empty input is an error)`);
     await writer.close();
   } catch (err) {
     await writing.catch(() => undefined);
@@ -99,7 +130,11 @@ export interface EncodeFileOptions extends SourceOptions {
 }
 
 /** The encode stage on files: checks the model before touching the data, then input -> output (and shard record). */
-export interface EncodeFileResult extends EncodeResult { description: string; inputCount: number; shard?: ShardRecord }
+export interface EncodeFileResult extends EncodeResult {
+  description: string;
+  inputCount: number;
+  shard?: ShardRecord;
+}
 
 export async function encodeFile(o: EncodeFileOptions): Promise<EncodeFileResult> {
   const info = await inspectOnnx(o.onnx);
@@ -112,12 +147,17 @@ export async function encodeFile(o: EncodeFileOptions): Promise<EncodeFileResult
     const writer = await openCodeWriter(o.output, latent, { labels: source.hasLabels, names: source.hasNames });
     const batchSize = o.batchSize ?? DEFAULT_BATCH_SIZE;
     const r = await encodeSource(model, source, writer, { batchSize, range, onProgress: o.onProgress });
-    const shard = o.shard && range
-      ? await writeShardRecord(o.output, {
-        shard: o.shard, range, rows: r.count, latent,
-        input: await inputIdentity(o.input, source.count, source.files), model: modelIdentity(o.onnx, info.bytes),
-      })
-      : undefined;
+    const shard =
+      o.shard && range
+        ? await writeShardRecord(o.output, {
+            shard: o.shard,
+            range,
+            rows: r.count,
+            latent,
+            input: await inputIdentity(o.input, source.count, source.files),
+            model: modelIdentity(o.onnx, info.bytes),
+          })
+        : undefined;
     return { ...r, description: source.description, inputCount: source.count, shard };
   } finally {
     await model.session.release();

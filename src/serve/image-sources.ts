@@ -7,7 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { decompressIfGzip, parseImages, parseImagesHeader, parseLabels } from '../data/idx.js';
 import { readNpyInfo } from '../lib/npy.js';
-import { greyOf, isDarkOnLight, scalePixels } from '../data/pixels.js';
+import { greyOf, isDarkOnLight } from '../data/pixels.js';
 import { checkImageComplete } from './image-check.js';
 
 export interface ImageChunk {
@@ -37,7 +37,10 @@ export interface ImageSource {
   chunks(size: number, range?: ImageRange): AsyncGenerator<ImageChunk>;
 }
 
-export interface ImageRange { start: number; end: number }
+export interface ImageRange {
+  start: number;
+  end: number;
+}
 
 function checkRange(range: ImageRange | undefined, count: number, source: string): ImageRange {
   const r = range ?? { start: 0, end: count };
@@ -76,18 +79,22 @@ async function readLabelsBeside(imagesPath: string, count: number): Promise<Uint
     const bytes = await readFile(candidate).catch(() => null);
     if (!bytes) continue;
     const labels = parseLabels(bytes, candidate);
-    if (labels.count !== count) throw new Error(`${candidate} holds ${labels.count} labels but ${imagesPath} holds ${count} images`);
+    if (labels.count !== count)
+      throw new Error(`${candidate} holds ${labels.count} labels but ${imagesPath} holds ${count} images`);
     return labels.labels;
   }
   return undefined;
 }
 
 function checkImageSize(rows: number, cols: number, source: string): void {
-  if (rows !== IMAGE_SIZE || cols !== IMAGE_SIZE) throw new Error(`${source}: images are ${rows}x${cols}; the encoder takes ${IMAGE_SIZE}x${IMAGE_SIZE}`);
+  if (rows !== IMAGE_SIZE || cols !== IMAGE_SIZE)
+    throw new Error(`${source}: images are ${rows}x${cols}; the encoder takes ${IMAGE_SIZE}x${IMAGE_SIZE}`);
 }
 
 async function idxSource(path: string): Promise<ImageSource> {
-  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => { throw new Error(`${path}: cannot open (${e.code ?? e.message})`); });
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`${path}: cannot open (${e.code ?? e.message})`);
+  });
   const head = new Uint8Array(16);
   await fh.read(head, 0, 16, 0);
   if (head[0] === 0x1f && head[1] === 0x8b) {
@@ -97,7 +104,11 @@ async function idxSource(path: string): Promise<ImageSource> {
     checkImageSize(images.rows, images.cols, path);
     const labels = await readLabelsBeside(path, images.count);
     return {
-      description: `${path} (idx, ${images.count} images)`, count: images.count, hasLabels: !!labels, hasNames: false, pixelType: 'uint8',
+      description: `${path} (idx, ${images.count} images)`,
+      count: images.count,
+      hasLabels: !!labels,
+      hasNames: false,
+      pixelType: 'uint8',
       async *chunks(size, range) {
         const { start, end } = checkRange(range, images.count, path);
         for (let s = start; s < end; s += size) {
@@ -119,7 +130,11 @@ async function idxSource(path: string): Promise<ImageSource> {
   }
   const labels = await readLabelsBeside(path, count);
   return {
-    description: `${path} (idx, ${count} images)`, count, hasLabels: !!labels, hasNames: false, pixelType: 'uint8',
+    description: `${path} (idx, ${count} images)`,
+    count,
+    hasLabels: !!labels,
+    hasNames: false,
+    pixelType: 'uint8',
     async *chunks(size, range) {
       try {
         const { start, end } = checkRange(range, count, path);
@@ -145,7 +160,11 @@ async function npySource(path: string): Promise<ImageSource> {
   const count = s[0]!;
   const itemBytes = info.dtype === 'float32' ? 4 : 1;
   return {
-    description: `${path} (.npy ${info.dtype}, ${count} images)`, count, hasLabels: false, hasNames: false, pixelType: info.dtype,
+    description: `${path} (.npy ${info.dtype}, ${count} images)`,
+    count,
+    hasLabels: false,
+    hasNames: false,
+    pixelType: info.dtype,
     async *chunks(size, range) {
       const { start, end } = checkRange(range, count, path);
       const fh = await open(path, 'r');
@@ -165,7 +184,11 @@ async function npySource(path: string): Promise<ImageSource> {
             const v = pixels[i]!;
             if (!(v >= 0 && v <= 1)) {
               const where = `image ${st + Math.floor(i / PIXELS)}, pixel ${i % PIXELS}`;
-              throw new Error(Number.isNaN(v) ? `${path}: NaN at ${where}` : `${path}: value ${v} at ${where} is outside [0, 1]; float32 input must be scaled like training (pixel / 255)`);
+              throw new Error(
+                Number.isNaN(v)
+                  ? `${path}: NaN at ${where}`
+                  : `${path}: value ${v} at ${where} is outside [0, 1]; float32 input must be scaled like training (pixel / 255)`,
+              );
             }
           }
           yield { start: st, count: n, pixels };
@@ -203,7 +226,8 @@ export async function decodeImageFile(path: string, invert: InvertMode = 'auto')
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
   const scale = IMAGE_SIZE / Math.max(img.width, img.height);
-  const w = img.width * scale, h = img.height * scale;
+  const w = img.width * scale,
+    h = img.height * scale;
   ctx.drawImage(img, (IMAGE_SIZE - w) / 2, (IMAGE_SIZE - h) / 2, w, h);
   const rgba = ctx.getImageData(0, 0, IMAGE_SIZE, IMAGE_SIZE).data;
   const grey = new Float32Array(PIXELS);
@@ -215,7 +239,10 @@ export async function decodeImageFile(path: string, invert: InvertMode = 'auto')
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const esc = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const esc = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${esc}$`, 'i');
 }
 
@@ -223,15 +250,24 @@ async function listImages(input: string): Promise<string[]> {
   const isGlob = /[*?[]/.test(input);
   const dir = isGlob ? dirname(input) : input;
   const match = isGlob ? globToRegExp(basename(input)) : null;
-  const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => { throw new Error(`${dir}: cannot list (${e.code ?? e.message})`); });
-  const files = entries.filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()) && (!match || match.test(f))).sort();
+  const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`${dir}: cannot list (${e.code ?? e.message})`);
+  });
+  const files = entries
+    .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()) && (!match || match.test(f)))
+    .sort();
   if (files.length === 0) throw new Error(`${input}: no .png/.jpg/.jpeg images found`);
   return files.map((f) => join(dir, f));
 }
 
 function imageFilesSource(files: string[], label: string, o: SourceOptions): ImageSource {
   return {
-    description: `${label} (${files.length} image files)`, count: files.length, hasLabels: false, hasNames: true, pixelType: 'float32', files,
+    description: `${label} (${files.length} image files)`,
+    count: files.length,
+    hasLabels: false,
+    hasNames: true,
+    pixelType: 'float32',
+    files,
     async *chunks(size, range) {
       const r = checkRange(range, files.length, label);
       // Indices count decoded images; a skipped file shifts the ones after it (merge renumbers shards alike).
@@ -243,7 +279,8 @@ function imageFilesSource(files: string[], label: string, o: SourceOptions): Ima
           try {
             decoded.push({ name: f, grey: await decodeImageFile(f, o.invert) });
           } catch (err) {
-            if (!o.skipBad) throw new Error(`${(err as Error).message} (pass --skip-bad to skip images that cannot be decoded)`);
+            if (!o.skipBad)
+              throw new Error(`${(err as Error).message} (pass --skip-bad to skip images that cannot be decoded)`);
             o.onSkip?.(f, (err as Error).message);
           }
         }

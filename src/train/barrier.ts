@@ -3,13 +3,19 @@
 // main thread. A party that fails calls `abort`, which wakes the others with an error instead of leaving
 // them blocked forever.
 
-const COUNT = 0, GENERATION = 1, ABORTED = 2;
+const COUNT = 0,
+  GENERATION = 1,
+  ABORTED = 2;
 
 export class Barrier {
   private readonly cells: Int32Array;
 
-  constructor(buffer: SharedArrayBuffer, private readonly parties: number) {
-    if (!Number.isInteger(parties) || parties < 1) throw new RangeError(`a barrier needs at least one party, got ${parties}`);
+  constructor(
+    buffer: SharedArrayBuffer,
+    private readonly parties: number,
+  ) {
+    if (!Number.isInteger(parties) || parties < 1)
+      throw new RangeError(`a barrier needs at least one party, got ${parties}`);
     this.cells = new Int32Array(buffer, 0, 3);
   }
 

@@ -16,8 +16,10 @@ export function checkTrainArgs(a: TrainArgs): true {
     const v = a[key];
     if (v !== undefined && !/^\d+,\d+$/.test(v)) throw new Error(`--${key} must look like "16,32", got "${v}"`);
   }
-  if (a.hidden !== undefined && !/^\d+(,\d+){0,3}$/.test(a.hidden)) throw new Error(`--hidden must look like "128,64" (1 to 4 sizes), got "${a.hidden}"`);
-  if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`--threads must be a positive integer, got ${a.threads}`);
+  if (a.hidden !== undefined && !/^\d+(,\d+){0,3}$/.test(a.hidden))
+    throw new Error(`--hidden must look like "128,64" (1 to 4 sizes), got "${a.hidden}"`);
+  if (!Number.isInteger(a.threads) || a.threads < 1)
+    throw new Error(`--threads must be a positive integer, got ${a.threads}`);
   checkIntegerFlag('limit', a.limit, 20);
   checkIntegerFlag('seed', a.seed, 0, 2 ** 31 - 1);
   return true;

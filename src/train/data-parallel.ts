@@ -18,20 +18,32 @@ class WorkerChannel {
   /** Receives progress messages as they come (they are not queued). */
   onProgress: ((step: number, loss: number) => void) | null = null;
 
-  constructor(readonly worker: Worker, readonly rank: number) {
+  constructor(
+    readonly worker: Worker,
+    readonly rank: number,
+  ) {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'error') this.fail(new Error(`training worker ${rank} failed: ${m.message}`));
       else if (m.type === 'progress') this.onProgress?.(m.step, m.loss);
-      else if (this.waiting) { const w = this.waiting; this.waiting = null; w.resolve(m); }
-      else this.inbox.push(m);
+      else if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = null;
+        w.resolve(m);
+      } else this.inbox.push(m);
     });
     worker.on('error', (e) => this.fail(new Error(`training worker ${rank} crashed: ${e.message}`)));
-    worker.on('exit', (code) => { if (code !== 0) this.fail(new Error(`training worker ${rank} exited with code ${code}`)); });
+    worker.on('exit', (code) => {
+      if (code !== 0) this.fail(new Error(`training worker ${rank} exited with code ${code}`));
+    });
   }
 
   private fail(e: Error): void {
     this.failure ??= e;
-    if (this.waiting) { const w = this.waiting; this.waiting = null; w.reject(e); }
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w.reject(e);
+    }
   }
 
   send(m: ToWorker, transfer: ArrayBuffer[] = []): void {
@@ -40,14 +52,22 @@ class WorkerChannel {
 
   async receive<T extends FromWorker['type']>(type: T): Promise<Extract<FromWorker, { type: T }>> {
     if (this.failure) throw this.failure;
-    const m = this.inbox.shift() ?? await new Promise<FromWorker>((resolve, reject) => { this.waiting = { resolve, reject }; });
+    const m =
+      this.inbox.shift() ??
+      (await new Promise<FromWorker>((resolve, reject) => {
+        this.waiting = { resolve, reject };
+      }));
     if (m.type !== type) throw new Error(`training worker ${this.rank} answered ${m.type}, expected ${type}`);
     return m as Extract<FromWorker, { type: T }>;
   }
 }
 
 export class ReplicaPool {
-  private constructor(private readonly channels: WorkerChannel[], readonly runtime: RuntimeName, readonly parameters: number) {
+  private constructor(
+    private readonly channels: WorkerChannel[],
+    readonly runtime: RuntimeName,
+    readonly parameters: number,
+  ) {
     const bytes = parameters * Float32Array.BYTES_PER_ELEMENT;
     const buffers = {
       type: 'buffers' as const,
@@ -60,9 +80,13 @@ export class ReplicaPool {
   }
 
   static async start(threads: number, init: Omit<WorkerInit, 'rank'>): Promise<ReplicaPool> {
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`threads must be a positive integer, got ${threads}`);
     const url = new URL('./worker.js', import.meta.url);
-    const channels = Array.from({ length: threads }, (_, rank) => new WorkerChannel(new Worker(url, { workerData: { ...init, rank } }), rank));
+    const channels = Array.from(
+      { length: threads },
+      (_, rank) => new WorkerChannel(new Worker(url, { workerData: { ...init, rank } }), rank),
+    );
     let ready: Extract<FromWorker, { type: 'ready' }>[];
     try {
       ready = await Promise.all(channels.map((c) => c.receive('ready')));
@@ -84,14 +108,27 @@ export class ReplicaPool {
    * Runs `lrs.length` optimisation steps: step s trains on order[s·batchSize, (s+1)·batchSize) at learning
    * rate lrs[s]. Resolves with each step's mean loss; `onStep` hears of each step as it completes.
    */
-  async train(order: Int32Array, batchSize: number, lrs: Float64Array, onStep?: (step: number, loss: number) => void,
-    edges?: { tails: Int32Array; epoch: number }): Promise<Float64Array> {
-    if (edges && edges.tails.length !== order.length) throw new RangeError(`${order.length} edge heads but ${edges.tails.length} tails`);
-    if (order.length < lrs.length * batchSize) throw new RangeError(`${lrs.length} steps of ${batchSize} need ${lrs.length * batchSize} indices, got ${order.length}`);
+  async train(
+    order: Int32Array,
+    batchSize: number,
+    lrs: Float64Array,
+    onStep?: (step: number, loss: number) => void,
+    edges?: { tails: Int32Array; epoch: number },
+  ): Promise<Float64Array> {
+    if (edges && edges.tails.length !== order.length)
+      throw new RangeError(`${order.length} edge heads but ${edges.tails.length} tails`);
+    if (order.length < lrs.length * batchSize)
+      throw new RangeError(
+        `${lrs.length} steps of ${batchSize} need ${lrs.length * batchSize} indices, got ${order.length}`,
+      );
     const losses = new Float64Array(lrs.length);
-    this.channels[0]!.onProgress = (step, loss) => { losses[step] = loss; onStep?.(step, loss); };
+    this.channels[0]!.onProgress = (step, loss) => {
+      losses[step] = loss;
+      onStep?.(step, loss);
+    };
     try {
-      for (const c of this.channels) c.send({ type: 'train', order, batchSize, lrs, tails: edges?.tails, epoch: edges?.epoch });
+      for (const c of this.channels)
+        c.send({ type: 'train', order, batchSize, lrs, tails: edges?.tails, epoch: edges?.epoch });
       await Promise.all(this.channels.map((c) => c.receive('trained')));
     } finally {
       this.channels[0]!.onProgress = null;
@@ -108,8 +145,14 @@ export class ReplicaPool {
     const bounds = shardBounds(indices.length, this.channels.length);
     this.channels.forEach((c, r) => c.send({ type: 'eval', indices: indices.slice(bounds[r]![0], bounds[r]![1]) }));
     const parts = await Promise.all(this.channels.map((c) => c.receive('eval')));
-    return parts.reduce((a, p) => ({ bce: a.bce + p.sums.bce, squaredError: a.squaredError + p.sums.squaredError, pixels: a.pixels + p.sums.pixels }),
-      { bce: 0, squaredError: 0, pixels: 0 });
+    return parts.reduce(
+      (a, p) => ({
+        bce: a.bce + p.sums.bce,
+        squaredError: a.squaredError + p.sums.squaredError,
+        pixels: a.pixels + p.sums.pixels,
+      }),
+      { bce: 0, squaredError: 0, pixels: 0 },
+    );
   }
 
   async getState(): Promise<FlatState> {

@@ -9,8 +9,13 @@ export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 export type EngineName = Exclude<EngineChoice, 'auto'>;
 
 /** `check` throws when the ort engine cannot train the model (the default builds its training graph). */
-export function resolveEngine(choice: EngineChoice, model: ModelConfig, check: (m: ModelConfig) => void = checkOrtTrainable): { engine: EngineName; note?: string } {
-  if (!(ENGINE_CHOICES as readonly string[]).includes(choice)) throw new Error(`unknown engine "${choice}": use one of ${ENGINE_CHOICES.join(', ')}`);
+export function resolveEngine(
+  choice: EngineChoice,
+  model: ModelConfig,
+  check: (m: ModelConfig) => void = checkOrtTrainable,
+): { engine: EngineName; note?: string } {
+  if (!(ENGINE_CHOICES as readonly string[]).includes(choice))
+    throw new Error(`unknown engine "${choice}": use one of ${ENGINE_CHOICES.join(', ')}`);
   if (choice === 'tfjs') return { engine: 'tfjs' };
   try {
     check(model);
@@ -18,6 +23,9 @@ export function resolveEngine(choice: EngineChoice, model: ModelConfig, check: (
   } catch (err) {
     const why = (err as Error).message;
     if (choice === 'ort') throw new Error(`--engine ort: ${why}`);
-    return { engine: 'tfjs', note: `engine auto: training with tfjs, as the ort engine cannot differentiate this model (${why})` };
+    return {
+      engine: 'tfjs',
+      note: `engine auto: training with tfjs, as the ort engine cannot differentiate this model (${why})`,
+    };
   }
 }

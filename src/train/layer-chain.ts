@@ -18,7 +18,9 @@ export interface LayerChain {
 
 function inbound(raw: Json): string[] {
   const nodes = (raw.inbound_nodes ?? []) as unknown[][];
-  return nodes.flatMap((n) => (Array.isArray(n) ? n : []).map((e) => (Array.isArray(e) ? String(e[0]) : String((e as Json).name ?? e))));
+  return nodes.flatMap((n) =>
+    (Array.isArray(n) ? n : []).map((e) => (Array.isArray(e) ? String(e[0]) : String((e as Json).name ?? e))),
+  );
 }
 
 function flatten(model: Json, where: string, out: LayerSpec[]): void {
@@ -31,7 +33,9 @@ function flatten(model: Json, where: string, out: LayerSpec[]): void {
     const name = String(c.name ?? raw.name);
     const from = inbound(raw);
     if (from.length > 1 || (from.length === 1 && previous !== undefined && from[0] !== previous)) {
-      throw new Error(`${where}: layer "${name}" does not read the layer before it; the ort training engine trains chains of layers only`);
+      throw new Error(
+        `${where}: layer "${name}" does not read the layer before it; the ort training engine trains chains of layers only`,
+      );
     }
     previous = name;
     if (className === 'InputLayer') continue;
@@ -45,7 +49,8 @@ export function layerChain(model: tf.LayersModel): LayerChain {
   const layers: LayerSpec[] = [];
   flatten(json, `model "${model.name}"`, layers);
   const shape = model.inputs[0]!.shape;
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new Error(`model "${model.name}": the ort training engine needs one input and one output`);
+  if (model.inputs.length !== 1 || model.outputs.length !== 1)
+    throw new Error(`model "${model.name}": the ort training engine needs one input and one output`);
   let offset = 0;
   const parameters = model.trainableWeights.map((w) => {
     const size = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);

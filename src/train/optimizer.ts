@@ -32,8 +32,10 @@ export interface OptimizerOptions {
 
 export function checkOptimizerOptions(name: OptimizerName, o: OptimizerOptions): void {
   const mu = o.momentum ?? 0;
-  if (!(mu >= MOMENTUM_RANGE[0] && mu <= MOMENTUM_RANGE[1])) throw new RangeError(`--momentum must be in ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]}, got ${mu}`);
-  if (mu !== 0 && name !== 'rmsprop') throw new RangeError(`--momentum applies to rmsprop only (Adam's momentum is its fixed beta1 ${ADAM.beta1})`);
+  if (!(mu >= MOMENTUM_RANGE[0] && mu <= MOMENTUM_RANGE[1]))
+    throw new RangeError(`--momentum must be in ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]}, got ${mu}`);
+  if (mu !== 0 && name !== 'rmsprop')
+    throw new RangeError(`--momentum applies to rmsprop only (Adam's momentum is its fixed beta1 ${ADAM.beta1})`);
 }
 
 export function makeOptimizer(name: OptimizerName, size: number, options: OptimizerOptions = {}): FlatOptimizer {
@@ -46,10 +48,12 @@ export function makeOptimizer(name: OptimizerName, size: number, options: Optimi
 function restore(owner: string, slots: OptimizerSlot[], into: Record<string, Float32Array>): void {
   const want = Object.keys(into);
   const got = slots.map((s) => s.name);
-  if (want.join() !== got.join()) throw new Error(`${owner} state needs slots [${want.join(', ')}], got [${got.join(', ')}]`);
+  if (want.join() !== got.join())
+    throw new Error(`${owner} state needs slots [${want.join(', ')}], got [${got.join(', ')}]`);
   for (const s of slots) {
     const target = into[s.name]!;
-    if (s.data.length !== target.length) throw new Error(`${owner} slot ${s.name} has ${s.data.length} values, needs ${target.length}`);
+    if (s.data.length !== target.length)
+      throw new Error(`${owner} slot ${s.name} has ${s.data.length} values, needs ${target.length}`);
     target.set(s.data);
   }
 }
@@ -64,13 +68,19 @@ class RmsProp implements FlatOptimizer {
   /** Stays zero without momentum (the update is then exactly plain RMSprop's), and is not checkpointed. */
   private readonly moment: Float32Array;
 
-  constructor(size: number, private readonly momentum: number) {
+  constructor(
+    size: number,
+    private readonly momentum: number,
+  ) {
     this.meanSquare = new Float32Array(size);
     this.moment = new Float32Array(size);
   }
 
   step(weights: Float32Array, grads: Float32Array, lr: number): void {
-    const ms = this.meanSquare, mom = this.moment, mu = this.momentum, { rho, epsilon } = RMSPROP;
+    const ms = this.meanSquare,
+      mom = this.moment,
+      mu = this.momentum,
+      { rho, epsilon } = RMSPROP;
     for (let i = 0; i < weights.length; i++) {
       const g = grads[i]!;
       const m = rho * ms[i]! + (1 - rho) * g * g;
@@ -88,7 +98,11 @@ class RmsProp implements FlatOptimizer {
   }
 
   setSlots(slots: OptimizerSlot[]): void {
-    restore('RMSprop', slots, this.momentum > 0 ? { mean_square: this.meanSquare, momentum: this.moment } : { mean_square: this.meanSquare });
+    restore(
+      'RMSprop',
+      slots,
+      this.momentum > 0 ? { mean_square: this.meanSquare, momentum: this.moment } : { mean_square: this.meanSquare },
+    );
   }
 }
 
@@ -107,8 +121,10 @@ class Adam implements FlatOptimizer {
   step(weights: Float32Array, grads: Float32Array, lr: number): void {
     const { beta1, beta2, epsilon } = ADAM;
     const t = ++this.t[0]!;
-    const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
-    const m = this.m, v = this.v;
+    const c1 = 1 - beta1 ** t,
+      c2 = 1 - beta2 ** t;
+    const m = this.m,
+      v = this.v;
     for (let i = 0; i < weights.length; i++) {
       const g = grads[i]!;
       const mi = beta1 * m[i]! + (1 - beta1) * g;

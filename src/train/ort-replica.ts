@@ -55,8 +55,15 @@ export class OrtReplica {
     this.weightsTensor = new ort.Tensor('float32', weights, [weights.length]);
   }
 
-  static async create(config: ModelConfig, optimizer: OptimizerName, images: Uint8Array, maxShard: number,
-    optimizerOptions: OptimizerOptions = {}, loss: TrainLoss = 'bce', umap?: UmapStepParams): Promise<OrtReplica> {
+  static async create(
+    config: ModelConfig,
+    optimizer: OptimizerName,
+    images: Uint8Array,
+    maxShard: number,
+    optimizerOptions: OptimizerOptions = {},
+    loss: TrainLoss = 'bce',
+    umap?: UmapStepParams,
+  ): Promise<OrtReplica> {
     // tfjs only builds the model here (configs and seeded initial weights): the pure-JS backend suffices.
     // PROD: no console banner suggesting tfjs-node from the pure-JS backend in every worker.
     tf.env().set('PROD', true);
@@ -64,20 +71,36 @@ export class OrtReplica {
     const { autoencoder } = buildAutoencoder(config);
     const chain = layerChain(autoencoder);
     const codeLayer = umap ? CODE_LAYER : undefined;
-    const trainGraph = buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'train', loss, codeLayer });
+    const trainGraph = buildStepGraph(chain.layers, chain.inputShape, chain.parameters, {
+      mode: 'train',
+      loss,
+      codeLayer,
+    });
     const evalGraph = buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'eval', loss });
     const weights = new Float32Array(trainGraph.parameterCount);
-    for (const [i, w] of autoencoder.trainableWeights.entries()) weights.set(w.read().dataSync() as Float32Array, chain.parameters[i]!.offset);
+    for (const [i, w] of autoencoder.trainableWeights.entries())
+      weights.set(w.read().dataSync() as Float32Array, chain.parameters[i]!.offset);
     tf.dispose(autoencoder.weights.map((w) => w.read()));
     const [train, evaluation] = await Promise.all([
       ort.InferenceSession.create(trainGraph.bytes, ORT_TRAINING_SESSION),
       ort.InferenceSession.create(evalGraph.bytes, ORT_TRAINING_SESSION),
     ]);
     const encode = umap
-      ? await ort.InferenceSession.create(buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'encode', loss, codeLayer }).bytes, ORT_TRAINING_SESSION)
+      ? await ort.InferenceSession.create(
+          buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'encode', loss, codeLayer }).bytes,
+          ORT_TRAINING_SESSION,
+        )
       : undefined;
-    return new OrtReplica(train, evaluation, chain.parameters.map((p) => p.size), weights, makeOptimizer(optimizer, weights.length, optimizerOptions), images, maxShard,
-      umap && encode ? { params: umap, encode, latent: config.latent } : undefined);
+    return new OrtReplica(
+      train,
+      evaluation,
+      chain.parameters.map((p) => p.size),
+      weights,
+      makeOptimizer(optimizer, weights.length, optimizerOptions),
+      images,
+      maxShard,
+      umap && encode ? { params: umap, encode, latent: config.latent } : undefined,
+    );
   }
 
   get parameterCount(): number {
@@ -95,7 +118,10 @@ export class OrtReplica {
   }
 
   /** Mean loss over the shard; its gradient, flattened in weight order, goes into `flat`. */
-  async gradients(indices: ArrayLike<number>, flat: Float32Array = new Float32Array(this.parameterCount)): Promise<{ loss: number; grads: Float32Array }> {
+  async gradients(
+    indices: ArrayLike<number>,
+    flat: Float32Array = new Float32Array(this.parameterCount),
+  ): Promise<{ loss: number; grads: Float32Array }> {
     const out = await this.train.run({ image: this.gather(indices), weights: this.weightsTensor });
     flat.set(out.grads!.data as Float32Array);
     const loss = (out.loss!.data as Float32Array)[0]!;
@@ -108,22 +134,39 @@ export class OrtReplica {
    * gradient are taken on the codes (negatives drawn from `negativeSeed`), and the training graph adds
    * weight x that gradient at the code layer to the reconstruction loss's. Returns the combined loss.
    */
-  async umapGradients(heads: ArrayLike<number>, tails: ArrayLike<number>, flat: Float32Array, negativeSeed: number): Promise<{ loss: number; grads: Float32Array }> {
+  async umapGradients(
+    heads: ArrayLike<number>,
+    tails: ArrayLike<number>,
+    flat: Float32Array,
+    negativeSeed: number,
+  ): Promise<{ loss: number; grads: Float32Array }> {
     if (!this.umap) throw new Error('this replica was not set up for the umap-ae objective');
     const { params, encode, latent } = this.umap;
     const b = heads.length;
-    const image = this.gather([...Array.prototype.slice.call(heads) as number[], ...Array.prototype.slice.call(tails) as number[]]);
+    const image = this.gather([
+      ...(Array.prototype.slice.call(heads) as number[]),
+      ...(Array.prototype.slice.call(tails) as number[]),
+    ]);
     const encoded = await encode.run({ image, weights: this.weightsTensor });
     const codes = encoded.code!.data as Float32Array;
-    const umap = umapLossAndGrad(codes.subarray(0, b * latent), codes.subarray(b * latent), latent,
-      { a: params.a, b: params.b, negativeRate: params.negativeRate, rng: seededRandom(params.seed * 7919 + negativeSeed), excludeOwnTail: true });
+    const umap = umapLossAndGrad(codes.subarray(0, b * latent), codes.subarray(b * latent), latent, {
+      a: params.a,
+      b: params.b,
+      negativeRate: params.negativeRate,
+      rng: seededRandom(params.seed * 7919 + negativeSeed),
+      excludeOwnTail: true,
+    });
     encoded.code!.dispose();
     const codeGrad = new Float32Array(2 * b * latent);
     for (let i = 0; i < b * latent; i++) {
       codeGrad[i] = params.weight * umap.gradHead[i]!;
       codeGrad[b * latent + i] = params.weight * umap.gradTail[i]!;
     }
-    const out = await this.train.run({ image, weights: this.weightsTensor, code_grad: new ort.Tensor('float32', codeGrad, [2 * b, latent]) });
+    const out = await this.train.run({
+      image,
+      weights: this.weightsTensor,
+      code_grad: new ort.Tensor('float32', codeGrad, [2 * b, latent]),
+    });
     flat.set(out.grads!.data as Float32Array);
     const loss = (out.loss!.data as Float32Array)[0]! + params.weight * umap.loss;
     for (const t of Object.values(out)) t.dispose();
@@ -131,7 +174,8 @@ export class OrtReplica {
   }
 
   apply(flatGrads: Float32Array, lr: number): void {
-    if (flatGrads.length !== this.weights.length) throw new Error(`gradient has ${flatGrads.length} values, model has ${this.weights.length}`);
+    if (flatGrads.length !== this.weights.length)
+      throw new Error(`gradient has ${flatGrads.length} values, model has ${this.weights.length}`);
     this.optimizer.step(this.weights, flatGrads, lr);
   }
 
@@ -156,10 +200,12 @@ export class OrtReplica {
   }
 
   setState(state: FlatState): void {
-    if (state.weights.length !== this.sizes.length) throw new Error(`state has ${state.weights.length} weights, model has ${this.sizes.length}`);
+    if (state.weights.length !== this.sizes.length)
+      throw new Error(`state has ${state.weights.length} weights, model has ${this.sizes.length}`);
     let offset = 0;
     state.weights.forEach((w, i) => {
-      if (w.length !== this.sizes[i]) throw new Error(`weight ${i} has ${w.length} values, the model needs ${this.sizes[i]}`);
+      if (w.length !== this.sizes[i])
+        throw new Error(`weight ${i} has ${w.length} values, the model needs ${this.sizes[i]}`);
       this.weights.set(w, offset);
       offset += w.length;
     });

@@ -27,7 +27,13 @@ export type ToWorker =
    * Shared memory for training: every rank's gradient slot (rank r writes grads[r]), the averaged gradient
    * (each rank averages its own slice of the parameters), each rank's weighted loss, and the barrier.
    */
-  | { type: 'buffers'; grads: SharedArrayBuffer[]; average: SharedArrayBuffer; losses: SharedArrayBuffer; barrier: SharedArrayBuffer }
+  | {
+      type: 'buffers';
+      grads: SharedArrayBuffer[];
+      average: SharedArrayBuffer;
+      losses: SharedArrayBuffer;
+      barrier: SharedArrayBuffer;
+    }
   /**
    * Steps s = 0.. over `order`: batch s is order[s·batchSize, (s+1)·batchSize), at learning rate lrs[s].
    * With `tails` (umap-ae), order and tails hold the heads and tails of batchSize edges per step, and

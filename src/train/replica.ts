@@ -3,7 +3,13 @@
 // update to the same weights, so replicas stay identical without exchanging weights.
 import * as tf from '@tensorflow/tfjs';
 import { buildAutoencoder, bceLoss, type Autoencoder, type ModelConfig } from './model.js';
-import { makeOptimizer, type FlatOptimizer, type OptimizerName, type OptimizerOptions, type OptimizerSlot } from './optimizer.js';
+import {
+  makeOptimizer,
+  type FlatOptimizer,
+  type OptimizerName,
+  type OptimizerOptions,
+  type OptimizerSlot,
+} from './optimizer.js';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
 
@@ -28,7 +34,13 @@ export class Replica {
   private readonly optimizer: FlatOptimizer;
   private readonly batch: Float32Array;
 
-  constructor(config: ModelConfig, optimizer: OptimizerName, private readonly images: Uint8Array, maxShard: number, optimizerOptions: OptimizerOptions = {}) {
+  constructor(
+    config: ModelConfig,
+    optimizer: OptimizerName,
+    private readonly images: Uint8Array,
+    maxShard: number,
+    optimizerOptions: OptimizerOptions = {},
+  ) {
     this.model = buildAutoencoder(config);
     this.vars = this.model.autoencoder.trainableWeights.map((w) => w.read() as tf.Variable);
     this.weights = new Float32Array(this.vars.reduce((a, v) => a + v.size, 0));
@@ -71,9 +83,15 @@ export class Replica {
   }
 
   /** Mean BCE over the shard; its gradient, flattened in variable order, goes into `flat`. */
-  gradients(indices: ArrayLike<number>, flat: Float32Array = new Float32Array(this.parameterCount)): { loss: number; grads: Float32Array } {
+  gradients(
+    indices: ArrayLike<number>,
+    flat: Float32Array = new Float32Array(this.parameterCount),
+  ): { loss: number; grads: Float32Array } {
     const x = this.gather(indices);
-    const { value, grads } = tf.variableGrads(() => bceLoss(x, this.model.autoencoder.apply(x, { training: true }) as tf.Tensor), this.vars);
+    const { value, grads } = tf.variableGrads(
+      () => bceLoss(x, this.model.autoencoder.apply(x, { training: true }) as tf.Tensor),
+      this.vars,
+    );
     let offset = 0;
     for (const v of this.vars) {
       flat.set(grads[v.name]!.dataSync() as Float32Array, offset);
@@ -86,7 +104,8 @@ export class Replica {
 
   /** Applies an averaged gradient at learning rate `lr` (the schedule is the coordinator's). */
   apply(flatGrads: Float32Array, lr: number): void {
-    if (flatGrads.length !== this.weights.length) throw new Error(`gradient has ${flatGrads.length} values, model has ${this.weights.length}`);
+    if (flatGrads.length !== this.weights.length)
+      throw new Error(`gradient has ${flatGrads.length} values, model has ${this.weights.length}`);
     this.optimizer.step(this.weights, flatGrads, lr);
     this.writeVariables();
   }
@@ -114,11 +133,13 @@ export class Replica {
   }
 
   setState(state: FlatState): void {
-    if (state.weights.length !== this.vars.length) throw new Error(`state has ${state.weights.length} weights, model has ${this.vars.length}`);
+    if (state.weights.length !== this.vars.length)
+      throw new Error(`state has ${state.weights.length} weights, model has ${this.vars.length}`);
     let offset = 0;
     this.vars.forEach((v, i) => {
       const w = state.weights[i]!;
-      if (w.length !== v.size) throw new Error(`weight ${i} has ${w.length} values, model variable ${v.name} needs ${v.size}`);
+      if (w.length !== v.size)
+        throw new Error(`weight ${i} has ${w.length} values, model variable ${v.name} needs ${v.size}`);
       this.weights.set(w, offset);
       offset += v.size;
     });

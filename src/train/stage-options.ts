@@ -19,5 +19,15 @@ export interface TrainStageOptions {
  */
 export function checkpointIdentityOf(o: TrainStageOptions, limit: number): CheckpointIdentity {
   const s = o.settings;
-  return { model: s.model, optimizer: s.optimizer, momentum: s.momentum ?? 0, lr: s.lr, schedule: s.schedule, objective: s.objective ?? 'ae', umap: s.objective === 'umap-ae' ? s.umap ?? null : null, batchSize: s.batchSize, limit };
+  return {
+    model: s.model,
+    optimizer: s.optimizer,
+    momentum: s.momentum ?? 0,
+    lr: s.lr,
+    schedule: s.schedule,
+    objective: s.objective ?? 'ae',
+    umap: s.objective === 'umap-ae' ? (s.umap ?? null) : null,
+    batchSize: s.batchSize,
+    limit,
+  };
 }

@@ -31,18 +31,28 @@ export interface TrainManifest {
   data: { dir: string; trainImagesSha256: string; testImagesSha256: string; trainCount: number; valCount: number };
   history: EpochRecord[];
   metrics: TestMetrics;
-  timings: { knnSeconds: number; trainSeconds: number; evalSeconds: number; totalSeconds: number; meanImagesPerSec: number };
+  timings: {
+    knnSeconds: number;
+    trainSeconds: number;
+    evalSeconds: number;
+    totalSeconds: number;
+    meanImagesPerSec: number;
+  };
   versions: { node: string; tfjs: string };
   createdAt: string;
 }
 
-export type StageEvent = TrainEvent | { type: 'evaluate' } | { type: 'saved'; dir: string } | { type: 'knn'; event: KnnCacheEvent };
+export type StageEvent =
+  TrainEvent | { type: 'evaluate' } | { type: 'saved'; dir: string } | { type: 'knn'; event: KnnCacheEvent };
 
 export function defaultThreads(): number {
   return availableParallelism();
 }
 
-export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEvent) => void = () => undefined): Promise<TrainManifest> {
+export async function runTrainStage(
+  o: TrainStageOptions,
+  onEvent: (e: StageEvent) => void = () => undefined,
+): Promise<TrainManifest> {
   const t0 = performance.now();
   checkModelConfig(o.settings.model);
   const data = await loadDataset(o.dataDir);
@@ -58,7 +68,9 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
   const checkpointDir = join(o.outDir, 'checkpoint');
   const resume = o.resume ? await loadCheckpoint(checkpointDir, identity) : undefined;
   if (resume && resume.history.length >= o.settings.epochs) {
-    throw new Error(`--resume: the checkpoint in ${checkpointDir} already holds ${resume.history.length} epochs; ask for more with --epochs (e.g. --epochs ${resume.history.length + 5})`);
+    throw new Error(
+      `--resume: the checkpoint in ${checkpointDir} already holds ${resume.history.length} epochs; ask for more with --epochs (e.g. --epochs ${resume.history.length + 5})`,
+    );
   }
 
   // umap-ae: the fuzzy neighbour graph of the training split (never the validation images), from a cache
@@ -69,17 +81,27 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
     const tk = performance.now();
     const train = splitCounts(limit).train;
     const { graph } = await loadOrBuildKnnGraph({
-      dir: o.knnCacheDir ?? 'data/knn-cache', pixels: pixels.subarray(0, train * PIXELS), n: train, dim: PIXELS, k: o.settings.umap!.k,
+      dir: o.knnCacheDir ?? 'data/knn-cache',
+      pixels: pixels.subarray(0, train * PIXELS),
+      n: train,
+      dim: PIXELS,
+      k: o.settings.umap!.k,
       onEvent: (event) => onEvent({ type: 'knn', event }),
     });
     umapGraph = fuzzySimplicialSet(graph);
     knnSeconds = (performance.now() - tk) / 1000;
   }
 
-  const result = await trainAutoencoder(pixels, { ...o.settings, backend }, {
-    resume, onEvent, umapGraph,
-    onEpochEnd: (state, history) => saveCheckpoint(checkpointDir, identity, state, history),
-  });
+  const result = await trainAutoencoder(
+    pixels,
+    { ...o.settings, backend },
+    {
+      resume,
+      onEvent,
+      umapGraph,
+      onEpochEnd: (state, history) => saveCheckpoint(checkpointDir, identity, state, history),
+    },
+  );
   const trainSeconds = (performance.now() - t0) / 1000;
 
   // Evaluate and save on this thread, on the same kind of backend the workers used.
@@ -87,15 +109,22 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
   const t1 = performance.now();
   const { encoder, decoder, autoencoder } = buildAutoencoder(o.settings.model);
   autoencoder.setWeights(result.state.weights.map((w, i) => tf.tensor(w, autoencoder.weights[i]!.shape as number[])));
-  const metrics = evaluateAutoencoder(encoder, decoder,
+  const metrics = evaluateAutoencoder(
+    encoder,
+    decoder,
     { pixels, labels: data.train.labels.labels.subarray(0, limit), count: limit },
-    { pixels: data.test.images.pixels, labels: data.test.labels.labels, count: data.test.images.count }, splitCounts(limit).val);
+    { pixels: data.test.images.pixels, labels: data.test.labels.labels, count: data.test.images.count },
+    splitCounts(limit).val,
+  );
   const evalSeconds = (performance.now() - t1) / 1000;
 
   const meta = { latent: o.settings.model.latent, inputScaling: 'pixel / 255', metrics };
   await saveLayersModel(encoder, join(o.outDir, 'encoder'), meta);
   await saveLayersModel(decoder, join(o.outDir, 'decoder'), meta);
-  await writeFileAtomic(join(o.outDir, 'history.jsonl'), result.history.map((h) => JSON.stringify(h)).join('\n') + '\n');
+  await writeFileAtomic(
+    join(o.outDir, 'history.jsonl'),
+    result.history.map((h) => JSON.stringify(h)).join('\n') + '\n',
+  );
   const trained = result.history.slice(resume?.history.length ?? 0);
   const manifest: TrainManifest = {
     stage: 'train',
@@ -108,12 +137,16 @@ export async function runTrainStage(o: TrainStageOptions, onEvent: (e: StageEven
       dir: o.dataDir,
       trainImagesSha256: data.manifest.files.trainImages?.sha256 ?? '',
       testImagesSha256: data.manifest.files.testImages?.sha256 ?? '',
-      trainCount: splitCounts(limit).train, valCount: splitCounts(limit).val,
+      trainCount: splitCounts(limit).train,
+      valCount: splitCounts(limit).val,
     },
     history: result.history,
     metrics,
     timings: {
-      knnSeconds, trainSeconds, evalSeconds, totalSeconds: (performance.now() - t0) / 1000,
+      knnSeconds,
+      trainSeconds,
+      evalSeconds,
+      totalSeconds: (performance.now() - t0) / 1000,
       meanImagesPerSec: trained.length ? trained.reduce((a, h) => a + h.imagesPerSec, 0) / trained.length : 0,
     },
     versions: { node: process.version, tfjs: tf.version.tfjs },

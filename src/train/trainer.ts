@@ -48,7 +48,18 @@ export interface EpochRecord {
 }
 
 export type TrainEvent =
-  | { type: 'start'; engine: EngineName; runtime: RuntimeName; note?: string; threads: number; parameters: number; trainCount: number; valCount: number; stepsPerEpoch: number; firstEpoch: number }
+  | {
+      type: 'start';
+      engine: EngineName;
+      runtime: RuntimeName;
+      note?: string;
+      threads: number;
+      parameters: number;
+      trainCount: number;
+      valCount: number;
+      stepsPerEpoch: number;
+      firstEpoch: number;
+    }
   | { type: 'step'; epoch: number; step: number; steps: number; loss: number; imagesPerSec: number }
   | { type: 'epoch'; record: EpochRecord };
 
@@ -81,16 +92,23 @@ export function checkSettings(s: TrainSettings, trainCount: number): void {
   if (!Number.isInteger(s.batchSize) || s.batchSize < BATCH_RANGE[0] || s.batchSize > BATCH_RANGE[1]) {
     throw new RangeError(`--batch-size must be an integer in ${BATCH_RANGE[0]}..${BATCH_RANGE[1]}, got ${s.batchSize}`);
   }
-  if (s.batchSize > trainCount) throw new RangeError(`--batch-size ${s.batchSize} is larger than the ${trainCount} training images`);
-  if (!Number.isInteger(s.epochs) || s.epochs < 1) throw new RangeError(`--epochs must be a positive integer, got ${s.epochs}`);
+  if (s.batchSize > trainCount)
+    throw new RangeError(`--batch-size ${s.batchSize} is larger than the ${trainCount} training images`);
+  if (!Number.isInteger(s.epochs) || s.epochs < 1)
+    throw new RangeError(`--epochs must be a positive integer, got ${s.epochs}`);
   if (!(s.lr > 0 && s.lr < 1)) throw new RangeError(`--lr must be in (0, 1), got ${s.lr}`);
   checkOptimizerOptions(s.optimizer, { momentum: s.momentum });
-  if (s.objective !== undefined && !(['ae', 'umap-ae'] as const).includes(s.objective)) throw new RangeError(`unknown objective "${String(s.objective)}": use ae or umap-ae`);
+  if (s.objective !== undefined && !(['ae', 'umap-ae'] as const).includes(s.objective))
+    throw new RangeError(`unknown objective "${String(s.objective)}": use ae or umap-ae`);
   if (s.objective === 'umap-ae') {
     if (!s.umap) throw new RangeError('--objective umap-ae needs its UMAP settings');
     checkUmapSettings(s.umap);
-    if (s.batchSize % 2 !== 0) throw new RangeError(`--batch-size must be even with --objective umap-ae (each step draws batch / 2 edges), got ${s.batchSize}`);
-    if (s.engine === 'tfjs') throw new RangeError('--objective umap-ae trains on the ort engine only: use --engine ort or auto');
+    if (s.batchSize % 2 !== 0)
+      throw new RangeError(
+        `--batch-size must be even with --objective umap-ae (each step draws batch / 2 edges), got ${s.batchSize}`,
+      );
+    if (s.engine === 'tfjs')
+      throw new RangeError('--objective umap-ae trains on the ort engine only: use --engine ort or auto');
   }
 }
 
@@ -114,36 +132,67 @@ export async function trainAutoencoder(
   new Uint8Array(shared).set(pixels);
   const threads = Math.min(settings.threads, settings.batchSize);
   const umapRun = settings.objective === 'umap-ae';
-  if (umapRun && !opts.umapGraph) throw new Error('the umap-ae objective needs the neighbour graph of the training images');
-  const { engine, note } = resolveEngine(umapRun ? 'ort' : settings.engine ?? 'auto', settings.model);
+  if (umapRun && !opts.umapGraph)
+    throw new Error('the umap-ae objective needs the neighbour graph of the training images');
+  const { engine, note } = resolveEngine(umapRun ? 'ort' : (settings.engine ?? 'auto'), settings.model);
   const ab = umapRun ? findAbParams(settings.umap!.spread, settings.umap!.minDist) : undefined;
   const pool = await ReplicaPool.start(threads, {
-    engine, config: settings.model, optimizer: settings.optimizer, optimizerOptions: { momentum: settings.momentum }, backend: settings.backend,
-    images: shared, maxShard: Math.max(Math.ceil(settings.batchSize / threads), 500),
-    umap: ab && settings.umap ? { ...ab, weight: settings.umap.weight, negativeRate: settings.umap.negativeRate, seed: settings.model.seed } : undefined,
+    engine,
+    config: settings.model,
+    optimizer: settings.optimizer,
+    optimizerOptions: { momentum: settings.momentum },
+    backend: settings.backend,
+    images: shared,
+    maxShard: Math.max(Math.ceil(settings.batchSize / threads), 500),
+    umap:
+      ab && settings.umap
+        ? { ...ab, weight: settings.umap.weight, negativeRate: settings.umap.negativeRate, seed: settings.model.seed }
+        : undefined,
   });
   try {
     const history = opts.resume ? [...opts.resume.history] : [];
     if (opts.resume) await pool.setState(opts.resume.state);
     const steps = Math.floor(split.train / settings.batchSize);
     const valIndices = Int32Array.from({ length: split.val }, (_, i) => split.train + i);
-    emit({ type: 'start', engine, runtime: pool.runtime, note, threads, parameters: pool.parameters, trainCount: split.train, valCount: split.val, stepsPerEpoch: steps, firstEpoch: history.length + 1 });
+    emit({
+      type: 'start',
+      engine,
+      runtime: pool.runtime,
+      note,
+      threads,
+      parameters: pool.parameters,
+      trainCount: split.train,
+      valCount: split.val,
+      stepsPerEpoch: steps,
+      firstEpoch: history.length + 1,
+    });
 
     for (let epoch = history.length + 1; epoch <= settings.epochs; epoch++) {
       // The order depends only on seed and epoch, so a resumed run sees the same batches.
       const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
-      const lrs = Float64Array.from({ length: steps }, (_, s) => learningRate(settings.lr, settings.schedule, ((epoch - 1) * steps + s) / (settings.epochs * steps)));
+      const lrs = Float64Array.from({ length: steps }, (_, s) =>
+        learningRate(settings.lr, settings.schedule, ((epoch - 1) * steps + s) / (settings.epochs * steps)),
+      );
       const t0 = performance.now();
       let lossSum = 0;
       const onStep = (s: number, loss: number) => {
         lossSum += loss;
         const secs = (performance.now() - t0) / 1000;
-        emit({ type: 'step', epoch, step: s + 1, steps, loss: lossSum / (s + 1), imagesPerSec: ((s + 1) * settings.batchSize) / secs });
+        emit({
+          type: 'step',
+          epoch,
+          step: s + 1,
+          steps,
+          loss: lossSum / (s + 1),
+          imagesPerSec: ((s + 1) * settings.batchSize) / secs,
+        });
       };
       if (umapRun) {
         // batchSize / 2 edges per step, drawn by weight; their heads and tails are the step's images.
         const edgesPerStep = settings.batchSize / 2;
-        const edges = new EdgeSampler(opts.umapGraph!, { seed: settings.model.seed * 100_003 + epoch }).sample(steps * edgesPerStep);
+        const edges = new EdgeSampler(opts.umapGraph!, { seed: settings.model.seed * 100_003 + epoch }).sample(
+          steps * edgesPerStep,
+        );
         await pool.train(edges.head, edgesPerStep, lrs, onStep, { tails: edges.tail, epoch });
       } else {
         await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep);
@@ -151,14 +200,27 @@ export async function trainAutoencoder(
       const seconds = (performance.now() - t0) / 1000;
       const val = await pool.evaluate(valIndices);
       const record: EpochRecord = {
-        epoch, trainLoss: lossSum / steps, valLoss: val.bce / val.pixels, valMse: val.squaredError / val.pixels,
-        imagesPerSec: (steps * settings.batchSize) / seconds, seconds, engine, scheduleEpochs: settings.epochs,
+        epoch,
+        trainLoss: lossSum / steps,
+        valLoss: val.bce / val.pixels,
+        valMse: val.squaredError / val.pixels,
+        imagesPerSec: (steps * settings.batchSize) / seconds,
+        seconds,
+        engine,
+        scheduleEpochs: settings.epochs,
       };
       history.push(record);
       emit({ type: 'epoch', record });
       if (opts.onEpochEnd) await opts.onEpochEnd(await pool.getState(), history);
     }
-    return { state: await pool.getState(), history, engine, runtime: pool.runtime, threads, parameters: pool.parameters };
+    return {
+      state: await pool.getState(),
+      history,
+      engine,
+      runtime: pool.runtime,
+      threads,
+      parameters: pool.parameters,
+    };
   } finally {
     await pool.close();
   }

@@ -26,42 +26,74 @@ async function main(): Promise<void> {
   let runtime: RuntimeName, replica: Replica | OrtReplica;
   if (init.engine === 'ort') {
     runtime = 'onnxruntime';
-    replica = await OrtReplica.create(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard, init.optimizerOptions, 'bce', init.umap);
+    replica = await OrtReplica.create(
+      init.config,
+      init.optimizer,
+      new Uint8Array(init.images),
+      init.maxShard,
+      init.optimizerOptions,
+      'bce',
+      init.umap,
+    );
   } else {
     if (init.umap) throw new Error('the umap-ae objective needs the ort engine');
     runtime = await initBackend(init.backend);
-    replica = new Replica(init.config, init.optimizer, new Uint8Array(init.images), init.maxShard, init.optimizerOptions);
+    replica = new Replica(
+      init.config,
+      init.optimizer,
+      new Uint8Array(init.images),
+      init.maxShard,
+      init.optimizerOptions,
+    );
   }
   // Messages are handled strictly one after another.
   let queue = Promise.resolve();
   port.on('message', (m: ToWorker) => {
-    queue = queue.then(() => handle(replica, m)).catch((err: unknown) => {
-      shared?.barrier.abort();
-      send({ type: 'error', message: (err as Error).stack ?? String(err) });
-    });
+    queue = queue
+      .then(() => handle(replica, m))
+      .catch((err: unknown) => {
+        shared?.barrier.abort();
+        send({ type: 'error', message: (err as Error).stack ?? String(err) });
+      });
   });
   send({ type: 'ready', runtime, parameters: replica.parameterCount });
 }
 
-async function train(replica: Replica | OrtReplica, s: Shared, order: Int32Array, batchSize: number, lrs: Float64Array, tails?: Int32Array, epoch = 0): Promise<void> {
-  const ranks = s.grads.length, rank = init.rank;
+async function train(
+  replica: Replica | OrtReplica,
+  s: Shared,
+  order: Int32Array,
+  batchSize: number,
+  lrs: Float64Array,
+  tails?: Int32Array,
+  epoch = 0,
+): Promise<void> {
+  const ranks = s.grads.length,
+    rank = init.rank;
   const shards = shardBounds(batchSize, ranks);
   const [shardStart, shardEnd] = shards[rank]!;
   const [paramStart, paramEnd] = shardBounds(replica.parameterCount, ranks)[rank]!;
   const weights = shards.map(([a, b]) => (b - a) / batchSize);
-  const mine = s.grads[rank]!, avg = s.average;
+  const mine = s.grads[rank]!,
+    avg = s.average;
   for (let step = 0; step < lrs.length; step++) {
     const batchStart = step * batchSize;
     const heads = order.subarray(batchStart + shardStart, batchStart + shardEnd);
     const { loss } = tails
-      ? await (replica as OrtReplica).umapGradients(heads, tails.subarray(batchStart + shardStart, batchStart + shardEnd), mine, (epoch * 1_000_003 + step) * 64 + rank)
+      ? await (replica as OrtReplica).umapGradients(
+          heads,
+          tails.subarray(batchStart + shardStart, batchStart + shardEnd),
+          mine,
+          (epoch * 1_000_003 + step) * 64 + rank,
+        )
       : await replica.gradients(heads, mine);
     s.losses[rank] = loss * weights[rank]!;
     s.barrier.wait();
     // Sum in rank order: the result does not depend on which thread finished first.
     avg.fill(0, paramStart, paramEnd);
     for (let r = 0; r < ranks; r++) {
-      const g = s.grads[r]!, w = weights[r]!;
+      const g = s.grads[r]!,
+        w = weights[r]!;
       for (let k = paramStart; k < paramEnd; k++) avg[k]! += g[k]! * w;
     }
     if (rank === 0) {
@@ -78,8 +110,10 @@ async function handle(replica: Replica | OrtReplica, m: ToWorker): Promise<void>
   switch (m.type) {
     case 'buffers':
       shared = {
-        grads: m.grads.map((b) => new Float32Array(b)), average: new Float32Array(m.average),
-        losses: new Float64Array(m.losses), barrier: new Barrier(m.barrier, m.grads.length),
+        grads: m.grads.map((b) => new Float32Array(b)),
+        average: new Float32Array(m.average),
+        losses: new Float64Array(m.losses),
+        barrier: new Barrier(m.barrier, m.grads.length),
       };
       return;
     case 'train':

@@ -69,7 +69,8 @@ export function negativePairs(
   for (let s = 0; s < total; s++) {
     head[s] = Math.floor(s / negativeRate);
     tail[s] = Math.floor(perm[s]! / negativeRate);
-    if (excludeOwnTail && batch > 1 && tail[s] === head[s]) tail[s] = (head[s]! + 1 + Math.floor(rng() * (batch - 1))) % batch;
+    if (excludeOwnTail && batch > 1 && tail[s] === head[s])
+      tail[s] = (head[s]! + 1 + Math.floor(rng() * (batch - 1))) % batch;
   }
   return { head, tail };
 }

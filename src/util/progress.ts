@@ -52,7 +52,10 @@ export class ProgressLine {
   private readonly tty: boolean;
   private readonly plainEveryMs: number;
   /** `plainEverySeconds`: off a terminal, the shortest gap between two plain progress lines. */
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, opts: { plainEverySeconds?: number } = {}) {
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    opts: { plainEverySeconds?: number } = {},
+  ) {
     this.tty = Boolean(stream.isTTY);
     this.plainEveryMs = (opts.plainEverySeconds ?? 10) * 1000;
     this.lastPlain = Date.now();
@@ -60,7 +63,8 @@ export class ProgressLine {
 
   /** Renders a library ProgressEvent. */
   handle(e: ProgressEvent): void {
-    if (e.type === 'progress') this.update({ label: `${e.stage}: ${e.what}`, done: e.done, total: e.total, rate: e.rate, unit: e.unit });
+    if (e.type === 'progress')
+      this.update({ label: `${e.stage}: ${e.what}`, done: e.done, total: e.total, rate: e.rate, unit: e.unit });
     else this.log(`${e.stage}: ${e.type === 'step' ? e.what : e.message}`);
   }
 

@@ -20,26 +20,35 @@ function joinBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   if (!Array.isArray(data)) return new Uint8Array(data);
   const out = new Uint8Array(data.reduce((a, b) => a + b.byteLength, 0));
   let o = 0;
-  for (const b of data) { out.set(new Uint8Array(b), o); o += b.byteLength; }
+  for (const b of data) {
+    out.set(new Uint8Array(b), o);
+    o += b.byteLength;
+  }
   return out;
 }
 
 /** Saves `model` into `dir` atomically (the old folder is replaced only when the new one is complete). */
-export async function saveLayersModel(model: tf.LayersModel, dir: string, metadata?: Record<string, unknown>): Promise<void> {
+export async function saveLayersModel(
+  model: tf.LayersModel,
+  dir: string,
+  metadata?: Record<string, unknown>,
+): Promise<void> {
   await writeDirAtomic(dir, async (tmp) => {
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      const json: ModelJson = {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-        convertedBy: null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs ?? [] }],
-        ...(metadata ? { userDefinedMetadata: metadata } : {}),
-      };
-      await writeFile(join(tmp, WEIGHTS_FILE), joinBuffers(artifacts.weightData ?? new ArrayBuffer(0)));
-      await writeFile(join(tmp, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const json: ModelJson = {
+          format: 'layers-model',
+          generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+          convertedBy: null,
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs ?? [] }],
+          ...(metadata ? { userDefinedMetadata: metadata } : {}),
+        };
+        await writeFile(join(tmp, WEIGHTS_FILE), joinBuffers(artifacts.weightData ?? new ArrayBuffer(0)));
+        await writeFile(join(tmp, 'model.json'), JSON.stringify(json));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
   });
 }
 
@@ -52,7 +61,9 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<{ json:
     throw new Error(`${modelJsonPath}: not a readable tfjs model.json (${(err as Error).message})`);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new Error(`${modelJsonPath}: not a tfjs model.json (the file holds ${json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json}`}, not an object)`);
+    throw new Error(
+      `${modelJsonPath}: not a tfjs model.json (the file holds ${json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json}`}, not an object)`,
+    );
   }
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new Error(`${modelJsonPath}: not a tfjs LayersModel (no modelTopology or weightsManifest)`);
@@ -61,12 +72,19 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<{ json:
   for (const group of json.weightsManifest) {
     for (const p of group.paths) {
       const path = join(dirname(modelJsonPath), p);
-      try { shards.push(await readFile(path)); } catch { throw new Error(`${modelJsonPath}: weight shard ${path} is missing`); }
+      try {
+        shards.push(await readFile(path));
+      } catch {
+        throw new Error(`${modelJsonPath}: weight shard ${path} is missing`);
+      }
     }
   }
   const weights = new Uint8Array(shards.reduce((a, s) => a + s.length, 0));
   let o = 0;
-  for (const s of shards) { weights.set(s, o); o += s.length; }
+  for (const s of shards) {
+    weights.set(s, o);
+    o += s.length;
+  }
   return { json, weights };
 }
 

@@ -37,21 +37,36 @@ export interface ParityReport {
 }
 
 class DiffAccumulator {
-  private max = 0; private sum = 0; private count = 0; private worst = -1;
+  private max = 0;
+  private sum = 0;
+  private count = 0;
+  private worst = -1;
   add(a: Float32Array, b: Float32Array, firstIndex: number, perItem: number): void {
     for (let i = 0; i < a.length; i++) {
       const d = Math.abs(a[i]! - b[i]!);
       this.sum += d;
-      if (!(d <= this.max)) { this.max = Number.isNaN(d) ? Infinity : d; this.worst = firstIndex + Math.floor(i / perItem); }
+      if (!(d <= this.max)) {
+        this.max = Number.isNaN(d) ? Infinity : d;
+        this.worst = firstIndex + Math.floor(i / perItem);
+      }
     }
     this.count += a.length;
   }
-  result(): Diff { return { maxAbs: this.max, meanAbs: this.sum / Math.max(1, this.count), worstIndex: this.worst }; }
+  result(): Diff {
+    return { maxAbs: this.max, meanAbs: this.sum / Math.max(1, this.count), worstIndex: this.worst };
+  }
 }
 
 /** Checks that `enc` is an encoder and `dec` a decoder, naming a swapped pair as such. */
 function checkRoles(enc: OnnxInfo, dec: OnnxInfo): void {
-  const passes = (check: (i: OnnxInfo) => unknown, info: OnnxInfo) => { try { check(info); return true; } catch { return false; } };
+  const passes = (check: (i: OnnxInfo) => unknown, info: OnnxInfo) => {
+    try {
+      check(info);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (!passes(checkEncoder, enc) && passes(checkDecoder, enc) && passes(checkEncoder, dec)) {
     throw new Error(`${enc.path} is a decoder and ${dec.path} an encoder: the two files are swapped`);
   }
@@ -59,7 +74,15 @@ function checkRoles(enc: OnnxInfo, dec: OnnxInfo): void {
   checkDecoder(dec);
 }
 
-export async function runValidateStage(o: { dataDir: string; tfjsDir: string; onnxDir: string; reportDir: string; backend?: BackendChoice; batch?: number; onProgress?: (done: number, total: number) => void }): Promise<ParityReport> {
+export async function runValidateStage(o: {
+  dataDir: string;
+  tfjsDir: string;
+  onnxDir: string;
+  reportDir: string;
+  backend?: BackendChoice;
+  batch?: number;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<ParityReport> {
   // Every input is checked before anything is computed or written: roles, training run, then data.
   const ortEnc = await openModel(join(o.onnxDir, 'encoder.onnx'));
   const ortDec = await openModel(join(o.onnxDir, 'decoder.onnx'));
@@ -68,18 +91,29 @@ export async function runValidateStage(o: { dataDir: string; tfjsDir: string; on
   const trainRun = await sha256File(trainManifest).catch(() => null);
   checkSameTrainingRun([ortEnc.info, ortDec.info], trainRun ? { path: trainManifest, sha256: trainRun } : undefined);
   const backend = await initBackend(o.backend ?? 'auto');
-  const tfEncPath = join(o.tfjsDir, 'encoder', 'model.json'), tfDecPath = join(o.tfjsDir, 'decoder', 'model.json');
+  const tfEncPath = join(o.tfjsDir, 'encoder', 'model.json'),
+    tfDecPath = join(o.tfjsDir, 'decoder', 'model.json');
   const tfEnc = await loadLayersModel(tfEncPath);
   const tfDec = await loadLayersModel(tfDecPath);
-  if (tfEnc.inputs[0]!.shape.length !== 4) throw new Error(`${tfEncPath}: not an encoder: input shape [${tfEnc.inputs[0]!.shape.join(', ')}], expected [batch, 28, 28, 1]`);
-  if (tfDec.inputs[0]!.shape.length !== 2) throw new Error(`${tfDecPath}: not a decoder: input shape [${tfDec.inputs[0]!.shape.join(', ')}], expected [batch, latent]`);
+  if (tfEnc.inputs[0]!.shape.length !== 4)
+    throw new Error(
+      `${tfEncPath}: not an encoder: input shape [${tfEnc.inputs[0]!.shape.join(', ')}], expected [batch, 28, 28, 1]`,
+    );
+  if (tfDec.inputs[0]!.shape.length !== 2)
+    throw new Error(
+      `${tfDecPath}: not a decoder: input shape [${tfDec.inputs[0]!.shape.join(', ')}], expected [batch, latent]`,
+    );
   const data = await loadDataset(o.dataDir, { which: 'test' });
   await ensureWritableDir(o.reportDir);
   const latent = tfEnc.outputs[0]!.shape[1] as number;
 
-  const n = data.test.images.count, batch = o.batch ?? 1000;
-  const enc = new DiffAccumulator(), dec = new DiffAccumulator(), chain = new DiffAccumulator();
-  let tfjsMs = 0, onnxMs = 0;
+  const n = data.test.images.count,
+    batch = o.batch ?? 1000;
+  const enc = new DiffAccumulator(),
+    dec = new DiffAccumulator(),
+    chain = new DiffAccumulator();
+  let tfjsMs = 0,
+    onnxMs = 0;
   const x = new Float32Array(batch * PIXELS);
   for (let s = 0; s < n; s += batch) {
     const b = Math.min(batch, n - s);
@@ -108,8 +142,14 @@ export async function runValidateStage(o: { dataDir: string; tfjsDir: string; on
     o.onProgress?.(s + b, n);
   }
   const report: ParityReport = {
-    stage: 'validate', images: n, atol: PARITY_ATOL, passed: false, backend,
-    encoder: enc.result(), decoder: dec.result(), chain: chain.result(),
+    stage: 'validate',
+    images: n,
+    atol: PARITY_ATOL,
+    passed: false,
+    backend,
+    encoder: enc.result(),
+    decoder: dec.result(),
+    chain: chain.result(),
     timings: { tfjsSeconds: tfjsMs / 1000, onnxSeconds: onnxMs / 1000 },
     createdAt: new Date().toISOString(),
   };
@@ -120,7 +160,8 @@ export async function runValidateStage(o: { dataDir: string; tfjsDir: string; on
 }
 
 export function parityMarkdown(r: ParityReport): string {
-  const row = (name: string, what: string, d: Diff) => `| ${name} | ${what} | ${d.maxAbs.toExponential(2)} | ${d.meanAbs.toExponential(2)} | ${d.worstIndex} |`;
+  const row = (name: string, what: string, d: Diff) =>
+    `| ${name} | ${what} | ${d.maxAbs.toExponential(2)} | ${d.meanAbs.toExponential(2)} | ${d.worstIndex} |`;
   return [
     `# Parity: tfjs (${r.backend}) vs onnxruntime-node on ${r.images} test images`,
     '',

@@ -7,24 +7,42 @@ import { maxAbsDiff, TOL } from '../tolerance.js';
 
 export async function modelArtifacts(model: tf.LayersModel): Promise<{ json: TfjsModelJson; weights: Uint8Array }> {
   let captured: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => { captured = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      captured = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   const a = captured!;
   const data = a.weightData;
-  const weights = data === undefined ? new Uint8Array(0) : Array.isArray(data)
-    ? new Uint8Array(Buffer.concat(data.map((b) => Buffer.from(b))))
-    : new Uint8Array(data);
-  return { json: { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: (a.weightSpecs ?? []) as TfjsModelJson['weightsManifest'][0]['weights'] }] }, weights };
+  const weights =
+    data === undefined
+      ? new Uint8Array(0)
+      : Array.isArray(data)
+        ? new Uint8Array(Buffer.concat(data.map((b) => Buffer.from(b))))
+        : new Uint8Array(data);
+  return {
+    json: {
+      modelTopology: a.modelTopology,
+      weightsManifest: [
+        { paths: ['weights.bin'], weights: (a.weightSpecs ?? []) as TfjsModelJson['weightsManifest'][0]['weights'] },
+      ],
+    },
+    weights,
+  };
 }
 
 /** Replaces every weight with seeded random values (variances positive) so biases and BN statistics are exercised. */
 export function randomizeWeights(model: tf.LayersModel, seed: number): void {
   const rand = seededRandom(seed);
-  model.setWeights(model.weights.map((w) => {
-    const n = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
-    const positive = /variance/.test(w.name);
-    const data = Float32Array.from({ length: n }, () => (positive ? 0.5 + rand() : (rand() * 2 - 1) * 0.5));
-    return tf.tensor(data, w.shape as number[]);
-  }));
+  model.setWeights(
+    model.weights.map((w) => {
+      const n = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+      const positive = /variance/.test(w.name);
+      const data = Float32Array.from({ length: n }, () => (positive ? 0.5 + rand() : (rand() * 2 - 1) * 0.5));
+      return tf.tensor(data, w.shape as number[]);
+    }),
+  );
 }
 
 export interface CompareResult {
@@ -33,7 +51,10 @@ export interface CompareResult {
   outputShape: number[];
 }
 
-export async function convertAndCompare(model: tf.LayersModel, opts: Partial<ConvertOptions> & { batch?: number; seed?: number } = {}): Promise<CompareResult> {
+export async function convertAndCompare(
+  model: tf.LayersModel,
+  opts: Partial<ConvertOptions> & { batch?: number; seed?: number } = {},
+): Promise<CompareResult> {
   const { json, weights } = await modelArtifacts(model);
   const { batch: n = 3, seed = 1, ...convertOpts } = opts;
   const result = convertLayersModel(json, weights, { source: `test model ${model.name}`, ...convertOpts });
@@ -48,7 +69,11 @@ export async function convertAndCompare(model: tf.LayersModel, opts: Partial<Con
   if (got.dims.length !== expectedShape.length || expectedShape.some((d, i) => d !== null && d !== got.dims[i])) {
     throw new Error(`onnxruntime output shape [${got.dims.join(', ')}], tfjs [${expectedShape.join(', ')}]`);
   }
-  return { maxAbs: maxAbsDiff(got.data as Float32Array, expected).max, opTypes: result.opTypes, outputShape: [...got.dims] };
+  return {
+    maxAbs: maxAbsDiff(got.data as Float32Array, expected).max,
+    opTypes: result.opTypes,
+    outputShape: [...got.dims],
+  };
 }
 
 export interface CheckOptions extends Partial<ConvertOptions> {
@@ -77,7 +102,8 @@ export async function checkModel(model: tf.LayersModel, opts: CheckOptions = {})
   const result = convertLayersModel(json, weights, { source: `test model ${model.name}`, ...convertOpts });
   const session = await ort.InferenceSession.create(result.bytes);
   const rand = seededRandom(seed);
-  const sizes = convertOpts.batch !== undefined && convertOpts.batch !== 'dynamic' ? [convertOpts.batch] : batches ?? [1, 3];
+  const sizes =
+    convertOpts.batch !== undefined && convertOpts.batch !== 'dynamic' ? [convertOpts.batch] : (batches ?? [1, 3]);
   let worst = 0;
   const outputShapes: number[][] = [];
   for (const n of sizes) {
@@ -87,7 +113,9 @@ export async function checkModel(model: tf.LayersModel, opts: CheckOptions = {})
       const count = shape.reduce((a, b) => a * b, 1);
       const values = Array.from({ length: count }, () => (ints ? Math.floor(rand() * ints) : rand() * 2 - 1));
       const isInt = input.dtype === 'int32';
-      feeds[result.inputs[i]!.name] = isInt ? new ort.Tensor('int32', Int32Array.from(values), shape) : new ort.Tensor('float32', Float32Array.from(values), shape);
+      feeds[result.inputs[i]!.name] = isInt
+        ? new ort.Tensor('int32', Int32Array.from(values), shape)
+        : new ort.Tensor('float32', Float32Array.from(values), shape);
       return tf.tensor(values, shape, isInt ? 'int32' : 'float32');
     });
     const out = await session.run(feeds);
@@ -96,11 +124,14 @@ export async function checkModel(model: tf.LayersModel, opts: CheckOptions = {})
       return (Array.isArray(p) ? p : [p]).map((t) => ({ data: t.dataSync().slice(), shape: t.shape }));
     });
     tf.dispose(tfInputs);
-    if (expected.length !== result.outputs.length) throw new Error(`tfjs gives ${expected.length} outputs, the ONNX graph ${result.outputs.length}`);
+    if (expected.length !== result.outputs.length)
+      throw new Error(`tfjs gives ${expected.length} outputs, the ONNX graph ${result.outputs.length}`);
     expected.forEach((e, i) => {
       const got = out[result.outputs[i]!.name]!;
       if (got.dims.length !== e.shape.length || e.shape.some((d, k) => d !== got.dims[k])) {
-        throw new Error(`output ${result.outputs[i]!.name}: onnxruntime shape [${got.dims.join(', ')}], tfjs [${e.shape.join(', ')}]`);
+        throw new Error(
+          `output ${result.outputs[i]!.name}: onnxruntime shape [${got.dims.join(', ')}], tfjs [${e.shape.join(', ')}]`,
+        );
       }
       let scale = 1;
       for (const v of e.data) scale = Math.max(scale, Math.abs(v));

@@ -29,11 +29,16 @@ export async function fetchBytes(name: string, onBytes?: (n: number) => void): P
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    parts.push(value); total += value.length; onBytes(total);
+    parts.push(value);
+    total += value.length;
+    onBytes(total);
   }
   const out = new Uint8Array(total);
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -46,7 +51,10 @@ export class Images {
   private chunk(k: number): Promise<Uint8Array> {
     let p = this.chunks.get(k);
     if (!p) {
-      p = fetchBytes(`images/${k}.u8`).then((b) => { this.ready.set(k, b); return b; });
+      p = fetchBytes(`images/${k}.u8`).then((b) => {
+        this.ready.set(k, b);
+        return b;
+      });
       p.catch(() => this.chunks.delete(k));
       this.chunks.set(k, p);
     }
@@ -54,30 +62,46 @@ export class Images {
   }
 
   async get(i: number): Promise<Uint8Array> {
-    const k = Math.floor(i / this.meta.imageChunk), at = (i - k * this.meta.imageChunk) * PIXELS;
+    const k = Math.floor(i / this.meta.imageChunk),
+      at = (i - k * this.meta.imageChunk) * PIXELS;
     return (await this.chunk(k)).subarray(at, at + PIXELS);
   }
 
   /** The image when its chunk is already here, else null (and the chunk is requested). */
   peek(i: number): Uint8Array | null {
-    const k = Math.floor(i / this.meta.imageChunk), c = this.ready.get(k);
-    if (!c) { void this.chunk(k).catch(() => undefined); return null; }
+    const k = Math.floor(i / this.meta.imageChunk),
+      c = this.ready.get(k);
+    if (!c) {
+      void this.chunk(k).catch(() => undefined);
+      return null;
+    }
     const at = (i - k * this.meta.imageChunk) * PIXELS;
     return c.subarray(at, at + PIXELS);
   }
 
   /** Resolves once the chunk holding image i has arrived. */
-  async load(i: number): Promise<void> { await this.chunk(Math.floor(i / this.meta.imageChunk)); }
+  async load(i: number): Promise<void> {
+    await this.chunk(Math.floor(i / this.meta.imageChunk));
+  }
 }
 
 /** The k nearest test codes to `code` by Euclidean distance in the full code space. */
-export function nearest(codes: Float32Array, latent: number, code: ArrayLike<number>, k: number, skip = -1): { index: number; distance: number }[] {
+export function nearest(
+  codes: Float32Array,
+  latent: number,
+  code: ArrayLike<number>,
+  k: number,
+  skip = -1,
+): { index: number; distance: number }[] {
   const best: { index: number; distance: number }[] = [];
   const n = codes.length / latent;
   for (let i = 0; i < n; i++) {
     if (i === skip) continue;
     let d = 0;
-    for (let t = 0; t < latent; t++) { const u = codes[i * latent + t]! - code[t]!; d += u * u; }
+    for (let t = 0; t < latent; t++) {
+      const u = codes[i * latent + t]! - code[t]!;
+      d += u * u;
+    }
     if (best.length < k || d < best[best.length - 1]!.distance) {
       best.push({ index: i, distance: d });
       best.sort((p, q) => p.distance - q.distance);

@@ -18,7 +18,9 @@ export interface PlotHandlers {
 export function attachGestures(scatter: Scatter, h: PlotHandlers): void {
   const el = scatter.canvas;
   const pointers = new Map<number, { x: number; y: number; type: string }>();
-  let moved = 0, downAt: [number, number] | null = null, pinch: { dist: number; mid: [number, number] } | null = null;
+  let moved = 0,
+    downAt: [number, number] | null = null,
+    pinch: { dist: number; mid: [number, number] } | null = null;
   const local = (e: PointerEvent | WheelEvent | MouseEvent): [number, number] => {
     const r = el.getBoundingClientRect();
     return [e.clientX - r.left, e.clientY - r.top];
@@ -27,22 +29,31 @@ export function attachGestures(scatter: Scatter, h: PlotHandlers): void {
     const [p, q] = [...pointers.values()] as unknown as [{ x: number; y: number }, { x: number; y: number }];
     return { dist: Math.hypot(p.x - q.x, p.y - q.y), mid: [(p.x + q.x) / 2, (p.y + q.y) / 2] as [number, number] };
   };
-  const changed = () => { scatter.draw(); h.viewChanged(); };
+  const changed = () => {
+    scatter.draw();
+    h.viewChanged();
+  };
 
   el.addEventListener('pointerdown', (e) => {
     const [x, y] = local(e);
     pointers.set(e.pointerId, { x, y, type: e.pointerType });
     el.setPointerCapture(e.pointerId);
-    moved = 0; downAt = [x, y];
+    moved = 0;
+    downAt = [x, y];
     if (pointers.size === 2) pinch = twoFinger();
     if (e.pointerType === 'touch' && pointers.size === 1) h.probe([x, y]);
   });
   el.addEventListener('pointermove', (e) => {
     const [x, y] = local(e);
     const p = pointers.get(e.pointerId);
-    if (!p) { if (e.pointerType !== 'touch') h.probe([x, y]); return; }
-    const dx = x - p.x, dy = y - p.y;
-    p.x = x; p.y = y;
+    if (!p) {
+      if (e.pointerType !== 'touch') h.probe([x, y]);
+      return;
+    }
+    const dx = x - p.x,
+      dy = y - p.y;
+    p.x = x;
+    p.y = y;
     moved += Math.abs(dx) + Math.abs(dy);
     if (pointers.size >= 2 && pinch) {
       const now = twoFinger();
@@ -69,33 +80,54 @@ export function attachGestures(scatter: Scatter, h: PlotHandlers): void {
   };
   el.addEventListener('pointerup', end);
   el.addEventListener('pointercancel', end);
-  el.addEventListener('pointerleave', (e) => { if (e.pointerType !== 'touch' && !pointers.size) h.probe(null); });
-  el.addEventListener('dblclick', () => { scatter.reset(); changed(); });
+  el.addEventListener('pointerleave', (e) => {
+    if (e.pointerType !== 'touch' && !pointers.size) h.probe(null);
+  });
+  el.addEventListener('dblclick', () => {
+    scatter.reset();
+    changed();
+  });
 
   let hintTimer = 0;
-  el.addEventListener('wheel', (e) => {
-    if (!(e.ctrlKey || e.metaKey || document.activeElement === el)) {
-      h.wheelHint(true);
-      clearTimeout(hintTimer);
-      hintTimer = window.setTimeout(() => h.wheelHint(false), 1500);
-      return;
-    }
-    e.preventDefault();
-    const [x, y] = local(e);
-    scatter.zoomAt(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), x, y);
-    changed();
-  }, { passive: false });
+  el.addEventListener(
+    'wheel',
+    (e) => {
+      if (!(e.ctrlKey || e.metaKey || document.activeElement === el)) {
+        h.wheelHint(true);
+        clearTimeout(hintTimer);
+        hintTimer = window.setTimeout(() => h.wheelHint(false), 1500);
+        return;
+      }
+      e.preventDefault();
+      const [x, y] = local(e);
+      scatter.zoomAt(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), x, y);
+      changed();
+    },
+    { passive: false },
+  );
 
   el.addEventListener('keydown', (e) => {
-    const step = 0.1, w = scatter.width, hh = scatter.height;
+    const step = 0.1,
+      w = scatter.width,
+      hh = scatter.height;
     const keys: Record<string, () => void> = {
-      ArrowLeft: () => scatter.panBy(w * step, 0), ArrowRight: () => scatter.panBy(-w * step, 0),
-      ArrowUp: () => scatter.panBy(0, hh * step), ArrowDown: () => scatter.panBy(0, -hh * step),
-      '+': () => scatter.zoomAt(1.25), '=': () => scatter.zoomAt(1.25), '-': () => scatter.zoomAt(0.8), _: () => scatter.zoomAt(0.8),
-      '0': () => scatter.reset(), Home: () => scatter.reset(),
+      ArrowLeft: () => scatter.panBy(w * step, 0),
+      ArrowRight: () => scatter.panBy(-w * step, 0),
+      ArrowUp: () => scatter.panBy(0, hh * step),
+      ArrowDown: () => scatter.panBy(0, -hh * step),
+      '+': () => scatter.zoomAt(1.25),
+      '=': () => scatter.zoomAt(1.25),
+      '-': () => scatter.zoomAt(0.8),
+      _: () => scatter.zoomAt(0.8),
+      '0': () => scatter.reset(),
+      Home: () => scatter.reset(),
     };
     const centre: [number, number] = [w / 2, hh / 2];
-    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); h.pick(...centre); return; }
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      h.pick(...centre);
+      return;
+    }
     const act = keys[e.key];
     if (!act) return;
     e.preventDefault();
@@ -104,5 +136,10 @@ export function attachGestures(scatter: Scatter, h: PlotHandlers): void {
     changed();
     h.probe(centre);
   });
-  el.addEventListener('focus', () => { if (!scatter.cursor) { scatter.cursor = [scatter.width / 2, scatter.height / 2]; scatter.draw(); } });
+  el.addEventListener('focus', () => {
+    if (!scatter.cursor) {
+      scatter.cursor = [scatter.width / 2, scatter.height / 2];
+      scatter.draw();
+    }
+  });
 }

@@ -9,14 +9,28 @@ import { Plane, Scatter } from './plot.js';
 import { attachGestures } from './gestures.js';
 import { Pad } from './pad.js';
 import { readUrlState, writeUrlState } from './url-state.js';
-import { lineCodes, neighbourList, paintTiles, reconstructionFigures, renderFacts, renderLegend, viewGrid, walkFigures } from './panels.js';
+import {
+  lineCodes,
+  neighbourList,
+  paintTiles,
+  reconstructionFigures,
+  renderFacts,
+  renderLegend,
+  viewGrid,
+  walkFigures,
+} from './panels.js';
 
-const NEIGHBOURS = 6, WALK_STEPS = 10;
+const NEIGHBOURS = 6,
+  WALK_STEPS = 10;
 
 async function main(): Promise<void> {
   if (location.protocol === 'file:') return; // index.html's own script has said how to serve the page
   // All three at once (index.html preloads them): the scatter waits for one round trip, not two.
-  const [metaBytes, planeBytes, labels] = await Promise.all([fetchBytes('meta.json'), fetchBytes('plane.f32'), fetchBytes('labels.u8')]);
+  const [metaBytes, planeBytes, labels] = await Promise.all([
+    fetchBytes('meta.json'),
+    fetchBytes('plane.f32'),
+    fetchBytes('labels.u8'),
+  ]);
   const meta = JSON.parse(new TextDecoder().decode(metaBytes)) as Meta;
   const points = new Float32Array(planeBytes.buffer, planeBytes.byteOffset, meta.count * 2);
   const images = new Images(meta);
@@ -29,11 +43,15 @@ async function main(): Promise<void> {
   const url = readUrlState();
   for (const c of url.hide ?? []) if (c >= 0 && c < names.length) scatter.hidden.add(c);
   if (url.cx !== undefined && url.cy !== undefined && url.zoom !== undefined) {
-    const h = scatter.home(), w = (h.x1 - h.x0) / url.zoom / 2, hh = (h.y1 - h.y0) / url.zoom / 2;
+    const h = scatter.home(),
+      w = (h.x1 - h.x0) / url.zoom / 2,
+      hh = (h.y1 - h.y0) / url.zoom / 2;
     scatter.setView({ x0: url.cx - w, x1: url.cx + w, y0: url.cy - hh, y1: url.cy + hh });
   }
   $('latent-size').textContent = String(meta.latent);
-  if (meta.projection) $('projection-note').textContent = `(${meta.latent}-D codes shown by their top-2 principal components; decoding goes through the projection's inverse)`;
+  if (meta.projection)
+    $('projection-note').textContent =
+      `(${meta.latent}-D codes shown by their top-2 principal components; decoding goes through the projection's inverse)`;
   scatter.draw();
   performance.mark('scatter-drawn');
   setStatus('Scatter ready; loading the runtime and models…', 0);
@@ -42,13 +60,18 @@ async function main(): Promise<void> {
   let codes: Float32Array | null = null;
   let walkEnds: [number | null, number | null] = url.walk ?? [null, null];
   const gridSelect = $<HTMLSelectElement>('grid-size');
-  if (url.grid && [...gridSelect.options].some((o) => Number(o.value) === url.grid)) gridSelect.value = String(url.grid);
+  if (url.grid && [...gridSelect.options].some((o) => Number(o.value) === url.grid))
+    gridSelect.value = String(url.grid);
 
   const saveUrl = () => {
     const v = scatter.view;
     writeUrlState({
-      cx: (v.x0 + v.x1) / 2, cy: (v.y0 + v.y1) / 2, zoom: scatter.zoom, sel: scatter.selected ?? undefined,
-      hide: [...scatter.hidden].sort((a, b) => a - b), grid: Number(gridSelect.value),
+      cx: (v.x0 + v.x1) / 2,
+      cy: (v.y0 + v.y1) / 2,
+      zoom: scatter.zoom,
+      sel: scatter.selected ?? undefined,
+      hide: [...scatter.hidden].sort((a, b) => a - b),
+      grid: Number(gridSelect.value),
       walk: walkEnds[0] !== null && walkEnds[1] !== null ? [walkEnds[0], walkEnds[1]] : undefined,
     });
   };
@@ -75,7 +98,10 @@ async function main(): Promise<void> {
     const imageCanvas = $<HTMLCanvasElement>('point-image');
     drawImage(imageCanvas, img);
     imageCanvas.setAttribute('aria-label', `test image #${i}, ${name}`);
-    if (!models || !codes) { $('point-code').textContent = 'the decoder is still loading…'; return; }
+    if (!models || !codes) {
+      $('point-code').textContent = 'the decoder is still loading…';
+      return;
+    }
     const code = codeOf(i);
     const rec = await models.decode(Float32Array.from(code), 1);
     if (ticket !== pointTicket) return;
@@ -94,9 +120,16 @@ async function main(): Promise<void> {
   const select = (i: number | null, centre = false) => {
     scatter.selected = i;
     if (i !== null && centre) {
-      const v = scatter.view, a = points[2 * i]!, b = points[2 * i + 1]!, w = (v.x1 - v.x0) / 2, h = (v.y1 - v.y0) / 2;
+      const v = scatter.view,
+        a = points[2 * i]!,
+        b = points[2 * i + 1]!,
+        w = (v.x1 - v.x0) / 2,
+        h = (v.y1 - v.y0) / 2;
       scatter.setView({ x0: a - w, x1: a + w, y0: b - h, y1: b + h });
-      if (scatter.hidden.has(labels[i]!)) { scatter.hidden.delete(labels[i]!); legendSync(); }
+      if (scatter.hidden.has(labels[i]!)) {
+        scatter.hidden.delete(labels[i]!);
+        legendSync();
+      }
       scheduleManifold();
     }
     scatter.draw();
@@ -108,7 +141,10 @@ async function main(): Promise<void> {
   let pending = 0;
   const decodeTimes: number[] = [];
   const decodeAt = async (x: number, y: number) => {
-    if (!models) { $('cursor-code').textContent = 'the decoder is still loading…'; return; }
+    if (!models) {
+      $('cursor-code').textContent = 'the decoder is still loading…';
+      return;
+    }
     const ticket = ++pending;
     const [a, b] = scatter.toPlane(x, y);
     const img = await models.decode(plane.toCode(a, b), 1);
@@ -117,7 +153,10 @@ async function main(): Promise<void> {
     drawImage($<HTMLCanvasElement>('decoded'), img);
     // On narrow screens the decoded panel is below the plot: a preview in the plot's corner follows the finger.
     const preview = $<HTMLCanvasElement>('plot-preview');
-    if (scatter.cursor) { drawImage(preview, img); preview.hidden = false; }
+    if (scatter.cursor) {
+      drawImage(preview, img);
+      preview.hidden = false;
+    }
     $<HTMLCanvasElement>('decoded').setAttribute('aria-label', `decoded image at (${a.toFixed(2)}, ${b.toFixed(2)})`);
     $('cursor-code').textContent = `(${a.toFixed(2)}, ${b.toFixed(2)}) · ${models.lastDecodeMs.toFixed(1)} ms`;
   };
@@ -134,24 +173,59 @@ async function main(): Promise<void> {
       if (hoverChanged) void showPoint(hover ?? scatter.selected, hover === null);
     },
     pick(x, y) {
-      const i = scatter.nearestOnScreen(x, y, document.activeElement === canvas && x === scatter.width / 2 ? Infinity : 24);
+      const i = scatter.nearestOnScreen(
+        x,
+        y,
+        document.activeElement === canvas && x === scatter.width / 2 ? Infinity : 24,
+      );
       if (i !== null) select(i);
     },
-    viewChanged() { scheduleManifold(); saveUrl(); },
-    wheelHint(show) { $('wheel-hint').hidden = !show; },
+    viewChanged() {
+      scheduleManifold();
+      saveUrl();
+    },
+    wheelHint(show) {
+      $('wheel-hint').hidden = !show;
+    },
   });
-  new ResizeObserver(() => { scatter.resize(); scatter.draw(); }).observe(canvas);
-  const zoomBy = (f: number) => { scatter.zoomAt(f); scatter.draw(); scheduleManifold(); saveUrl(); };
+  new ResizeObserver(() => {
+    scatter.resize();
+    scatter.draw();
+  }).observe(canvas);
+  const zoomBy = (f: number) => {
+    scatter.zoomAt(f);
+    scatter.draw();
+    scheduleManifold();
+    saveUrl();
+  };
   $('zoom-in').addEventListener('click', () => zoomBy(1.5));
   $('zoom-out').addEventListener('click', () => zoomBy(1 / 1.5));
-  $('zoom-reset').addEventListener('click', () => { scatter.reset(); scatter.draw(); scheduleManifold(); saveUrl(); });
+  $('zoom-reset').addEventListener('click', () => {
+    scatter.reset();
+    scatter.draw();
+    scheduleManifold();
+    saveUrl();
+  });
 
   // Legend: toggle a class, show only one, highlight on hover or focus (the second cue besides colour).
   const counts = names.map((_, c) => labels.reduce((s, l) => s + (l === c ? 1 : 0), 0));
-  const legendSync = renderLegend($('legend'), { names, colors: meta.colors, counts, scatter, onChange: () => legendChanged() });
-  const legendChanged = () => { legendSync(); scatter.draw(); saveUrl(); };
+  const legendSync = renderLegend($('legend'), {
+    names,
+    colors: meta.colors,
+    counts,
+    scatter,
+    onChange: () => legendChanged(),
+  });
+  const legendChanged = () => {
+    legendSync();
+    scatter.draw();
+    saveUrl();
+  };
   legendSync();
-  $('legend-all').addEventListener('click', () => { scatter.hidden.clear(); legendChanged(); });
+  $('legend-all').addEventListener('click', () => {
+    scatter.hidden.clear();
+    legendChanged();
+  });
 
   // Search: a test index selects and centres that image; a class name shows only that class.
   $('search').addEventListener('submit', (e) => {
@@ -160,20 +234,27 @@ async function main(): Promise<void> {
     const msg = $('search-msg');
     if (/^#?\d+$/.test(q)) {
       const i = Number(q.replace('#', ''));
-      if (i >= meta.count) { msg.textContent = `No test image #${i}: indices run from 0 to ${meta.count - 1}.`; return; }
+      if (i >= meta.count) {
+        msg.textContent = `No test image #${i}: indices run from 0 to ${meta.count - 1}.`;
+        return;
+      }
       select(i, true);
       msg.textContent = `Test image #${i}: ${names[labels[i]!]}.`;
       return;
     }
     const c = names.findIndex((n) => n.toLowerCase().includes(q.toLowerCase()));
-    if (!q || c < 0) { msg.textContent = `No class matches “${q}”; classes: ${names.join(', ')}.`; return; }
+    if (!q || c < 0) {
+      msg.textContent = `No class matches “${q}”; classes: ${names.join(', ')}.`;
+      return;
+    }
     scatter.hidden = new Set(names.map((_, k) => k).filter((k) => k !== c));
     legendChanged();
     msg.textContent = `Showing only ${names[c]} (${counts[c]} points); “Show all” brings the rest back.`;
   });
 
   // The manifold: the decoder over a grid covering the current view, redrawn after the view settles.
-  let manifoldTimer = 0, manifoldTicket = 0;
+  let manifoldTimer = 0,
+    manifoldTicket = 0;
   const drawManifold = async () => {
     if (!models) return;
     const ticket = ++manifoldTicket;
@@ -185,8 +266,14 @@ async function main(): Promise<void> {
     man.setAttribute('aria-label', `decoded images on a ${steps} by ${steps} grid over the plot's view`);
     facts();
   };
-  function scheduleManifold(): void { clearTimeout(manifoldTimer); manifoldTimer = window.setTimeout(() => void drawManifold(), 200); }
-  gridSelect.addEventListener('change', () => { void drawManifold(); saveUrl(); });
+  function scheduleManifold(): void {
+    clearTimeout(manifoldTimer);
+    manifoldTimer = window.setTimeout(() => void drawManifold(), 200);
+  }
+  gridSelect.addEventListener('change', () => {
+    void drawManifold();
+    saveUrl();
+  });
 
   // A walk: decoded images along the straight line between two test codes.
   const drawWalk = async () => {
@@ -194,7 +281,8 @@ async function main(): Promise<void> {
     scatter.walk = [a, b].filter((i): i is number => i !== null).map((i) => [points[2 * i]!, points[2 * i + 1]!]);
     scatter.draw();
     if (a === null || b === null || !models || !codes) {
-      if (a !== null && b === null) $('walk-msg').textContent = `From ${names[labels[a]!]} #${a}: now pick another point and press “Walk to here”.`;
+      if (a !== null && b === null)
+        $('walk-msg').textContent = `From ${names[labels[a]!]} #${a}: now pick another point and press “Walk to here”.`;
       return;
     }
     const out = await models.decode(lineCodes(codeOf(a), codeOf(b), WALK_STEPS), WALK_STEPS);
@@ -202,19 +290,34 @@ async function main(): Promise<void> {
     $('walk-strip').replaceChildren(...walkFigures(out, WALK_STEPS));
     saveUrl();
   };
-  $('walk-from').addEventListener('click', () => { if (scatter.selected !== null) { walkEnds = [scatter.selected, walkEnds[1]]; void drawWalk(); } });
-  $('walk-to').addEventListener('click', () => { if (scatter.selected !== null) { walkEnds = [walkEnds[0] ?? scatter.selected, scatter.selected]; void drawWalk(); } });
+  $('walk-from').addEventListener('click', () => {
+    if (scatter.selected !== null) {
+      walkEnds = [scatter.selected, walkEnds[1]];
+      void drawWalk();
+    }
+  });
+  $('walk-to').addEventListener('click', () => {
+    if (scatter.selected !== null) {
+      walkEnds = [walkEnds[0] ?? scatter.selected, scatter.selected];
+      void drawWalk();
+    }
+  });
 
   // The drawing pad.
   const pad = new Pad($<HTMLCanvasElement>('pad'));
   const padMsg = $('pad-msg');
   const clearPadResults = () => {
-    scatter.markers = []; scatter.draw();
+    scatter.markers = [];
+    scatter.draw();
     blankImage($<HTMLCanvasElement>('pad-recon'));
-    $('neighbours').replaceChildren(); $('pad-code').textContent = '';
+    $('neighbours').replaceChildren();
+    $('pad-code').textContent = '';
   };
   const encodePad = async () => {
-    if (!models || !codes) { padMsg.textContent = 'The encoder is still loading; your drawing will be encoded when it is ready.'; return; }
+    if (!models || !codes) {
+      padMsg.textContent = 'The encoder is still loading; your drawing will be encoded when it is ready.';
+      return;
+    }
     padMsg.textContent = '';
     const code = await models.encode(pad.pixels(), 1);
     const [a, b] = plane.toPlane(code);
@@ -226,14 +329,30 @@ async function main(): Promise<void> {
     facts();
   };
   let padDirty = false;
-  pad.onStroke = () => { padDirty = true; void encodePad(); };
+  pad.onStroke = () => {
+    padDirty = true;
+    void encodePad();
+  };
   blankImage($<HTMLCanvasElement>('pad-recon'));
-  $('clear').addEventListener('click', () => { pad.clear(); padDirty = false; clearPadResults(); padMsg.textContent = ''; });
+  $('clear').addEventListener('click', () => {
+    pad.clear();
+    padDirty = false;
+    clearPadResults();
+    padMsg.textContent = '';
+  });
   $<HTMLInputElement>('upload').addEventListener('change', async (e) => {
-    const input = e.target as HTMLInputElement, file = input.files?.[0];
+    const input = e.target as HTMLInputElement,
+      file = input.files?.[0];
     input.value = '';
     if (!file) return;
-    try { await pad.load(file); } catch (err) { pad.clear(); clearPadResults(); padMsg.textContent = (err as Error).message; return; }
+    try {
+      await pad.load(file);
+    } catch (err) {
+      pad.clear();
+      clearPadResults();
+      padMsg.textContent = (err as Error).message;
+      return;
+    }
     padDirty = true;
     await encodePad();
   });
@@ -242,11 +361,15 @@ async function main(): Promise<void> {
   // The first strip comes from chunk 0, so a reload finds it in the cache; "New images" picks any chunk.
   const strip = async (k = Math.floor(Math.random() * Math.ceil(meta.count / meta.imageChunk))) => {
     if (!models) return;
-    const lo = k * meta.imageChunk, hi = Math.min(meta.count, lo + meta.imageChunk), n = Math.min(10, hi - lo);
+    const lo = k * meta.imageChunk,
+      hi = Math.min(meta.count, lo + meta.imageChunk),
+      n = Math.min(10, hi - lo);
     const picks = Array.from({ length: n }, () => lo + Math.floor(Math.random() * (hi - lo)));
     const imgs = await Promise.all(picks.map((i) => images.get(i)));
     const x = new Float32Array(n * PIXELS);
-    imgs.forEach((img, j) => { for (let p = 0; p < PIXELS; p++) x[j * PIXELS + p] = img[p]! / 255; });
+    imgs.forEach((img, j) => {
+      for (let p = 0; p < PIXELS; p++) x[j * PIXELS + p] = img[p]! / 255;
+    });
     const rec = await models.decode(await models.encode(x, n), n);
     $('recon-strip').replaceChildren(...reconstructionFigures(picks, imgs, rec, names, labels));
     facts();
@@ -254,13 +377,18 @@ async function main(): Promise<void> {
   $('shuffle').addEventListener('click', () => void strip());
 
   // Now the heavy part, with progress: the runtime, the models and the full codes.
-  const progress = (what: string, f: number) => setStatus(`Scatter ready; loading the ${what}: ${Math.round(f * 100)} %`, f);
+  const progress = (what: string, f: number) =>
+    setStatus(`Scatter ready; loading the ${what}: ${Math.round(f * 100)} %`, f);
   [models, codes] = await Promise.all([
     Models.load(meta.latent, meta.sizes, progress),
     // With 2-D codes the plane is the codes themselves: no second download.
-    meta.projection ? fetchBytes('codes.f32').then((b) => new Float32Array(b.buffer, b.byteOffset, meta.count * meta.latent)) : Promise.resolve(points),
+    meta.projection
+      ? fetchBytes('codes.f32').then((b) => new Float32Array(b.buffer, b.byteOffset, meta.count * meta.latent))
+      : Promise.resolve(points),
   ]);
-  setStatus(`Ready: ${meta.count} test codes, onnxruntime-web ${models.version} on ${models.threads} thread(s)${self.crossOriginIsolated ? ' (cross-origin isolated)' : ''}.`);
+  setStatus(
+    `Ready: ${meta.count} test codes, onnxruntime-web ${models.version} on ${models.threads} thread(s)${self.crossOriginIsolated ? ' (cross-origin isolated)' : ''}.`,
+  );
   if (url.sel !== undefined && url.sel >= 0 && url.sel < meta.count) select(url.sel);
   if (padDirty) void encodePad();
   await Promise.all([drawManifold(), strip(0), drawWalk()]);
@@ -268,17 +396,40 @@ async function main(): Promise<void> {
 
   // A small API for automated tests and the curious (window.demo in the console).
   const m = models;
-  Object.assign(window, { demo: {
-    ready: true, meta, decodeTimes,
-    decode: async (code: number[]) => Array.from(await m.decode(Float32Array.from(code), 1)),
-    encode: async (pixels: number[]) => Array.from(await m.encode(Float32Array.from(pixels), 1)),
-    scatter: {
-      get pointsDrawn() { return scatter.pointsDrawn; }, get thumbsDrawn() { return scatter.thumbsDrawn; },
-      get markers() { return scatter.markers.length; }, get zoom() { return scatter.zoom; }, get selected() { return scatter.selected; },
-      get hidden() { return [...scatter.hidden]; }, get cursor() { return scatter.cursor; },
-      toScreen: (a: number, b: number) => scatter.toScreen(a, b), point: (i: number) => [points[2 * i]!, points[2 * i + 1]!],
+  Object.assign(window, {
+    demo: {
+      ready: true,
+      meta,
+      decodeTimes,
+      decode: async (code: number[]) => Array.from(await m.decode(Float32Array.from(code), 1)),
+      encode: async (pixels: number[]) => Array.from(await m.encode(Float32Array.from(pixels), 1)),
+      scatter: {
+        get pointsDrawn() {
+          return scatter.pointsDrawn;
+        },
+        get thumbsDrawn() {
+          return scatter.thumbsDrawn;
+        },
+        get markers() {
+          return scatter.markers.length;
+        },
+        get zoom() {
+          return scatter.zoom;
+        },
+        get selected() {
+          return scatter.selected;
+        },
+        get hidden() {
+          return [...scatter.hidden];
+        },
+        get cursor() {
+          return scatter.cursor;
+        },
+        toScreen: (a: number, b: number) => scatter.toScreen(a, b),
+        point: (i: number) => [points[2 * i]!, points[2 * i + 1]!],
+      },
     },
-  } });
+  });
 }
 
 main().catch((err: unknown) => {

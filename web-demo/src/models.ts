@@ -9,18 +9,33 @@ export type LoadProgress = (what: string, fraction: number) => void;
 export class Models {
   lastEncodeMs = 0;
   lastDecodeMs = 0;
-  private constructor(private readonly ort: typeof Ort, private readonly encoder: Ort.InferenceSession, private readonly decoder: Ort.InferenceSession, readonly latent: number) {}
+  private constructor(
+    private readonly ort: typeof Ort,
+    private readonly encoder: Ort.InferenceSession,
+    private readonly decoder: Ort.InferenceSession,
+    readonly latent: number,
+  ) {}
 
-  get threads(): number { return this.ort.env.wasm.numThreads ?? 1; }
-  get version(): string { return this.ort.env.versions?.web ?? ''; }
+  get threads(): number {
+    return this.ort.env.wasm.numThreads ?? 1;
+  }
+  get version(): string {
+    return this.ort.env.versions?.web ?? '';
+  }
 
   static async load(latent: number, sizes: Record<string, number>, progress: LoadProgress): Promise<Models> {
     const names = ['ort/ort-wasm-simd-threaded.wasm', 'encoder.onnx', 'decoder.onnx'];
     const total = names.reduce((s, n) => s + (sizes[n] ?? 1), 0);
     const got = new Map<string, number>();
-    const tick = (n: string) => (b: number) => { got.set(n, b); progress('runtime and models', [...got.values()].reduce((s, v) => s + v, 0) / total); };
+    const tick = (n: string) => (b: number) => {
+      got.set(n, b);
+      progress('runtime and models', [...got.values()].reduce((s, v) => s + v, 0) / total);
+    };
     const [ort, wasm, e, d] = await Promise.all([
-      import('onnxruntime-web/wasm'), fetchBytes(names[0]!, tick(names[0]!)), fetchBytes(names[1]!, tick(names[1]!)), fetchBytes(names[2]!, tick(names[2]!)),
+      import('onnxruntime-web/wasm'),
+      fetchBytes(names[0]!, tick(names[0]!)),
+      fetchBytes(names[1]!, tick(names[1]!)),
+      fetchBytes(names[2]!, tick(names[2]!)),
     ]);
     ort.env.wasm.wasmPaths = new URL('ort/', location.href).href;
     ort.env.wasm.wasmBinary = wasm;
@@ -34,14 +49,18 @@ export class Models {
 
   async encode(images: Float32Array, n: number): Promise<Float32Array> {
     const t = performance.now();
-    const out = await this.encoder.run({ [this.encoder.inputNames[0]!]: new this.ort.Tensor('float32', images, [n, SIDE, SIDE, 1]) });
+    const out = await this.encoder.run({
+      [this.encoder.inputNames[0]!]: new this.ort.Tensor('float32', images, [n, SIDE, SIDE, 1]),
+    });
     this.lastEncodeMs = performance.now() - t;
     return out[this.encoder.outputNames[0]!]!.data as Float32Array;
   }
 
   async decode(codes: Float32Array, n: number): Promise<Float32Array> {
     const t = performance.now();
-    const out = await this.decoder.run({ [this.decoder.inputNames[0]!]: new this.ort.Tensor('float32', codes, [n, this.latent]) });
+    const out = await this.decoder.run({
+      [this.decoder.inputNames[0]!]: new this.ort.Tensor('float32', codes, [n, this.latent]),
+    });
     this.lastDecodeMs = performance.now() - t;
     return out[this.decoder.outputNames[0]!]!.data as Float32Array;
   }

@@ -20,7 +20,10 @@ export function activate(ctx: TrainContext, z: string, activation: unknown): Act
     case 'relu': {
       const y = ctx.node('Relu', [z]);
       // Mul by a 0/1 mask: onnxruntime runs Where several times slower on these shapes.
-      return { y, backward: (dy) => ctx.node('Mul', [dy, ctx.node('Cast', [ctx.node('Greater', [y, ctx.scalar(0)])], { to: 1 })]) };
+      return {
+        y,
+        backward: (dy) => ctx.node('Mul', [dy, ctx.node('Cast', [ctx.node('Greater', [y, ctx.scalar(0)])], { to: 1 })]),
+      };
     }
     case 'sigmoid': {
       const y = ctx.node('Sigmoid', [z]);
@@ -39,7 +42,10 @@ export function activate(ctx: TrainContext, z: string, activation: unknown): Act
         y,
         backward: (dy) => {
           const positive = ctx.node('Cast', [ctx.node('Greater', [y, ctx.scalar(0)])], { to: 1 });
-          const slope = ctx.node('Add', [ctx.node('Mul', [ctx.node('Sub', [one(), positive]), ctx.node('Add', [y, one()])]), positive]);
+          const slope = ctx.node('Add', [
+            ctx.node('Mul', [ctx.node('Sub', [one(), positive]), ctx.node('Add', [y, one()])]),
+            positive,
+          ]);
           return ctx.node('Mul', [dy, slope]);
         },
       };

@@ -80,7 +80,9 @@ export class TrainContext {
   }
 
   unsupported(option: string, value: unknown): never {
-    throw new Error(`layer "${this.layer.name}" (${this.layer.className}): the ort training engine does not support ${option} ${JSON.stringify(value)}`);
+    throw new Error(
+      `layer "${this.layer.name}" (${this.layer.className}): the ort training engine does not support ${option} ${JSON.stringify(value)}`,
+    );
   }
 
   fail(message: string): never {
@@ -91,12 +93,16 @@ export class TrainContext {
 /** Rank-4 values: between NHWC (tfjs order) and NCHW (the graph's), a Reshape when they share memory order. */
 export function toNchw(ctx: TrainContext, x: string, hwc: number[]): string {
   const [h, w, c] = hwc as [number, number, number];
-  return c === 1 || (h === 1 && w === 1) ? ctx.node('Reshape', [x, ctx.ints([-1, c, h, w])]) : ctx.node('Transpose', [x], { perm: [0, 3, 1, 2] });
+  return c === 1 || (h === 1 && w === 1)
+    ? ctx.node('Reshape', [x, ctx.ints([-1, c, h, w])])
+    : ctx.node('Transpose', [x], { perm: [0, 3, 1, 2] });
 }
 
 export function toNhwc(ctx: TrainContext, x: string, hwc: number[]): string {
   const [h, w, c] = hwc as [number, number, number];
-  return c === 1 || (h === 1 && w === 1) ? ctx.node('Reshape', [x, ctx.ints([-1, h, w, c])]) : ctx.node('Transpose', [x], { perm: [0, 2, 3, 1] });
+  return c === 1 || (h === 1 && w === 1)
+    ? ctx.node('Reshape', [x, ctx.ints([-1, h, w, c])])
+    : ctx.node('Transpose', [x], { perm: [0, 2, 3, 1] });
 }
 
 /** The value in tfjs's own memory order (NHWC for rank 4). */

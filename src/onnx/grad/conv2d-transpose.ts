@@ -14,7 +14,8 @@ export const conv2dTranspose: TrainRule = (ctx) => {
   const c = ctx.config;
   const { h, w, cin, kh, kw, sh, sw, dh, dw, padding, filters } = convConfig(ctx.converterContext());
   if (dh !== 1 || dw !== 1) ctx.unsupported('dilation_rate', c.dilation_rate);
-  const ah = deconvAxis(h, kh, sh, padding), aw = deconvAxis(w, kw, sw, padding);
+  const ah = deconvAxis(h, kh, sh, padding),
+    aw = deconvAxis(w, kw, sw, padding);
   const pads = [ah.begin, aw.begin, ah.full + ah.extra - ah.begin - ah.out, aw.full + aw.extra - aw.begin - aw.out];
   const kernel = ctx.weight('kernel', [kh, kw, filters, cin]);
   const useBias = c.use_bias !== false;
@@ -29,7 +30,11 @@ export const conv2dTranspose: TrainRule = (ctx) => {
     backward: (dy, needInput) => {
       const dz = act.backward(dy);
       if (useBias) ctx.gradient('bias', ctx.node('ReduceSum', [dz, ctx.ints([0, 2, 3])], { keepdims: 0 }));
-      const full = ctx.node('Conv', [swapBatchChannels(ctx, dz, filters, ah.out, aw.out), swapBatchChannels(ctx, x, cin, h, w)], { dilations: [sh, sw], pads });
+      const full = ctx.node(
+        'Conv',
+        [swapBatchChannels(ctx, dz, filters, ah.out, aw.out), swapBatchChannels(ctx, x, cin, h, w)],
+        { dilations: [sh, sw], pads },
+      );
       const got: [number, number] = [kh + ah.extra, kw + aw.extra];
       ctx.gradient('kernel', ctx.node('Transpose', [cropKernel(ctx, full, got, [kh, kw])], { perm: [2, 3, 0, 1] }));
       return needInput ? ctx.node('Conv', [dz, W], { kernel_shape: [kh, kw], strides: [sh, sw], pads }) : undefined;

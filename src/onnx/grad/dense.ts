@@ -5,7 +5,8 @@ import type { TrainRule } from './context.js';
 
 export const dense: TrainRule = (ctx) => {
   const c = ctx.config;
-  if (ctx.input.shape.length !== 1) ctx.fail(`needs a [batch, features] input for ort training, got [batch, ${ctx.input.shape.join(', ')}]`);
+  if (ctx.input.shape.length !== 1)
+    ctx.fail(`needs a [batch, features] input for ort training, got [batch, ${ctx.input.shape.join(', ')}]`);
   const inFeatures = ctx.input.shape[0]!;
   const units = c.units as number;
   const kernel = ctx.weight('kernel', [inFeatures, units]);

@@ -6,7 +6,8 @@ import { graphOrder, tfjsOrder, type TrainContext, type TrainRule, type TrainVal
 function reshapeTo(ctx: TrainContext, target: number[]): ReturnType<TrainRule> {
   const input = ctx.input;
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  if (size(target) !== size(input.shape)) ctx.fail(`cannot reshape [${input.shape.join(', ')}] to [${target.join(', ')}]`);
+  if (size(target) !== size(input.shape))
+    ctx.fail(`cannot reshape [${input.shape.join(', ')}] to [${target.join(', ')}]`);
   const flat = ctx.node('Reshape', [tfjsOrder(ctx, input), ctx.ints([-1, ...target])]);
   const output: TrainValue = { name: graphOrder(ctx, flat, target), shape: target };
   return {
@@ -29,5 +30,8 @@ export const reshape: TrainRule = (ctx) => {
   const target = ctx.config.target_shape as number[];
   const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const total = ctx.input.shape.reduce((a, b) => a * b, 1);
-  return reshapeTo(ctx, target.map((d) => (d === -1 ? total / known : d)));
+  return reshapeTo(
+    ctx,
+    target.map((d) => (d === -1 ? total / known : d)),
+  );
 };

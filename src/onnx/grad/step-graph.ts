@@ -50,15 +50,29 @@ export interface StepGraph {
  * image without the batch and `parameters` the trainable weights in flat-vector order. Throws an error
  * naming the layer for anything without a training rule.
  */
-export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parameters: ParameterSlot[], options: StepGraphOptions): StepGraph {
+export function buildStepGraph(
+  layers: LayerSpec[],
+  inputShape: number[],
+  parameters: ParameterSlot[],
+  options: StepGraphOptions,
+): StepGraph {
   const g = new GraphBuilder();
   const F = onnx.TensorProto.DataType.FLOAT;
   const P = parameters.reduce((a, p) => a + p.size, 0);
-  const inputs: OnnxTypes.IValueInfoProto[] = [], outputs: OnnxTypes.IValueInfoProto[] = [];
+  const inputs: OnnxTypes.IValueInfoProto[] = [],
+    outputs: OnnxTypes.IValueInfoProto[] = [];
   // Inputs reserve their names here; outputs are reserved by the node that writes them.
   const io = (list: OnnxTypes.IValueInfoProto[], name: string, dims: (number | string)[]) => {
     if (list === inputs) g.reserve(name);
-    list.push({ name, type: { tensorType: { elemType: F, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } });
+    list.push({
+      name,
+      type: {
+        tensorType: {
+          elemType: F,
+          shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+        },
+      },
+    });
     return name;
   };
   const image = io(inputs, 'image', ['batch', ...inputShape]);
@@ -69,10 +83,16 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
   const weightValue = (name: string, shape: number[]): string => {
     const p = byName.get(name);
     if (!p) throw new Error(`weight "${name}" is not among the model's trainable weights`);
-    if (p.shape.join() !== shape.join()) throw new Error(`weight "${name}" has shape [${p.shape.join(', ')}], expected [${shape.join(', ')}]`);
-    if (used.has(name)) throw new Error(`weight "${name}" is read twice (shared layers are not supported by the ort training engine)`);
+    if (p.shape.join() !== shape.join())
+      throw new Error(`weight "${name}" has shape [${p.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    if (used.has(name))
+      throw new Error(`weight "${name}" is read twice (shared layers are not supported by the ort training engine)`);
     used.add(name);
-    const slice = g.node('Slice', [flatWeights, g.int64Tensor(`${name}/begin`, [p.offset]), g.int64Tensor(`${name}/end`, [p.offset + p.size])], `${name}/flat`);
+    const slice = g.node(
+      'Slice',
+      [flatWeights, g.int64Tensor(`${name}/begin`, [p.offset]), g.int64Tensor(`${name}/end`, [p.offset + p.size])],
+      `${name}/flat`,
+    );
     return g.node('Reshape', [slice, g.int64Tensor(`${name}/shape`, p.shape)], name);
   };
   const grads = new Map<string, string>();
@@ -80,7 +100,14 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
 
   // ---- forward
   const first: LayerSpec = { name: 'image', className: 'Input', config: {} };
-  let value: TrainValue = { name: graphOrder(new TrainContext(first, { name: image, shape: inputShape }, g, weightValue, setGradient), image, inputShape), shape: inputShape };
+  let value: TrainValue = {
+    name: graphOrder(
+      new TrainContext(first, { name: image, shape: inputShape }, g, weightValue, setGradient),
+      image,
+      inputShape,
+    ),
+    shape: inputShape,
+  };
   const tape: Forward[] = [];
   let codeIndex = -1;
   const encodeOnly = options.mode === 'encode';
@@ -88,11 +115,17 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
   for (const [i, layer] of layers.entries()) {
     const rule = TRAIN_RULES[layer.className];
     if (!rule) {
-      throw new Error(`layer "${layer.name}" (${layer.className}) has no backward rule in the ort training engine; ` +
-        `layers it can train: ${Object.keys(TRAIN_RULES).join(', ')} (train this model with --engine tfjs)`);
+      throw new Error(
+        `layer "${layer.name}" (${layer.className}) has no backward rule in the ort training engine; ` +
+          `layers it can train: ${Object.keys(TRAIN_RULES).join(', ')} (train this model with --engine tfjs)`,
+      );
     }
     const ctx = new TrainContext(layer, value, g, weightValue, setGradient);
-    ctx.fuseSigmoidWithLoss = i === layers.length - 1 && options.loss === 'bce' && layer.config.activation === 'sigmoid' && options.mode === 'train';
+    ctx.fuseSigmoidWithLoss =
+      i === layers.length - 1 &&
+      options.loss === 'bce' &&
+      layer.config.activation === 'sigmoid' &&
+      options.mode === 'train';
     const f = rule(ctx);
     tape.push(f);
     value = f.output;
@@ -101,38 +134,59 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
       if (encodeOnly) break;
     }
   }
-  if (options.codeLayer !== undefined && codeIndex < 0) throw new Error(`code layer "${options.codeLayer}" is not in the model`);
+  if (options.codeLayer !== undefined && codeIndex < 0)
+    throw new Error(`code layer "${options.codeLayer}" is not in the model`);
   if (encodeOnly) {
     const code = tape[codeIndex]!.output;
     g.node('Identity', [code.name], 'code', {}, io(outputs, 'code', ['batch', ...code.shape]));
-    return finish(g, inputs, outputs, options.mode, parameters, P, code.shape.reduce((a, b) => a * b, 1));
+    return finish(
+      g,
+      inputs,
+      outputs,
+      options.mode,
+      parameters,
+      P,
+      code.shape.reduce((a, b) => a * b, 1),
+    );
   }
   const separateTarget = options.target === 'separate';
   if (!separateTarget && value.shape.join() !== inputShape.join()) {
-    throw new Error(`the model's output [${value.shape.join(', ')}] is not the shape of its input [${inputShape.join(', ')}]: not an autoencoder`);
+    throw new Error(
+      `the model's output [${value.shape.join(', ')}] is not the shape of its input [${inputShape.join(', ')}]: not an autoencoder`,
+    );
   }
   const unusedWeights = parameters.filter((p) => !used.has(p.name));
-  if (unusedWeights.length) throw new Error(`trainable weights not used by any training rule: ${unusedWeights.map((p) => p.name).join(', ')}`);
+  if (unusedWeights.length)
+    throw new Error(`trainable weights not used by any training rule: ${unusedWeights.map((p) => p.name).join(', ')}`);
 
   // ---- loss, against the image in the graph's layout
   const lossCtx = new TrainContext({ name: 'loss', className: 'Loss', config: {} }, value, g, weightValue, setGradient);
-  const target = separateTarget ? graphOrder(lossCtx, io(inputs, 'target', ['batch', ...value.shape]), value.shape) : graphOrder(lossCtx, image, inputShape);
+  const target = separateTarget
+    ? graphOrder(lossCtx, io(inputs, 'target', ['batch', ...value.shape]), value.shape)
+    : graphOrder(lossCtx, image, inputShape);
   const p = value.name;
   const count = lossCtx.node('Cast', [lossCtx.node('Size', [p])], { to: F });
-  const lo = lossCtx.scalar(BCE_EPSILON), hi = lossCtx.scalar(1 - BCE_EPSILON), one = lossCtx.scalar(1);
+  const lo = lossCtx.scalar(BCE_EPSILON),
+    hi = lossCtx.scalar(1 - BCE_EPSILON),
+    one = lossCtx.scalar(1);
   const clipped = lossCtx.node('Clip', [p, lo, hi]);
-  const bceTerms = () => lossCtx.node('Add', [
-    lossCtx.node('Mul', [target, lossCtx.node('Log', [clipped])]),
-    lossCtx.node('Mul', [lossCtx.node('Sub', [one, target]), lossCtx.node('Log', [lossCtx.node('Sub', [one, clipped])])]),
-  ]);
+  const bceTerms = () =>
+    lossCtx.node('Add', [
+      lossCtx.node('Mul', [target, lossCtx.node('Log', [clipped])]),
+      lossCtx.node('Mul', [
+        lossCtx.node('Sub', [one, target]),
+        lossCtx.node('Log', [lossCtx.node('Sub', [one, clipped])]),
+      ]),
+    ]);
   const diff = lossCtx.node('Sub', [p, target]);
   if (options.mode === 'eval') {
     g.node('Neg', [lossCtx.node('ReduceMean', [bceTerms()], { keepdims: 0 })], 'bce', {}, io(outputs, 'bce', []));
     g.node('ReduceMean', [lossCtx.node('Mul', [diff, diff])], 'mse', { keepdims: 0 }, io(outputs, 'mse', []));
   } else {
-    const loss = options.loss === 'bce'
-      ? lossCtx.node('Neg', [lossCtx.node('ReduceMean', [bceTerms()], { keepdims: 0 })])
-      : lossCtx.node('ReduceMean', [lossCtx.node('Mul', [diff, diff])], { keepdims: 0 });
+    const loss =
+      options.loss === 'bce'
+        ? lossCtx.node('Neg', [lossCtx.node('ReduceMean', [bceTerms()], { keepdims: 0 })])
+        : lossCtx.node('ReduceMean', [lossCtx.node('Mul', [diff, diff])], { keepdims: 0 });
     g.node('Identity', [loss], 'loss', {}, io(outputs, 'loss', []));
   }
 
@@ -141,7 +195,10 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
     let dy: string;
     const inverseCount = lossCtx.node('Div', [one, count]);
     if (options.loss === 'bce') {
-      const inRange = lossCtx.node('And', [lossCtx.node('GreaterOrEqual', [p, lo]), lossCtx.node('LessOrEqual', [p, hi])]);
+      const inRange = lossCtx.node('And', [
+        lossCtx.node('GreaterOrEqual', [p, lo]),
+        lossCtx.node('LessOrEqual', [p, hi]),
+      ]);
       const mask = lossCtx.node('Cast', [inRange], { to: F });
       if (tape.length && layers.at(-1)!.config.activation === 'sigmoid') {
         dy = lossCtx.node('Mul', [lossCtx.node('Mul', [diff, inverseCount]), mask]);
@@ -155,14 +212,21 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
     }
     // ---- backward through the tape
     for (let i = tape.length - 1; i >= 0; i--) {
-      if (i === codeIndex) dy = g.node('Add', [dy, io(inputs, 'code_grad', ['batch', ...tape[i]!.output.shape])], 'code_grad_add');
+      if (i === codeIndex)
+        dy = g.node('Add', [dy, io(inputs, 'code_grad', ['batch', ...tape[i]!.output.shape])], 'code_grad_add');
       const needInput = i > 0 || options.inputGradient === true;
       const dx = tape[i]!.backward(dy, needInput);
       if (needInput) dy = dx!;
     }
     if (options.inputGradient) {
       const c = new TrainContext(first, { name: dy, shape: inputShape }, g, weightValue, setGradient);
-      g.node('Identity', [inputShape.length === 3 ? toNhwc(c, dy, inputShape) : dy], 'image_grad', {}, io(outputs, 'image_grad', ['batch', ...inputShape]));
+      g.node(
+        'Identity',
+        [inputShape.length === 3 ? toNhwc(c, dy, inputShape) : dy],
+        'image_grad',
+        {},
+        io(outputs, 'image_grad', ['batch', ...inputShape]),
+      );
     }
     const flat = parameters.map((q) => {
       const v = grads.get(q.name);
@@ -181,10 +245,28 @@ export function buildStepGraph(layers: LayerSpec[], inputShape: number[], parame
   return finish(g, inputs, outputs, options.mode, parameters, P, codeSize);
 }
 
-function finish(g: GraphBuilder, inputs: OnnxTypes.IValueInfoProto[], outputs: OnnxTypes.IValueInfoProto[], mode: string,
-  parameters: ParameterSlot[], parameterCount: number, codeSize: number | undefined): StepGraph {
-  const graph: OnnxTypes.IGraphProto = { name: `autoencoder_${mode}`, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs };
-  const model: OnnxTypes.IModelProto = { irVersion: 8, opsetImport: [{ domain: '', version: OPSET }], producerName: 'fashion-ae-onnx ort training engine', graph };
+function finish(
+  g: GraphBuilder,
+  inputs: OnnxTypes.IValueInfoProto[],
+  outputs: OnnxTypes.IValueInfoProto[],
+  mode: string,
+  parameters: ParameterSlot[],
+  parameterCount: number,
+  codeSize: number | undefined,
+): StepGraph {
+  const graph: OnnxTypes.IGraphProto = {
+    name: `autoencoder_${mode}`,
+    node: g.nodes,
+    initializer: g.initializers,
+    input: inputs,
+    output: outputs,
+  };
+  const model: OnnxTypes.IModelProto = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: 'fashion-ae-onnx ort training engine',
+    graph,
+  };
   const opTypes: Record<string, number> = {};
   for (const n of g.nodes) opTypes[n.opType!] = (opTypes[n.opType!] ?? 0) + 1;
   return { bytes: encodeModel(model), parameters, parameterCount, nodeCount: g.nodes.length, opTypes, codeSize };

@@ -12,7 +12,8 @@ export const dense: LayerConverter = (ctx) => {
   if (typeof inFeatures !== 'number') return ctx.fail('needs a known last dimension');
   const g = ctx.g;
   const w = ctx.weight('kernel', [inFeatures, units]);
-  const bias = c.use_bias !== false ? g.floatTensor(ctx.name('bias'), [units], ctx.weight('bias', [units]).data) : undefined;
+  const bias =
+    c.use_bias !== false ? g.floatTensor(ctx.name('bias'), [units], ctx.weight('bias', [units]).data) : undefined;
   let y: string;
   if (shape.length === 2) {
     // Input features from a Flatten of NCHW data are in channel-major order: the kernel's rows (h, w, c)
@@ -28,5 +29,13 @@ export const dense: LayerConverter = (ctx) => {
     y = g.node('MatMul', [x, g.floatTensor(ctx.name('kernel'), w.shape, w.data)], ctx.name('matmul'));
     if (bias) y = g.node('Add', [y, bias], ctx.name('bias_add'));
   }
-  return applyActivation(g, y, 'nhwc', [...shape.slice(0, -1), units], c.activation, ctx.layer.name, `layer "${ctx.layer.name}" (Dense)`);
+  return applyActivation(
+    g,
+    y,
+    'nhwc',
+    [...shape.slice(0, -1), units],
+    c.activation,
+    ctx.layer.name,
+    `layer "${ctx.layer.name}" (Dense)`,
+  );
 };

@@ -5,11 +5,22 @@ import type { LayerConverter } from '../layer-context.js';
 
 export const embedding: LayerConverter = (ctx) => {
   const c = ctx.config;
-  const inputDim = c.input_dim as number, outputDim = c.output_dim as number;
+  const inputDim = c.input_dim as number,
+    outputDim = c.output_dim as number;
   const table = ctx.weight('embeddings', [inputDim, outputDim]);
   const g = ctx.g;
   const x = g.as(ctx.input, 'nhwc');
-  const indices = ctx.input.dtype === 'int32' ? x : g.node('Cast', [x], ctx.name('indices'), { to: onnx.TensorProto.DataType.INT32 });
-  const y = g.node('Gather', [g.floatTensor(ctx.name('embeddings'), table.shape, table.data), indices], ctx.name('gather'), { axis: 0 });
-  return { shape: [...ctx.input.shape, outputDim], forms: { nhwc: y }, ...(c.mask_zero === true ? { masked: true } : {}) };
+  const indices =
+    ctx.input.dtype === 'int32' ? x : g.node('Cast', [x], ctx.name('indices'), { to: onnx.TensorProto.DataType.INT32 });
+  const y = g.node(
+    'Gather',
+    [g.floatTensor(ctx.name('embeddings'), table.shape, table.data), indices],
+    ctx.name('gather'),
+    { axis: 0 },
+  );
+  return {
+    shape: [...ctx.input.shape, outputDim],
+    forms: { nhwc: y },
+    ...(c.mask_zero === true ? { masked: true } : {}),
+  };
 };

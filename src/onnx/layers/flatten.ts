@@ -18,7 +18,11 @@ export const flatten: LayerConverter = (ctx) => {
   const nchw = ctx.input.forms.nchw;
   if (shape.length === 4 && nchw && !ctx.input.forms.nhwc) {
     const y = ctx.g.node('Flatten', [nchw], ctx.name('flatten_chw'), { axis: 1 });
-    return { shape: [null, features], forms: {}, chwFlat: { name: y, source: nchw, hwc: rest as [number, number, number] } };
+    return {
+      shape: [null, features],
+      forms: {},
+      chwFlat: { name: y, source: nchw, hwc: rest as [number, number, number] },
+    };
   }
   const y = ctx.g.node('Flatten', [ctx.g.as(ctx.input, 'nhwc')], ctx.name('flatten'), { axis: 1 });
   return { shape: [null, features], forms: { nhwc: y } };

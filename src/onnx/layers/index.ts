@@ -19,13 +19,20 @@ import { layerNormalization, rescaling } from './normalization.js';
 import { cropping2d, zeroPadding2d } from './padding-cropping.js';
 import { averagePooling2d, maxPooling2d } from './pooling2d.js';
 import {
-  averagePooling1d, averagePooling3d, globalAveragePooling1d, globalAveragePooling3d, globalMaxPooling1d, globalMaxPooling3d, maxPooling1d, maxPooling3d,
+  averagePooling1d,
+  averagePooling3d,
+  globalAveragePooling1d,
+  globalAveragePooling3d,
+  globalMaxPooling1d,
+  globalMaxPooling3d,
+  maxPooling1d,
+  maxPooling3d,
 } from './pooling-nd.js';
 import { bidirectional, gru, lstm, rnn, simpleRnn } from './recurrent.js';
 import { reshape } from './reshape.js';
 import { centerCrop, resizing } from './resizing.js';
 import { permuteLayer, repeatVector } from './shape-ops.js';
-import { timeDistributed } from './time-distributed.js';
+import { timeDistributedOver } from './time-distributed.js';
 import { upSampling2d } from './upsampling2d.js';
 
 export const LAYER_CONVERTERS: Readonly<Record<string, LayerConverter>> = {
@@ -69,7 +76,7 @@ export const LAYER_CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   SimpleRNN: simpleRnn,
   RNN: rnn,
   Bidirectional: bidirectional,
-  TimeDistributed: timeDistributed,
+  TimeDistributed: timeDistributedOver(() => LAYER_CONVERTERS),
   Activation: activation,
   ReLU: relu,
   LeakyReLU: leakyRelu,

@@ -8,7 +8,18 @@ export const masking: LayerConverter = (ctx) => {
   const mv = typeof ctx.config.mask_value === 'number' ? ctx.config.mask_value : 0;
   const g = ctx.g;
   const x = g.as(ctx.input, 'nhwc');
-  const differs = g.node('Cast', [g.node('Not', [g.node('Equal', [x, g.floatTensor(ctx.name('mask_value'), [], Float32Array.of(mv))], ctx.name('equal'))], ctx.name('differs'))], ctx.name('differs_f'), { to: onnx.TensorProto.DataType.FLOAT });
+  const differs = g.node(
+    'Cast',
+    [
+      g.node(
+        'Not',
+        [g.node('Equal', [x, g.floatTensor(ctx.name('mask_value'), [], Float32Array.of(mv))], ctx.name('equal'))],
+        ctx.name('differs'),
+      ),
+    ],
+    ctx.name('differs_f'),
+    { to: onnx.TensorProto.DataType.FLOAT },
+  );
   const keep = reduce(g, 'ReduceMax', differs, [-1], true, ctx.opset, ctx.name('keep'));
   return { shape: ctx.input.shape, forms: { nhwc: g.node('Mul', [x, keep], ctx.name('masked')) }, masked: true };
 };

@@ -6,7 +6,9 @@ import type { LayerContext, LayerConverter } from '../layer-context.js';
 
 function commonLayout(values: Value[]): Layout {
   const rank = values[0]!.shape.length;
-  return rank >= 3 && rank <= 5 && values.every((v) => v.forms.nchw !== undefined && v.shape.length === rank) ? 'nchw' : 'nhwc';
+  return rank >= 3 && rank <= 5 && values.every((v) => v.forms.nchw !== undefined && v.shape.length === rank)
+    ? 'nchw'
+    : 'nhwc';
 }
 
 const shapeText = (vs: Value[]) => vs.map((v) => `[${v.shape.slice(1).join(', ')}]`).join(' and ');
@@ -37,7 +39,11 @@ function alignedInputs(ctx: LayerContext, rank: number): Value[] {
     if (v.shape.length === rank) return v;
     const rest = v.shape.slice(1) as number[];
     const shape = [...new Array<number>(rank - v.shape.length).fill(1), ...rest];
-    const y = ctx.g.node('Reshape', [ctx.g.as(v, 'nhwc'), ctx.g.int64Tensor(ctx.name(`expand${i}`), [-1, ...shape])], ctx.name(`expand${i}`));
+    const y = ctx.g.node(
+      'Reshape',
+      [ctx.g.as(v, 'nhwc'), ctx.g.int64Tensor(ctx.name(`expand${i}`), [-1, ...shape])],
+      ctx.name(`expand${i}`),
+    );
     return { shape: [null, ...shape], forms: { nhwc: y } };
   });
 }
@@ -48,7 +54,10 @@ function elementwise(op: 'Add' | 'Sub' | 'Mul' | 'Max' | 'Min' | 'Mean'): LayerC
     if (op === 'Sub' && ctx.inputs.length !== 2) return ctx.fail(`needs exactly two inputs, got ${ctx.inputs.length}`);
     const shape = broadcastShape(ctx.inputs.map((v) => v.shape));
     if (!shape) return ctx.fail(`needs inputs of one shape or shapes that broadcast, got ${shapeText(ctx.inputs)}`);
-    if (ctx.inputs.some((v) => v.shape.slice(1).some((d) => d === null)) && ctx.inputs.some((v) => v.shape.length !== shape.length)) {
+    if (
+      ctx.inputs.some((v) => v.shape.slice(1).some((d) => d === null)) &&
+      ctx.inputs.some((v) => v.shape.length !== shape.length)
+    ) {
       return ctx.fail(`needs known dimensions to broadcast inputs of different ranks, got ${shapeText(ctx.inputs)}`);
     }
     const inputs = alignedInputs(ctx, shape.length);
@@ -59,7 +68,11 @@ function elementwise(op: 'Add' | 'Sub' | 'Mul' | 'Max' | 'Min' | 'Mean'): LayerC
       // ONNX Mean broadcasts too, but narrow importers reject it; a sum times 1/n is the same average.
       let sum = names[0]!;
       for (let i = 1; i < names.length; i++) sum = ctx.g.node('Add', [sum, names[i]!], ctx.name('sum'));
-      y = ctx.g.node('Mul', [sum, ctx.g.floatTensor(ctx.name('inv_n'), [], Float32Array.of(1 / names.length))], ctx.name('mean'));
+      y = ctx.g.node(
+        'Mul',
+        [sum, ctx.g.floatTensor(ctx.name('inv_n'), [], Float32Array.of(1 / names.length))],
+        ctx.name('mean'),
+      );
     } else if (op === 'Add' || op === 'Mul' || op === 'Sub') {
       // A chain of pairs works in every opset and every importer.
       y = names[0]!;
@@ -84,14 +97,26 @@ export const concatenate: LayerConverter = (ctx) => {
   const rawAxis = typeof ctx.config.axis === 'number' ? ctx.config.axis : -1;
   const axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
   if (axis <= 0 || axis >= rank) return ctx.unsupported('axis', ctx.config.axis);
-  if (ctx.inputs.some((v) => v.shape.length !== rank || v.shape.some((d, i) => i > 0 && i !== axis && d !== ctx.inputs[0]!.shape[i]))) {
+  if (
+    ctx.inputs.some(
+      (v) => v.shape.length !== rank || v.shape.some((d, i) => i > 0 && i !== axis && d !== ctx.inputs[0]!.shape[i]),
+    )
+  ) {
     return ctx.fail(`needs inputs that differ only along axis ${axis}, got ${shapeText(ctx.inputs)}`);
   }
   const layout = commonLayout(ctx.inputs);
   const shape = [...ctx.inputs[0]!.shape];
   shape[0] = null;
-  shape[axis] = ctx.inputs.reduce<number | null>((a, v) => (a === null || v.shape[axis] === null ? null : a + (v.shape[axis] as number)), 0);
+  shape[axis] = ctx.inputs.reduce<number | null>(
+    (a, v) => (a === null || v.shape[axis] === null ? null : a + (v.shape[axis] as number)),
+    0,
+  );
   const onnxAxis = layout === 'nchw' ? nchwAxis(axis, rank) : axis;
-  const y = ctx.g.node('Concat', ctx.inputs.map((v) => ctx.g.as(v, layout)), ctx.name('concat'), { axis: onnxAxis });
+  const y = ctx.g.node(
+    'Concat',
+    ctx.inputs.map((v) => ctx.g.as(v, layout)),
+    ctx.name('concat'),
+    { axis: onnxAxis },
+  );
   return { shape, forms: { [layout]: y } };
 };

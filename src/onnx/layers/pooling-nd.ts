@@ -13,7 +13,11 @@ function pooling(op: 'MaxPool' | 'AveragePool', n: 1 | 3): LayerConverter {
     const padding = String(ctx.config.padding ?? 'valid');
     if (padding !== 'same' && padding !== 'valid') return ctx.unsupported('padding', padding);
     const axes = dims.slice(0, n).map((size, i) => convAxis(size, k[i]!, s[i]!, 1, padding));
-    const attrs: Record<string, number | number[]> = { kernel_shape: k, strides: s, pads: [...axes.map((a) => a.pads[0]), ...axes.map((a) => a.pads[1])] };
+    const attrs: Record<string, number | number[]> = {
+      kernel_shape: k,
+      strides: s,
+      pads: [...axes.map((a) => a.pads[0]), ...axes.map((a) => a.pads[1])],
+    };
     if (op === 'AveragePool') attrs.count_include_pad = 0;
     const y = ctx.g.node(op, [ctx.g.as(ctx.input, 'nchw')], ctx.name(op === 'MaxPool' ? 'maxpool' : 'avgpool'), attrs);
     return { shape: [null, ...axes.map((a) => a.out), dims[n]!], forms: { nchw: y } };
@@ -27,7 +31,10 @@ function globalPooling(op: 'GlobalAveragePool' | 'GlobalMaxPool'): LayerConverte
     const dims = knownDims(ctx);
     if (dims.length < 2) return ctx.fail(`needs a [batch, ..., channels] input, got [${ctx.input.shape.join(', ')}]`);
     const pooled = ctx.g.node(op, [ctx.g.as(ctx.input, 'nchw')], ctx.name('pool'));
-    return { shape: [null, dims[dims.length - 1]!], forms: { nhwc: ctx.g.node('Flatten', [pooled], ctx.name('flatten'), { axis: 1 }) } };
+    return {
+      shape: [null, dims[dims.length - 1]!],
+      forms: { nhwc: ctx.g.node('Flatten', [pooled], ctx.name('flatten'), { axis: 1 }) },
+    };
   };
 }
 
