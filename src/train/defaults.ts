@@ -4,7 +4,7 @@ import type { SizePreset } from './model.js';
 
 export const TRAIN_DEFAULTS = {
   size: 'compact' as SizePreset,
-  epochs: 40,
+  epochs: 32,
   batchSize: 64,
   lr: 8e-4,
   /** RMSprop momentum (tfjs's rule). */
