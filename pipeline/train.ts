@@ -131,7 +131,7 @@ runCli(async () => {
           seed: argv.seed,
         },
         optimizer: argv.optimizer,
-        momentum: argv.momentum ?? (argv.optimizer === 'rmsprop' ? TRAIN_DEFAULTS.momentum : 0),
+        momentum: argv.momentum,
         lr: argv.lr,
         schedule: argv['lr-schedule'],
         epochs: argv.epochs,

@@ -1,4 +1,4 @@
-import type { TrainSettings } from './trainer.js';
+import { momentumOf, type TrainSettings } from './trainer.js';
 import type { CheckpointIdentity } from './checkpoint.js';
 
 export interface TrainStageOptions {
@@ -22,7 +22,7 @@ export function checkpointIdentityOf(o: TrainStageOptions, limit: number): Check
   return {
     model: s.model,
     optimizer: s.optimizer,
-    momentum: s.momentum ?? 0,
+    momentum: momentumOf(s),
     lr: s.lr,
     schedule: s.schedule,
     objective: s.objective ?? 'ae',

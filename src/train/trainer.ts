@@ -4,6 +4,7 @@ import { ReplicaPool } from './data-parallel.js';
 import type { ModelConfig } from './model.js';
 import { checkOptimizerOptions, type OptimizerName } from './optimizer.js';
 import type { BackendChoice } from '../lib/tfjs-backend.js';
+import { TRAIN_DEFAULTS } from './defaults.js';
 import { resolveEngine, type EngineChoice, type EngineName } from './engine.js';
 import type { RuntimeName } from './protocol.js';
 import { checkUmapSettings, type Objective, type UmapSettings } from './objective.js';
@@ -17,7 +18,7 @@ import { PIXELS } from '../data/fashion-mnist.js';
 export interface TrainSettings {
   model: ModelConfig;
   optimizer: OptimizerName;
-  /** RMSprop's momentum (0, the default: plain RMSprop). */
+  /** RMSprop's momentum (default: TRAIN_DEFAULTS.momentum with rmsprop, 0 with adam; 0 is plain RMSprop). */
   momentum?: number;
   lr: number;
   /** constant: lr throughout; cosine: lr decays along a half cosine to 0 over all steps. */
@@ -88,6 +89,11 @@ export function splitCounts(count: number): { train: number; val: number } {
   return { train: count - val, val };
 }
 
+/** The momentum a run uses: the library default applies when none is given, so code trains what `make train` trains. */
+export function momentumOf(s: Pick<TrainSettings, 'optimizer' | 'momentum'>): number {
+  return s.momentum ?? (s.optimizer === 'rmsprop' ? TRAIN_DEFAULTS.momentum : 0);
+}
+
 export function checkSettings(s: TrainSettings, trainCount: number): void {
   if (!Number.isInteger(s.batchSize) || s.batchSize < BATCH_RANGE[0] || s.batchSize > BATCH_RANGE[1]) {
     throw new RangeError(`--batch-size must be an integer in ${BATCH_RANGE[0]}..${BATCH_RANGE[1]}, got ${s.batchSize}`);
@@ -97,7 +103,7 @@ export function checkSettings(s: TrainSettings, trainCount: number): void {
   if (!Number.isInteger(s.epochs) || s.epochs < 1)
     throw new RangeError(`--epochs must be a positive integer, got ${s.epochs}`);
   if (!(s.lr > 0 && s.lr < 1)) throw new RangeError(`--lr must be in (0, 1), got ${s.lr}`);
-  checkOptimizerOptions(s.optimizer, { momentum: s.momentum });
+  checkOptimizerOptions(s.optimizer, { momentum: momentumOf(s) });
   if (s.objective !== undefined && !(['ae', 'umap-ae'] as const).includes(s.objective))
     throw new RangeError(`unknown objective "${String(s.objective)}": use ae or umap-ae`);
   if (s.objective === 'umap-ae') {
@@ -140,7 +146,7 @@ export async function trainAutoencoder(
     engine,
     config: settings.model,
     optimizer: settings.optimizer,
-    optimizerOptions: { momentum: settings.momentum },
+    optimizerOptions: { momentum: momentumOf(settings) },
     backend: settings.backend,
     images: shared,
     maxShard: Math.max(Math.ceil(settings.batchSize / threads), 500),
