@@ -2,16 +2,17 @@
 // cpu backend's autodiff on random shapes, the whole model on real images, training runs on both engines,
 // data-parallel determinism, and the named errors.
 import { test, before } from 'node:test';
+import { DATA, skipWithoutData } from './helpers/dataset.js';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layerChain } from '../src/train/layer-chain.js';
 import { buildStepGraph, type TrainLoss } from '../src/onnx/grad/step-graph.js';
 import { TRAINABLE_ACTIVATIONS } from '../src/onnx/grad/index.js';
-import { buildAutoencoder, bceLoss, SIZE_PRESETS } from '../src/train/model.js';
+import { buildAutoencoder, bceLoss, presetConfig } from '../src/train/model.js';
 import { resolveEngine } from '../src/train/engine.js';
 import { trainAutoencoder, type TrainSettings } from '../src/train/trainer.js';
 import { runTrainStage } from '../src/train/stage.js';
@@ -21,12 +22,7 @@ import { scalePixels } from '../src/data/pixels.js';
 import { seededRandom } from '../src/util/random.js';
 import { TOL, maxAbsDiff, relativeError } from './tolerance.js';
 
-const DATA = process.env.FASHION_MNIST_DIR ?? 'data/fashion-mnist';
-const hasData = await stat(join(DATA, 'manifest.json')).then(
-  () => true,
-  () => false,
-);
-const skip = !hasData && `no verified dataset in ${DATA} (run make data)`;
+const skip = skipWithoutData;
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -222,13 +218,7 @@ test('the whole compact autoencoder on real images: loss and every gradient matc
 });
 
 const tiny = (over: Partial<TrainSettings> = {}): TrainSettings => ({
-  model: {
-    latent: 2,
-    filters: [...SIZE_PRESETS.tiny.filters],
-    decoderFilters: [...SIZE_PRESETS.tiny.decoderFilters],
-    hidden: [...SIZE_PRESETS.tiny.hidden],
-    seed: 3,
-  },
+  model: presetConfig('tiny', 3),
   optimizer: 'rmsprop',
   momentum: 0.9,
   lr: 2e-3,

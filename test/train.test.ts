@@ -1,5 +1,6 @@
 // Training: the loss falls on real data, 1 and 2 threads agree, checkpoints resume, bad input is refused.
 import { test } from 'node:test';
+import { DATA, skipWithoutData } from './helpers/dataset.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,26 +11,15 @@ import { loadDataset } from '../src/data/dataset.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
 import { trainAutoencoder, type TrainSettings, type TrainEvent } from '../src/train/trainer.js';
 import { runTrainStage } from '../src/train/stage.js';
-import { SIZE_PRESETS } from '../src/train/model.js';
+import { presetConfig } from '../src/train/model.js';
 import { Replica } from '../src/train/replica.js';
 import * as tf from '@tensorflow/tfjs';
 import { TOL, assertClose } from './tolerance.js';
 
-const DATA = process.env.FASHION_MNIST_DIR ?? 'data/fashion-mnist';
-const hasData = await stat(join(DATA, 'manifest.json')).then(
-  () => true,
-  () => false,
-);
-const skip = !hasData && `no verified dataset in ${DATA} (run make data)`;
+const skip = skipWithoutData;
 
 const tiny = (over: Partial<TrainSettings> = {}): TrainSettings => ({
-  model: {
-    latent: 2,
-    filters: [...SIZE_PRESETS.tiny.filters],
-    decoderFilters: [...SIZE_PRESETS.tiny.decoderFilters],
-    hidden: [...SIZE_PRESETS.tiny.hidden],
-    seed: 3,
-  },
+  model: presetConfig('tiny', 3),
   optimizer: 'rmsprop',
   lr: 2e-3,
   schedule: 'constant',

@@ -2,13 +2,14 @@
 // part entering the graph at the code layer) against tfjs autodiff of the same total loss; a short stage
 // run that builds and then reuses the neighbour-graph cache; the named errors.
 import { test, before } from 'node:test';
+import { DATA, skipWithoutData } from './helpers/dataset.js';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm, stat, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrtReplica } from '../src/train/ort-replica.js';
-import { buildAutoencoder, bceLoss, SIZE_PRESETS, type ModelConfig } from '../src/train/model.js';
+import { buildAutoencoder, bceLoss, presetConfig, type ModelConfig } from '../src/train/model.js';
 import { runTrainStage } from '../src/train/stage.js';
 import type { TrainSettings } from '../src/train/trainer.js';
 import { UMAP_DEFAULTS } from '../src/train/objective.js';
@@ -20,24 +21,13 @@ import { scalePixels } from '../src/data/pixels.js';
 import { seededRandom } from '../src/util/random.js';
 import { TOL, relativeError } from './tolerance.js';
 
-const DATA = process.env.FASHION_MNIST_DIR ?? 'data/fashion-mnist';
-const hasData = await stat(join(DATA, 'manifest.json')).then(
-  () => true,
-  () => false,
-);
-const skip = !hasData && `no verified dataset in ${DATA} (run make data)`;
+const skip = skipWithoutData;
 
 before(async () => {
   await tf.setBackend('cpu');
 });
 
-const config: ModelConfig = {
-  latent: 2,
-  filters: [...SIZE_PRESETS.tiny.filters],
-  decoderFilters: [...SIZE_PRESETS.tiny.decoderFilters],
-  hidden: [...SIZE_PRESETS.tiny.hidden],
-  seed: 4,
-};
+const config: ModelConfig = presetConfig('tiny', 4);
 
 /** tfumap's loss on codes [2B, d] (heads then tails) with explicit negatives, written with tfjs ops. */
 function umapLossTf(

@@ -4,7 +4,7 @@
 // interleaved with the training runs, best kept), so machine noise moves both sides alike.
 import ort from 'onnxruntime-node';
 import { ReplicaPool } from '../train/data-parallel.js';
-import { SIZE_PRESETS, type ModelConfig, type SizePreset } from '../train/model.js';
+import { presetConfig, type ModelConfig, type SizePreset } from '../train/model.js';
 import { TRAIN_DEFAULTS } from '../train/defaults.js';
 import type { EngineName } from '../train/engine.js';
 import { encodeModel, onnx } from '../onnx/proto.js';
@@ -31,11 +31,6 @@ export interface TrainBenchResult {
 
 export type TrainBenchEvent =
   { type: 'row'; row: Omit<TrainBenchRow, 'gflops' | 'shareOfCeiling'> } | { type: 'ceiling'; gflops: number };
-
-export function presetConfig(size: SizePreset, seed = 1): ModelConfig {
-  const p = SIZE_PRESETS[size];
-  return { latent: 2, filters: [...p.filters], decoderFilters: [...p.decoderFilters], hidden: [...p.hidden], seed };
-}
 
 /** Multiply-adds of one image's forward pass through the autoencoder of model.ts. */
 export function forwardMacs(c: ModelConfig): number {

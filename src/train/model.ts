@@ -42,6 +42,12 @@ export interface ModelConfig {
   seed: number;
 }
 
+/** A preset's model config with a 2-D code (the benchmarks' and tests' model). */
+export function presetConfig(size: SizePreset, seed = 1): ModelConfig {
+  const p = SIZE_PRESETS[size];
+  return { latent: 2, filters: [...p.filters], decoderFilters: [...p.decoderFilters], hidden: [...p.hidden], seed };
+}
+
 export const LATENT_RANGE = [2, 64] as const;
 
 export function checkModelConfig(c: ModelConfig): void {
