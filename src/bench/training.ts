@@ -2,12 +2,11 @@
 // full steps (forward, backward, optimizer update) on real images through the trainer's own ReplicaPool.
 // Each figure is also put against the 1-thread MatMul ceiling measured in the same run (several times,
 // interleaved with the training runs, best kept), so machine noise moves both sides alike.
-import ort from 'onnxruntime-node';
+import { matmulCeiling } from './serving.js';
 import { ReplicaPool } from '../train/data-parallel.js';
 import { presetConfig, type ModelConfig, type SizePreset } from '../train/model.js';
 import { TRAIN_DEFAULTS } from '../train/defaults.js';
 import type { EngineName } from '../train/engine.js';
-import { encodeModel, onnx } from '../onnx/proto.js';
 
 export interface TrainBenchRow {
   size: SizePreset;
@@ -54,37 +53,9 @@ export function forwardMacs(c: ModelConfig): number {
   return macs;
 }
 
-/** Best GFLOP/s of an n x n x n MatMul in onnxruntime on one thread. */
-export async function matMulCeiling(n = 1024, repeats = 5): Promise<number> {
-  const F = onnx.TensorProto.DataType.FLOAT;
-  const b = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
-  const model = encodeModel({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'matmul',
-      node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'] }],
-      initializer: [{ name: 'b', dims: [n, n], dataType: F, rawData: new Uint8Array(b.buffer) }],
-      input: [{ name: 'a', type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } }],
-      output: [
-        { name: 'c', type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } },
-      ],
-    },
-  });
-  const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  });
-  const a = new ort.Tensor('float32', b.slice(), [n, n]);
-  let best = Infinity;
-  for (let r = 0; r < repeats + 1; r++) {
-    const t = performance.now();
-    await session.run({ a });
-    if (r > 0) best = Math.min(best, performance.now() - t);
-  }
-  await session.release();
-  return (2 * n ** 3) / (best / 1000) / 1e9;
+/** Best GFLOP/s of a 1024³ MatMul in onnxruntime on one thread (the serving bench's measurement). */
+async function oneThreadCeiling(): Promise<number> {
+  return (await matmulCeiling(1024, 1, 5)) / 1e9;
 }
 
 async function timeSteps(
@@ -122,7 +93,7 @@ export async function benchTraining(
   opts: { sizes: SizePreset[]; engines: EngineName[]; threads: number[]; batch: number; seconds: number },
   onEvent: (e: TrainBenchEvent) => void = () => undefined,
 ): Promise<TrainBenchResult> {
-  const ceilingRuns = [await matMulCeiling()];
+  const ceilingRuns = [await oneThreadCeiling()];
   onEvent({ type: 'ceiling', gflops: ceilingRuns[0]! });
   const raw: Omit<TrainBenchRow, 'gflops' | 'shareOfCeiling'>[] = [];
   for (const size of opts.sizes) {
@@ -137,7 +108,7 @@ export async function benchTraining(
         raw.push(row);
         onEvent({ type: 'row', row });
       }
-      ceilingRuns.push(await matMulCeiling());
+      ceilingRuns.push(await oneThreadCeiling());
       onEvent({ type: 'ceiling', gflops: ceilingRuns.at(-1)! });
     }
   }

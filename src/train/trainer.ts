@@ -174,8 +174,6 @@ export async function trainAutoencoder(
     });
 
     for (let epoch = history.length + 1; epoch <= settings.epochs; epoch++) {
-      // The order depends only on seed and epoch, so a resumed run sees the same batches.
-      const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
       const lrs = Float64Array.from({ length: steps }, (_, s) =>
         learningRate(settings.lr, settings.schedule, ((epoch - 1) * steps + s) / (settings.epochs * steps)),
       );
@@ -201,6 +199,8 @@ export async function trainAutoencoder(
         );
         await pool.train(edges.head, edgesPerStep, lrs, onStep, { tails: edges.tail, epoch });
       } else {
+        // The order depends only on seed and epoch, so a resumed run sees the same batches.
+        const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
         await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep);
       }
       const seconds = (performance.now() - t0) / 1000;
