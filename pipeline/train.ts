@@ -4,7 +4,8 @@ import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { ENGINE_CHOICES } from '../src/train/engine.js';
-import { OBJECTIVES, UMAP_DEFAULTS } from '../src/train/objective.js';
+import { OBJECTIVES, UMAP_DEFAULTS, UMAP_SAMPLINGS } from '../src/train/objective.js';
+import { DEFAULT_KNN_DIR } from '../src/umap/knn-cache.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
 import { defaultThreads, runTrainStage } from '../src/train/stage.js';
@@ -78,9 +79,15 @@ runCli(async () => {
       default: UMAP_DEFAULTS.negativeRate,
       describe: 'umap-ae: negative pairs per edge',
     })
+    .option('umap-sampling', {
+      choices: UMAP_SAMPLINGS,
+      default: UMAP_DEFAULTS.sampling,
+      describe:
+        "umap-ae: neighbours: each batch image against all its graph edges (tails' codes from a table of the latest codes); edges: tfumap's sampled edges, both ends encoded",
+    })
     .option('knn-cache', {
       type: 'string',
-      default: 'data/knn-cache',
+      default: DEFAULT_KNN_DIR,
       describe: 'umap-ae: folder of the cached neighbour graph',
     })
     .option('engine', {
@@ -149,6 +156,7 @@ runCli(async () => {
           minDist: argv['min-dist'],
           spread: argv.spread,
           negativeRate: argv['negative-rate'],
+          sampling: argv['umap-sampling'],
         },
       },
     },

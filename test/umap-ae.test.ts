@@ -14,6 +14,10 @@ import { runTrainStage } from '../src/train/stage.js';
 import type { TrainSettings } from '../src/train/trainer.js';
 import { UMAP_DEFAULTS } from '../src/train/objective.js';
 import { negativePairs, UMAP_EPS } from '../src/umap/loss.js';
+import { neighbourLossAndGrad, neighbourRows } from '../src/umap/neighbour-loss.js';
+import { fuzzySimplicialSet } from '../src/umap/fuzzy-set.js';
+import { buildKnnGraph } from '../src/umap/knn-graph.js';
+import { trainAutoencoder } from '../src/train/trainer.js';
 import { findAbParams } from '../src/umap/ab-params.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
@@ -114,6 +118,95 @@ test(
   },
 );
 
+test(
+  'umap-ae step, neighbour sampling: the ort gradient matches tfjs autodiff of reconstruction + weight x the neighbour loss',
+  { skip },
+  async () => {
+    const data = await loadDataset(DATA);
+    const n = 300,
+      weight = 0.6,
+      negativeRate = 3,
+      seed = 7,
+      negativeSeed = 9;
+    const { a, b: bExp } = findAbParams(1, 0.1);
+    const images = data.train.images.pixels.subarray(0, n * PIXELS);
+    const rows = neighbourRows(fuzzySimplicialSet(await buildKnnGraph(images, n, PIXELS, 10)));
+    const table = Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i * 1.7) * 2);
+    const replica = await OrtReplica.create(config, 'rmsprop', images, 64, {}, 'bce', {
+      a,
+      b: bExp,
+      weight,
+      negativeRate,
+      seed,
+    });
+    const heads = Int32Array.from({ length: 10 }, (_, i) => i * 29);
+    const r = await replica.neighbourGradients(
+      heads,
+      new Float32Array(replica.parameterCount),
+      negativeSeed,
+      rows,
+      table,
+    );
+    await replica.close();
+
+    // tfjs: the same seeded model; the neighbour loss's gradient at tfjs's own codes enters as sum(codes * g).
+    const { encoder, decoder, autoencoder } = buildAutoencoder(config);
+    const x = tf.tensor4d(
+      scalePixels(
+        Uint8Array.from([...heads].flatMap((i) => Array.from(images.subarray(i * PIXELS, (i + 1) * PIXELS)))),
+      ),
+      [heads.length, 28, 28, 1],
+    );
+    const tfCodes = (encoder.predict(x) as tf.Tensor2D).dataSync() as Float32Array;
+    assert.ok(relativeError(r.codes, tfCodes) < TOL.modelGradRelative, 'the step returns the fresh codes');
+    const ref = neighbourLossAndGrad(tfCodes, heads, table, rows, 2, {
+      a,
+      b: bExp,
+      negativeRate,
+      rng: seededRandom(seed * 7919 + negativeSeed),
+    });
+    const g = tf.tensor2d(ref.grad, [heads.length, 2]);
+    const vars = autoencoder.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads: tfGrads } = tf.variableGrads(() => {
+      const codes = encoder.apply(x, { training: true }) as tf.Tensor2D;
+      const recon = decoder.apply(codes, { training: true }) as tf.Tensor;
+      return tf.add(bceLoss(x, recon), tf.mul(weight, tf.sum(tf.mul(codes, g)))) as tf.Scalar;
+    }, vars);
+    const reconLoss = value.dataSync()[0]!;
+    assert.ok(
+      Math.abs(r.loss - (reconLoss + weight * ref.loss)) / r.loss < TOL.modelGradRelative,
+      `loss ${r.loss} vs ${reconLoss} + ${weight} x ${ref.loss}`,
+    );
+    const flatRef = new Float32Array(r.grads.length);
+    let offset = 0;
+    for (const v of vars) {
+      flatRef.set(tfGrads[v.name]!.dataSync() as Float32Array, offset);
+      offset += v.size;
+    }
+    const err = relativeError(r.grads, flatRef);
+    assert.ok(err < TOL.umapStepRelative, `whole gradient: relative error ${err}`);
+    tf.dispose([x, g, value, ...Object.values(tfGrads)]);
+  },
+);
+
+test(
+  'umap-ae, neighbour sampling: two 2-worker runs give the same weights bit for bit (the code table is race-free)',
+  { skip },
+  async () => {
+    const data = await loadDataset(DATA);
+    const n = 1200;
+    const images = data.train.images.pixels.subarray(0, n * PIXELS);
+    const trainCount = n - Math.min(5000, Math.floor(n * 0.1));
+    const graph = fuzzySimplicialSet(
+      await buildKnnGraph(images.subarray(0, trainCount * PIXELS), trainCount, PIXELS, 15),
+    );
+    const run = () =>
+      trainAutoencoder(images, { ...settings(), epochs: 2, batchSize: 32 }, { umapGraph: graph }).then((r) => r.state);
+    const [first, second] = [await run(), await run()];
+    first.weights.forEach((w, i) => assert.deepEqual(w, second.weights[i], `weight ${i}`));
+  },
+);
+
 const settings = (over: Partial<TrainSettings> = {}): TrainSettings => ({
   model: config,
   optimizer: 'rmsprop',
@@ -149,6 +242,7 @@ test(
       );
       assert.equal(first.engine, 'ort');
       assert.equal(first.settings.objective, 'umap-ae');
+      assert.equal(first.settings.umap?.sampling, 'neighbours');
       assert.ok(first.history[0]!.valLoss < 0.6, `validation BCE ${first.history[0]!.valLoss}`);
       assert.ok(
         first.metrics.validation && first.metrics.validation.knn5 > 0.3,
@@ -157,7 +251,13 @@ test(
       assert.deepEqual((await readdir(cache)).sort(), ['knn-graph.bin', 'knn-graph.json']);
       const again: string[] = [];
       await runTrainStage(
-        { dataDir: DATA, outDir: join(out, 'b'), limit: 1500, knnCacheDir: cache, settings: settings() },
+        {
+          dataDir: DATA,
+          outDir: join(out, 'b'),
+          limit: 1500,
+          knnCacheDir: cache,
+          settings: settings({ umap: { ...UMAP_DEFAULTS, sampling: 'edges' } }),
+        },
         (e) => {
           if (e.type === 'knn') again.push(e.event.type);
         },
@@ -196,6 +296,13 @@ test('umap-ae: bad settings are named errors before any work', { skip }, async (
   await assert.rejects(
     runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, negativeRate: 0 } }) }),
     /--negative-rate/,
+  );
+  await assert.rejects(
+    runTrainStage({
+      ...base,
+      settings: settings({ umap: { ...UMAP_DEFAULTS, sampling: 'pairs' as unknown as 'edges' } }),
+    }),
+    /--umap-sampling must be one of neighbours, edges, got pairs/,
   );
   await assert.rejects(stat(base.outDir));
   await assert.rejects(stat(base.knnCacheDir));

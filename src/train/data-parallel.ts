@@ -113,9 +113,9 @@ export class ReplicaPool {
     batchSize: number,
     lrs: Float64Array,
     onStep?: (step: number, loss: number) => void,
-    edges?: { tails: Int32Array; epoch: number },
+    edges?: { tails?: Int32Array; epoch: number },
   ): Promise<Float64Array> {
-    if (edges && edges.tails.length !== order.length)
+    if (edges?.tails && edges.tails.length !== order.length)
       throw new RangeError(`${order.length} edge heads but ${edges.tails.length} tails`);
     if (order.length < lrs.length * batchSize)
       throw new RangeError(
@@ -139,6 +139,13 @@ export class ReplicaPool {
   /** One optimisation step on `batch` (indices into the shared images); returns the batch's mean loss. */
   async step(batch: Int32Array, lr: number): Promise<number> {
     return (await this.train(batch, batch.length, Float64Array.of(lr)))[0]!;
+  }
+
+  /** Neighbour sampling: every replica encodes its share of training images 0..count-1 into the code table. */
+  async encodeTable(count: number): Promise<void> {
+    const bounds = shardBounds(count, this.channels.length);
+    this.channels.forEach((c, r) => c.send({ type: 'encode-table', start: bounds[r]![0], end: bounds[r]![1] }));
+    await Promise.all(this.channels.map((c) => c.receive('table-encoded')));
   }
 
   async evaluate(indices: Int32Array): Promise<EvalSums> {

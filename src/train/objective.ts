@@ -6,6 +6,15 @@
 import { checkK, checkMinDist, checkNegativeRate, checkSpread, checkUmapWeight } from '../umap/options.js';
 
 export const OBJECTIVES = ['ae', 'umap-ae'] as const;
+
+/**
+ * How a umap-ae step meets the graph. `neighbours`: each image of an ordinary batch against all of its
+ * edges, the tails' codes from a table of every training image's latest code (src/umap/neighbour-loss.ts;
+ * about 14 weighted edges per encoded image). `edges`: tfumap's batches of sampled edges, both ends encoded
+ * (half an edge per encoded image).
+ */
+export const UMAP_SAMPLINGS = ['neighbours', 'edges'] as const;
+export type UmapSampling = (typeof UMAP_SAMPLINGS)[number];
 export type Objective = (typeof OBJECTIVES)[number];
 
 export interface UmapSettings {
@@ -15,11 +24,20 @@ export interface UmapSettings {
   weight: number;
   minDist: number;
   spread: number;
-  /** Negative pairs per edge, drawn within the replica's share of the batch. */
+  /** Negative pairs per edge: within the replica's share of the batch (edges), or from the code table (neighbours). */
   negativeRate: number;
+  /** Default neighbours; absent in runs recorded before it existed, which sampled edges. */
+  sampling?: UmapSampling;
 }
 
-export const UMAP_DEFAULTS: UmapSettings = { k: 15, weight: 1, minDist: 0.1, spread: 1, negativeRate: 5 };
+export const UMAP_DEFAULTS: Required<UmapSettings> = {
+  k: 15,
+  weight: 1,
+  minDist: 0.1,
+  spread: 1,
+  negativeRate: 5,
+  sampling: 'neighbours',
+};
 
 /** Named errors for out-of-range UMAP settings. */
 export function checkUmapSettings(u: UmapSettings): void {
@@ -28,6 +46,8 @@ export function checkUmapSettings(u: UmapSettings): void {
   checkSpread(u.spread);
   checkMinDist(u.minDist, u.spread);
   checkNegativeRate(u.negativeRate);
+  if (u.sampling !== undefined && !UMAP_SAMPLINGS.includes(u.sampling))
+    throw new RangeError(`--umap-sampling must be one of ${UMAP_SAMPLINGS.join(', ')}, got ${String(u.sampling)}`);
 }
 
 /** The loss constants and the weight a replica needs for the UMAP term. */

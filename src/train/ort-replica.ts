@@ -13,6 +13,7 @@ import { buildStepGraph, type TrainLoss } from '../onnx/grad/step-graph.js';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
 import { umapLossAndGrad } from '../umap/loss.js';
+import { neighbourLossAndGrad, type NeighbourRows } from '../umap/neighbour-loss.js';
 import { seededRandom } from '../util/random.js';
 import type { UmapStepParams } from './objective.js';
 
@@ -171,6 +172,58 @@ export class OrtReplica {
     const loss = (out.loss!.data as Float32Array)[0]! + params.weight * umap.loss;
     for (const t of Object.values(out)) t.dispose();
     return { loss, grads: flat };
+  }
+
+  /**
+   * The umap-ae step's gradient with neighbour sampling: the shard's images are encoded, each is a head
+   * against all of its graph edges, whose tails' codes (and the negatives') come from `table`
+   * (src/umap/neighbour-loss.ts); the training graph adds weight x that gradient at the code layer.
+   * Returns the combined loss and the shard's fresh codes [B, latent], for the caller to write to the table.
+   */
+  async neighbourGradients(
+    heads: ArrayLike<number>,
+    flat: Float32Array,
+    negativeSeed: number,
+    rows: NeighbourRows,
+    table: Float32Array,
+  ): Promise<{ loss: number; grads: Float32Array; codes: Float32Array }> {
+    if (!this.umap) throw new Error('this replica was not set up for the umap-ae objective');
+    const { params, encode, latent } = this.umap;
+    const image = this.gather(heads);
+    const encoded = await encode.run({ image, weights: this.weightsTensor });
+    const codes = Float32Array.from(encoded.code!.data as Float32Array);
+    encoded.code!.dispose();
+    const umap = neighbourLossAndGrad(codes, heads, table, rows, latent, {
+      a: params.a,
+      b: params.b,
+      negativeRate: params.negativeRate,
+      rng: seededRandom(params.seed * 7919 + negativeSeed),
+    });
+    for (let k = 0; k < umap.grad.length; k++) umap.grad[k]! *= params.weight;
+    const out = await this.train.run({
+      image,
+      weights: this.weightsTensor,
+      code_grad: new ort.Tensor('float32', umap.grad, [heads.length, latent]),
+    });
+    flat.set(out.grads!.data as Float32Array);
+    const loss = (out.loss!.data as Float32Array)[0]! + params.weight * umap.loss;
+    for (const t of Object.values(out)) t.dispose();
+    return { loss, grads: flat, codes };
+  }
+
+  /** Encodes images start..end-1 into rows start..end-1 of `table` [n, latent], in chunks of `chunk`. */
+  async encodeInto(start: number, end: number, table: Float32Array, chunk = 500): Promise<void> {
+    if (!this.umap) throw new Error('this replica was not set up for the umap-ae objective');
+    const { encode, latent } = this.umap;
+    for (let s = start; s < end; s += chunk) {
+      const e = Math.min(end, s + chunk);
+      const out = await encode.run({
+        image: this.gather(Int32Array.from({ length: e - s }, (_, i) => s + i)),
+        weights: this.weightsTensor,
+      });
+      table.set(out.code!.data as Float32Array, s * latent);
+      out.code!.dispose();
+    }
   }
 
   apply(flatGrads: Float32Array, lr: number): void {

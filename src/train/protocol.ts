@@ -19,6 +19,18 @@ export interface WorkerInit {
   maxShard: number;
   /** The umap-ae objective's constants (ort engine only); absent: reconstruction alone. */
   umap?: UmapStepParams;
+  /** umap-ae with neighbour sampling: the graph's rows and the table of every training image's latest code. */
+  neighbours?: SharedNeighbourTable;
+}
+
+/** A NeighbourRows (src/umap/neighbour-loss.ts) in shared memory, with the code table [n, latent] beside it. */
+export interface SharedNeighbourTable {
+  n: number;
+  meanWeight: number;
+  offsets: SharedArrayBuffer;
+  tails: SharedArrayBuffer;
+  weights: SharedArrayBuffer;
+  codes: SharedArrayBuffer;
 }
 
 export type ToWorker =
@@ -37,9 +49,11 @@ export type ToWorker =
   /**
    * Steps s = 0.. over `order`: batch s is order[s·batchSize, (s+1)·batchSize), at learning rate lrs[s].
    * With `tails` (umap-ae), order and tails hold the heads and tails of batchSize edges per step, and
-   * `epoch` seeds the negative sampling.
+   * `epoch` seeds the negative sampling (with neighbour sampling too, where order is an image permutation).
    */
   | { type: 'train'; order: Int32Array; batchSize: number; lrs: Float64Array; tails?: Int32Array; epoch?: number }
+  /** Encode training images start..end-1 into the shared code table (neighbour sampling). */
+  | { type: 'encode-table'; start: number; end: number }
   | { type: 'eval'; indices: Int32Array }
   | { type: 'get-state' }
   | { type: 'close' };
@@ -49,6 +63,7 @@ export type FromWorker =
   /** From rank 0 after each step: the batch's mean loss. */
   | { type: 'progress'; step: number; loss: number }
   | { type: 'trained' }
+  | { type: 'table-encoded' }
   | { type: 'state-set' }
   | { type: 'eval'; sums: EvalSums }
   | { type: 'state'; state: FlatState }

@@ -16,7 +16,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildAutoencoder, checkModelConfig } from './model.js';
 import { checkSettings, splitCounts, trainAutoencoder, type EpochRecord, type TrainEvent } from './trainer.js';
 import { evaluateAutoencoder, type TestMetrics } from './evaluate.js';
-import { loadOrBuildKnnGraph, type KnnCacheEvent } from '../umap/knn-cache.js';
+import { DEFAULT_KNN_DIR, loadOrBuildKnnGraph, type KnnCacheEvent } from '../umap/knn-cache.js';
 import { fuzzySimplicialSet, type FuzzyGraph } from '../umap/fuzzy-set.js';
 
 export interface TrainManifest {
@@ -81,7 +81,7 @@ export async function runTrainStage(
     const tk = performance.now();
     const train = splitCounts(limit).train;
     const { graph } = await loadOrBuildKnnGraph({
-      dir: o.knnCacheDir ?? 'data/knn-cache',
+      dir: o.knnCacheDir ?? DEFAULT_KNN_DIR,
       pixels: pixels.subarray(0, train * PIXELS),
       n: train,
       dim: PIXELS,

@@ -10,6 +10,8 @@ import type { RuntimeName } from './protocol.js';
 import { checkUmapSettings, type Objective, type UmapSettings } from './objective.js';
 import { EdgeSampler } from '../umap/edge-sampler.js';
 import type { FuzzyGraph } from '../umap/fuzzy-set.js';
+import { neighbourRows } from '../umap/neighbour-loss.js';
+import type { SharedNeighbourTable } from './protocol.js';
 import { findAbParams } from '../umap/ab-params.js';
 import type { FlatState } from './replica.js';
 import { permutation, seededRandom } from '../util/random.js';
@@ -142,6 +144,10 @@ export async function trainAutoencoder(
     throw new Error('the umap-ae objective needs the neighbour graph of the training images');
   const { engine, note } = resolveEngine(umapRun ? 'ort' : (settings.engine ?? 'auto'), settings.model);
   const ab = umapRun ? findAbParams(settings.umap!.spread, settings.umap!.minDist) : undefined;
+  const neighbours =
+    umapRun && (settings.umap!.sampling ?? 'edges') === 'neighbours'
+      ? sharedNeighbourTable(opts.umapGraph!, settings.model.latent)
+      : undefined;
   const pool = await ReplicaPool.start(threads, {
     engine,
     config: settings.model,
@@ -154,6 +160,7 @@ export async function trainAutoencoder(
       ab && settings.umap
         ? { ...ab, weight: settings.umap.weight, negativeRate: settings.umap.negativeRate, seed: settings.model.seed }
         : undefined,
+    neighbours,
   });
   try {
     const history = opts.resume ? [...opts.resume.history] : [];
@@ -191,7 +198,12 @@ export async function trainAutoencoder(
           imagesPerSec: ((s + 1) * settings.batchSize) / secs,
         });
       };
-      if (umapRun) {
+      if (neighbours) {
+        // Every training image's code as it stands, then ordinary batches against their whole neighbourhoods.
+        await pool.encodeTable(split.train);
+        const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
+        await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep, { epoch });
+      } else if (umapRun) {
         // batchSize / 2 edges per step, drawn by weight; their heads and tails are the step's images.
         const edgesPerStep = settings.batchSize / 2;
         const edges = new EdgeSampler(opts.umapGraph!, { seed: settings.model.seed * 100_003 + epoch }).sample(
@@ -230,4 +242,25 @@ export async function trainAutoencoder(
   } finally {
     await pool.close();
   }
+}
+
+/** The graph's rows in shared memory, and a code table for its n images, for the replicas to share. */
+function sharedNeighbourTable(graph: FuzzyGraph, latent: number): SharedNeighbourTable {
+  const buffers: SharedArrayBuffer[] = [];
+  const rows = neighbourRows(graph, {
+    alloc: (bytes) => {
+      const b = new SharedArrayBuffer(bytes);
+      buffers.push(b);
+      return b;
+    },
+  });
+  const [offsets, tails, weights] = buffers as [SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer];
+  return {
+    n: rows.n,
+    meanWeight: rows.meanWeight,
+    offsets,
+    tails,
+    weights,
+    codes: new SharedArrayBuffer(rows.n * latent * Float32Array.BYTES_PER_ELEMENT),
+  };
 }

@@ -9,6 +9,7 @@ import { OrtReplica } from './ort-replica.js';
 import { Barrier } from './barrier.js';
 import { shardBounds } from './shards.js';
 import type { FromWorker, RuntimeName, ToWorker, WorkerInit } from './protocol.js';
+import type { NeighbourRows } from '../umap/neighbour-loss.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -21,6 +22,20 @@ interface Shared {
   barrier: Barrier;
 }
 let shared: Shared | null = null;
+
+/** Neighbour sampling: the graph's rows and the code table, views of the coordinator's shared memory. */
+const neighbours = init.neighbours
+  ? {
+      rows: {
+        n: init.neighbours.n,
+        meanWeight: init.neighbours.meanWeight,
+        offsets: new Int32Array(init.neighbours.offsets),
+        tails: new Int32Array(init.neighbours.tails),
+        weights: new Float32Array(init.neighbours.weights),
+      } satisfies NeighbourRows,
+      table: new Float32Array(init.neighbours.codes),
+    }
+  : null;
 
 async function main(): Promise<void> {
   let runtime: RuntimeName, replica: Replica | OrtReplica;
@@ -79,16 +94,30 @@ async function train(
   for (let step = 0; step < lrs.length; step++) {
     const batchStart = step * batchSize;
     const heads = order.subarray(batchStart + shardStart, batchStart + shardEnd);
-    const { loss } = tails
-      ? await (replica as OrtReplica).umapGradients(
-          heads,
-          tails.subarray(batchStart + shardStart, batchStart + shardEnd),
-          mine,
-          (epoch * 1_000_003 + step) * 64 + rank,
-        )
-      : await replica.gradients(heads, mine);
+    const negativeSeed = (epoch * 1_000_003 + step) * 64 + rank;
+    let loss: number;
+    let codes: Float32Array | null = null;
+    if (tails) {
+      const tailShard = tails.subarray(batchStart + shardStart, batchStart + shardEnd);
+      ({ loss } = await (replica as OrtReplica).umapGradients(heads, tailShard, mine, negativeSeed));
+    } else if (neighbours) {
+      ({ loss, codes } = await (replica as OrtReplica).neighbourGradients(
+        heads,
+        mine,
+        negativeSeed,
+        neighbours.rows,
+        neighbours.table,
+      ));
+    } else ({ loss } = await replica.gradients(heads, mine));
     s.losses[rank] = loss * weights[rank]!;
     s.barrier.wait();
+    // Between the two barriers no rank reads the code table, so the fresh codes go in here: every rank
+    // read the same table this step, whatever the threads' timing.
+    if (codes && neighbours) {
+      const latent = codes.length / heads.length;
+      for (let i = 0; i < heads.length; i++)
+        neighbours.table.set(codes.subarray(i * latent, (i + 1) * latent), heads[i]! * latent);
+    }
     // Sum in rank order: the result does not depend on which thread finished first.
     avg.fill(0, paramStart, paramEnd);
     for (let r = 0; r < ranks; r++) {
@@ -120,6 +149,11 @@ async function handle(replica: Replica | OrtReplica, m: ToWorker): Promise<void>
       if (!shared) throw new Error('training buffers not set');
       await train(replica, shared, m.order, m.batchSize, m.lrs, m.tails, m.epoch);
       send({ type: 'trained' });
+      return;
+    case 'encode-table':
+      if (!neighbours) throw new Error('this worker has no code table');
+      await (replica as OrtReplica).encodeInto(m.start, m.end, neighbours.table);
+      send({ type: 'table-encoded' });
       return;
     case 'eval':
       send({ type: 'eval', sums: await replica.evaluate(m.indices) });

@@ -21,7 +21,7 @@ export const KNN_CACHE_VERSION = 1;
 export const KNN_HEADER_FILE = 'knn-graph.json';
 export const KNN_GRAPH_FILE = 'knn-graph.bin';
 /** Where pipeline/knn-graph.js keeps the training set's graph by default. */
-export const DEFAULT_KNN_DIR = 'data/knn-graph';
+export const DEFAULT_KNN_DIR = 'data/knn-cache';
 /** The training split: the first 55,000 images (the last 5,000 are the validation split). */
 export const DEFAULT_KNN_COUNT = 55_000;
 
