@@ -85,6 +85,11 @@ runCli(async () => {
       describe:
         "umap-ae: neighbours: each batch image against all its graph edges (tails' codes from a table of the latest codes); edges: tfumap's sampled edges, both ends encoded",
     })
+    .option('umap-warmup', {
+      type: 'number',
+      default: UMAP_DEFAULTS.warmup,
+      describe: 'umap-ae (neighbour sampling): epochs of reconstruction alone before the UMAP term starts',
+    })
     .option('knn-cache', {
       type: 'string',
       default: DEFAULT_KNN_DIR,
@@ -157,6 +162,7 @@ runCli(async () => {
           spread: argv.spread,
           negativeRate: argv['negative-rate'],
           sampling: argv['umap-sampling'],
+          warmup: argv['umap-warmup'],
         },
       },
     },

@@ -269,6 +269,33 @@ test(
   },
 );
 
+test(
+  'umap-ae warm-up: the first epochs train exactly what ae trains, then the UMAP term starts',
+  { skip },
+  async () => {
+    const data = await loadDataset(DATA);
+    const n = 1200;
+    const images = data.train.images.pixels.subarray(0, n * PIXELS);
+    const trainCount = n - Math.min(5000, Math.floor(n * 0.1));
+    const graph = fuzzySimplicialSet(
+      await buildKnnGraph(images.subarray(0, trainCount * PIXELS), trainCount, PIXELS, 15),
+    );
+    const base = { ...settings(), epochs: 2, batchSize: 32 };
+    const ae = await trainAutoencoder(images, { ...base, objective: 'ae' });
+    const warm = await trainAutoencoder(
+      images,
+      { ...base, umap: { ...UMAP_DEFAULTS, warmup: 1 } },
+      { umapGraph: graph },
+    );
+    assert.equal(warm.history[0]!.trainLoss, ae.history[0]!.trainLoss, 'epoch 1: reconstruction alone');
+    assert.equal(warm.history[0]!.valLoss, ae.history[0]!.valLoss);
+    assert.ok(
+      warm.history[1]!.trainLoss > ae.history[1]!.trainLoss + 0.01,
+      `epoch 2 adds the UMAP term: ${warm.history[1]!.trainLoss} vs ${ae.history[1]!.trainLoss}`,
+    );
+  },
+);
+
 test('umap-ae: bad settings are named errors before any work', { skip }, async () => {
   const base = {
     dataDir: DATA,
@@ -303,6 +330,14 @@ test('umap-ae: bad settings are named errors before any work', { skip }, async (
       settings: settings({ umap: { ...UMAP_DEFAULTS, sampling: 'pairs' as unknown as 'edges' } }),
     }),
     /--umap-sampling must be one of neighbours, edges, got pairs/,
+  );
+  await assert.rejects(
+    runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, warmup: -1 } }) }),
+    /--umap-warmup must be an integer in 0..1000/,
+  );
+  await assert.rejects(
+    runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, sampling: 'edges', warmup: 2 } }) }),
+    /--umap-warmup needs --umap-sampling neighbours/,
   );
   await assert.rejects(stat(base.outDir));
   await assert.rejects(stat(base.knnCacheDir));

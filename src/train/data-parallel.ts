@@ -113,7 +113,7 @@ export class ReplicaPool {
     batchSize: number,
     lrs: Float64Array,
     onStep?: (step: number, loss: number) => void,
-    edges?: { tails?: Int32Array; epoch: number },
+    edges?: { tails?: Int32Array; epoch: number; reconstructionOnly?: boolean },
   ): Promise<Float64Array> {
     if (edges?.tails && edges.tails.length !== order.length)
       throw new RangeError(`${order.length} edge heads but ${edges.tails.length} tails`);
@@ -128,7 +128,15 @@ export class ReplicaPool {
     };
     try {
       for (const c of this.channels)
-        c.send({ type: 'train', order, batchSize, lrs, tails: edges?.tails, epoch: edges?.epoch });
+        c.send({
+          type: 'train',
+          order,
+          batchSize,
+          lrs,
+          tails: edges?.tails,
+          epoch: edges?.epoch,
+          reconstructionOnly: edges?.reconstructionOnly,
+        });
       await Promise.all(this.channels.map((c) => c.receive('trained')));
     } finally {
       this.channels[0]!.onProgress = null;

@@ -28,6 +28,8 @@ export interface UmapSettings {
   negativeRate: number;
   /** Default neighbours; absent in runs recorded before it existed, which sampled edges. */
   sampling?: UmapSampling;
+  /** Epochs of reconstruction alone before the UMAP term starts (neighbour sampling; default 0). */
+  warmup?: number;
 }
 
 export const UMAP_DEFAULTS: Required<UmapSettings> = {
@@ -37,6 +39,7 @@ export const UMAP_DEFAULTS: Required<UmapSettings> = {
   spread: 1,
   negativeRate: 5,
   sampling: 'neighbours',
+  warmup: 0,
 };
 
 /** Named errors for out-of-range UMAP settings. */
@@ -48,6 +51,10 @@ export function checkUmapSettings(u: UmapSettings): void {
   checkNegativeRate(u.negativeRate);
   if (u.sampling !== undefined && !UMAP_SAMPLINGS.includes(u.sampling))
     throw new RangeError(`--umap-sampling must be one of ${UMAP_SAMPLINGS.join(', ')}, got ${String(u.sampling)}`);
+  if (u.warmup !== undefined && !(Number.isInteger(u.warmup) && u.warmup >= 0 && u.warmup <= 1000))
+    throw new RangeError(`--umap-warmup must be an integer in 0..1000 (epochs), got ${u.warmup}`);
+  if ((u.warmup ?? 0) > 0 && u.sampling === 'edges')
+    throw new RangeError('--umap-warmup needs --umap-sampling neighbours');
 }
 
 /** The loss constants and the weight a replica needs for the UMAP term. */

@@ -123,7 +123,14 @@ export class OrtReplica {
     indices: ArrayLike<number>,
     flat: Float32Array = new Float32Array(this.parameterCount),
   ): Promise<{ loss: number; grads: Float32Array }> {
-    const out = await this.train.run({ image: this.gather(indices), weights: this.weightsTensor });
+    const feeds: Record<string, ort.Tensor> = { image: this.gather(indices), weights: this.weightsTensor };
+    // A umap-ae replica's graph takes a code gradient: none during reconstruction-only warm-up epochs.
+    if (this.umap)
+      feeds.code_grad = new ort.Tensor('float32', new Float32Array(indices.length * this.umap.latent), [
+        indices.length,
+        this.umap.latent,
+      ]);
+    const out = await this.train.run(feeds);
     flat.set(out.grads!.data as Float32Array);
     const loss = (out.loss!.data as Float32Array)[0]!;
     for (const t of Object.values(out)) t.dispose();

@@ -51,7 +51,16 @@ export type ToWorker =
    * With `tails` (umap-ae), order and tails hold the heads and tails of batchSize edges per step, and
    * `epoch` seeds the negative sampling (with neighbour sampling too, where order is an image permutation).
    */
-  | { type: 'train'; order: Int32Array; batchSize: number; lrs: Float64Array; tails?: Int32Array; epoch?: number }
+  | {
+      type: 'train';
+      order: Int32Array;
+      batchSize: number;
+      lrs: Float64Array;
+      tails?: Int32Array;
+      epoch?: number;
+      /** umap-ae warm-up: reconstruction alone this run. */
+      reconstructionOnly?: boolean;
+    }
   /** Encode training images start..end-1 into the shared code table (neighbour sampling). */
   | { type: 'encode-table'; start: number; end: number }
   | { type: 'eval'; indices: Int32Array }

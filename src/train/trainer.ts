@@ -199,10 +199,15 @@ export async function trainAutoencoder(
         });
       };
       if (neighbours) {
-        // Every training image's code as it stands, then ordinary batches against their whole neighbourhoods.
-        await pool.encodeTable(split.train);
+        // Every training image's code as it stands, then ordinary batches against their whole neighbourhoods
+        // (reconstruction alone during the warm-up epochs).
+        const warm = epoch <= (settings.umap!.warmup ?? 0);
+        if (!warm) await pool.encodeTable(split.train);
         const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
-        await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep, { epoch });
+        await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep, {
+          epoch,
+          reconstructionOnly: warm,
+        });
       } else if (umapRun) {
         // batchSize / 2 edges per step, drawn by weight; their heads and tails are the step's images.
         const edgesPerStep = settings.batchSize / 2;

@@ -82,6 +82,7 @@ async function train(
   lrs: Float64Array,
   tails?: Int32Array,
   epoch = 0,
+  reconstructionOnly = false,
 ): Promise<void> {
   const ranks = s.grads.length,
     rank = init.rank;
@@ -100,7 +101,7 @@ async function train(
     if (tails) {
       const tailShard = tails.subarray(batchStart + shardStart, batchStart + shardEnd);
       ({ loss } = await (replica as OrtReplica).umapGradients(heads, tailShard, mine, negativeSeed));
-    } else if (neighbours) {
+    } else if (neighbours && !reconstructionOnly) {
       ({ loss, codes } = await (replica as OrtReplica).neighbourGradients(
         heads,
         mine,
@@ -147,7 +148,7 @@ async function handle(replica: Replica | OrtReplica, m: ToWorker): Promise<void>
       return;
     case 'train':
       if (!shared) throw new Error('training buffers not set');
-      await train(replica, shared, m.order, m.batchSize, m.lrs, m.tails, m.epoch);
+      await train(replica, shared, m.order, m.batchSize, m.lrs, m.tails, m.epoch, m.reconstructionOnly);
       send({ type: 'trained' });
       return;
     case 'encode-table':
