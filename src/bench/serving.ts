@@ -77,7 +77,10 @@ export async function timeOrtEncoder(
   x: Float32Array | Uint8Array,
   o: { threads: number; batch: number; images: number; reps?: number },
 ): Promise<{ imagesPerSec: number; imagesPerCpuSec: number }> {
-  const m = await openModel(encoderPath, { threads: o.threads, inputType: x instanceof Uint8Array ? 'uint8' : 'float32' });
+  const m = await openModel(encoderPath, {
+    threads: o.threads,
+    inputType: x instanceof Uint8Array ? 'uint8' : 'float32',
+  });
   const dims = [o.batch, IMAGE_SIZE, IMAGE_SIZE, 1];
   try {
     await runBatch(m, x.subarray(0, o.batch * PIXELS), dims);
@@ -266,9 +269,11 @@ export async function benchServing(o: {
         // The same best configuration again right before, so both figures see the machine in the same state: on
         // the float model and on the uint8 variant the CLI runs, whichever is faster counting.
         const cfg = { threads: bestOrt.threads, batch: bestOrt.batch };
-        for (const input of ['float32', 'uint8'] as const) {
-          const again = await timeOrtEncoder(o.encoderPath, input === 'uint8' ? o.testPixels : o.x, { ...cfg, images: n });
-          if (again.imagesPerSec > bestOrt.imagesPerSec) bestOrt = { ...bestOrt, input, imagesPerSec: again.imagesPerSec };
+        for (const variant of ['float32', 'uint8'] as const) {
+          const pixels = variant === 'uint8' ? o.testPixels : o.x;
+          const again = await timeOrtEncoder(o.encoderPath, pixels, { ...cfg, images: n });
+          if (again.imagesPerSec > bestOrt.imagesPerSec)
+            bestOrt = { ...bestOrt, input: variant, imagesPerSec: again.imagesPerSec };
           bestOrtCpu = Math.max(bestOrtCpu, again.imagesPerCpuSec);
         }
         // Like for like: the variant the CLI runs, on bytes, over as many images in one pass.
