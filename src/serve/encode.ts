@@ -26,8 +26,11 @@ import {
 } from './shards.js';
 
 export const BATCH_SIZE_RANGE = [1, 65536] as const;
-/** `make bench` on 2 cores: 1024 was the best batch with 2 threads, within 2 % with 1; the cost is memory only. */
-export const DEFAULT_BATCH_SIZE = 1024;
+/**
+ * `make bench` on 2 cores, quiet: 256 was the best batch with 1 thread and with 2 (1024: 13 % and 4 % slower), and
+ * batches of 128-256 the best of 128-1024 on the uint8 variant too (the activations of a 256-image batch stay in cache).
+ */
+export const DEFAULT_BATCH_SIZE = 256;
 /** Images read per chunk: 12.8 MB as bytes, two in memory at a time. */
 export const DEFAULT_CHUNK_SIZE = 16384;
 
