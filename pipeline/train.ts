@@ -87,8 +87,8 @@ runCli(async () => {
     })
     .option('umap-warmup', {
       type: 'number',
-      default: UMAP_DEFAULTS.warmup,
-      describe: 'umap-ae (neighbour sampling): epochs of reconstruction alone before the UMAP term starts',
+      describe:
+        'umap-ae (neighbour sampling): epochs of reconstruction alone before the UMAP term starts (default: half of --epochs)',
     })
     .option('knn-cache', {
       type: 'string',

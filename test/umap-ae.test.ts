@@ -339,6 +339,10 @@ test('umap-ae: bad settings are named errors before any work', { skip }, async (
     runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, sampling: 'edges', warmup: 2 } }) }),
     /--umap-warmup needs --umap-sampling neighbours/,
   );
+  await assert.rejects(
+    runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, warmup: 1 } }) }),
+    /--umap-warmup 1 leaves no UMAP epoch in --epochs 1/,
+  );
   await assert.rejects(stat(base.outDir));
   await assert.rejects(stat(base.knnCacheDir));
 });

@@ -28,19 +28,27 @@ export interface UmapSettings {
   negativeRate: number;
   /** Default neighbours; absent in runs recorded before it existed, which sampled edges. */
   sampling?: UmapSampling;
-  /** Epochs of reconstruction alone before the UMAP term starts (neighbour sampling; default 0). */
+  /**
+   * Epochs of reconstruction alone before the UMAP term starts (neighbour sampling). Default: half the run's
+   * epochs, which won on the validation split (the autoencoder's layout is UMAP's starting point).
+   */
   warmup?: number;
 }
 
-export const UMAP_DEFAULTS: Required<UmapSettings> = {
+export const UMAP_DEFAULTS: Required<Omit<UmapSettings, 'warmup'>> = {
   k: 15,
   weight: 1,
   minDist: 0.1,
   spread: 1,
   negativeRate: 5,
   sampling: 'neighbours',
-  warmup: 0,
 };
+
+/** The warm-up epochs of a run of `epochs` epochs: as given, else half the run (none with edge sampling). */
+export function umapWarmupOf(u: UmapSettings, epochs: number): number {
+  if (u.warmup !== undefined) return u.warmup;
+  return (u.sampling ?? 'edges') === 'neighbours' ? Math.floor(epochs / 2) : 0;
+}
 
 /** Named errors for out-of-range UMAP settings. */
 export function checkUmapSettings(u: UmapSettings): void {

@@ -7,7 +7,7 @@ import type { BackendChoice } from '../lib/tfjs-backend.js';
 import { TRAIN_DEFAULTS } from './defaults.js';
 import { resolveEngine, type EngineChoice, type EngineName } from './engine.js';
 import type { RuntimeName } from './protocol.js';
-import { checkUmapSettings, type Objective, type UmapSettings } from './objective.js';
+import { checkUmapSettings, umapWarmupOf, type Objective, type UmapSettings } from './objective.js';
 import { EdgeSampler } from '../umap/edge-sampler.js';
 import type { FuzzyGraph } from '../umap/fuzzy-set.js';
 import { neighbourRows } from '../umap/neighbour-loss.js';
@@ -32,7 +32,7 @@ export interface TrainSettings {
   engine?: EngineChoice;
   /** The tfjs backend, for the tfjs engine. */
   backend: BackendChoice;
-  /** ae (reconstruction alone, the default) or umap-ae (needs the ort engine and a neighbour graph). */
+  /** ae (reconstruction alone; what an absent objective means here) or umap-ae (the CLI default: needs the ort engine and a neighbour graph). */
   objective?: Objective;
   umap?: UmapSettings;
 }
@@ -117,6 +117,10 @@ export function checkSettings(s: TrainSettings, trainCount: number): void {
       );
     if (s.engine === 'tfjs')
       throw new RangeError('--objective umap-ae trains on the ort engine only: use --engine ort or auto');
+    if (s.umap.warmup !== undefined && s.umap.warmup >= s.epochs)
+      throw new RangeError(
+        `--umap-warmup ${s.umap.warmup} leaves no UMAP epoch in --epochs ${s.epochs}: give fewer warm-up epochs`,
+      );
   }
 }
 
@@ -201,7 +205,7 @@ export async function trainAutoencoder(
       if (neighbours) {
         // Every training image's code as it stands, then ordinary batches against their whole neighbourhoods
         // (reconstruction alone during the warm-up epochs).
-        const warm = epoch <= (settings.umap!.warmup ?? 0);
+        const warm = epoch <= umapWarmupOf(settings.umap!, settings.epochs);
         if (!warm) await pool.encodeTable(split.train);
         const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
         await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep, {
