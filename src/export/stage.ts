@@ -65,6 +65,8 @@ export function modelMetadata(
             k: train.settings.umap.k,
             minDist: train.settings.umap.minDist,
             negativeRate: train.settings.umap.negativeRate,
+            ...(train.settings.umap.sampling ? { umapSampling: train.settings.umap.sampling } : {}),
+            ...(train.settings.umap.warmup !== undefined ? { umapWarmup: train.settings.umap.warmup } : {}),
           }
         : {}),
       ...(train.engine === 'ort' ? {} : { backend: train.backend }),

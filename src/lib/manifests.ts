@@ -27,7 +27,16 @@ export interface TrainSummary {
     lr: number;
     batchSize: number;
     objective?: string;
-    umap?: { k: number; weight: number; minDist: number; spread: number; negativeRate: number };
+    umap?: {
+      k: number;
+      weight: number;
+      minDist: number;
+      spread: number;
+      negativeRate: number;
+      /** Absent in manifests from before they were recorded. */
+      sampling?: string;
+      warmup?: number;
+    };
   };
   /** The training engine (absent in manifests from before the ort engine: tfjs). */
   engine?: string;
@@ -151,6 +160,8 @@ export function checkTrainSummary(json: unknown, file: string): TrainSummary {
               minDist: r.number(u.minDist, 'settings.umap.minDist'),
               spread: r.number(u.spread, 'settings.umap.spread'),
               negativeRate: r.number(u.negativeRate, 'settings.umap.negativeRate'),
+              ...(u.sampling === undefined ? {} : { sampling: r.string(u.sampling, 'settings.umap.sampling') }),
+              ...(u.warmup === undefined ? {} : { warmup: r.number(u.warmup, 'settings.umap.warmup') }),
             }))(r.object(s.umap, 'settings.umap')),
           }),
     },

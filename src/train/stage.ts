@@ -16,6 +16,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildAutoencoder, checkModelConfig } from './model.js';
 import { checkSettings, splitCounts, trainAutoencoder, type EpochRecord, type TrainEvent } from './trainer.js';
 import { evaluateAutoencoder, type TestMetrics } from './evaluate.js';
+import { umapWarmupOf } from './objective.js';
 import { DEFAULT_KNN_DIR, loadOrBuildKnnGraph, type KnnCacheEvent } from '../umap/knn-cache.js';
 import { fuzzySimplicialSet, type FuzzyGraph } from '../umap/fuzzy-set.js';
 
@@ -128,7 +129,21 @@ export async function runTrainStage(
   const trained = result.history.slice(resume?.history.length ?? 0);
   const manifest: TrainManifest = {
     stage: 'train',
-    settings: { ...o.settings, threads: result.threads, limit },
+    // The warm-up as it ran (its default is half the epochs), so readers need not derive it.
+    settings: {
+      ...o.settings,
+      ...(o.settings.objective === 'umap-ae' && o.settings.umap
+        ? {
+            umap: {
+              ...o.settings.umap,
+              sampling: o.settings.umap.sampling ?? 'edges',
+              warmup: umapWarmupOf(o.settings.umap, o.settings.epochs),
+            },
+          }
+        : {}),
+      threads: result.threads,
+      limit,
+    },
     engine: result.engine,
     runtime: result.runtime,
     backend,
