@@ -237,14 +237,14 @@ export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
         [
           {
             // umap-ae's training loss adds weight x the UMAP term (after the warm-up); validation is reconstruction alone.
-            name: umap ? `train BCE + ${umap.weight} x UMAP` : 'train BCE',
+            name: umap ? 'train loss' : 'train BCE',
             values: train.history.map((h) => h.trainLoss),
             color: '#1f77b4',
           },
           { name: 'validation BCE', values: train.history.map((h) => h.valLoss), color: '#d62728' },
         ],
         `Training: ${umap ? `umap-ae${umap.warmup ? ` (UMAP from epoch ${umap.warmup + 1})` : ''}, ` : ''}${train.settings.optimizer}${train.settings.momentum ? ` (momentum ${train.settings.momentum})` : ''}, lr ${train.settings.lr}, batch ${train.settings.batchSize}, ${train.engine === 'ort' ? 'ort engine' : `${train.backend} backend`}`,
-        'binary cross-entropy per pixel',
+        umap ? `BCE per pixel (train loss: + ${umap.weight} x UMAP)` : 'binary cross-entropy per pixel',
       ),
     );
   }
