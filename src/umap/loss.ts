@@ -82,6 +82,22 @@ function checkCodes(zHead: Codes, zTail: Codes, dim: number): number {
   return zHead.length / dim;
 }
 
+/**
+ * One pair's loss from its squared distance s, and coef = d loss / d s: -log clip(q) for a positive pair,
+ * -rep log clip(1 - q) for a negative, q = 1 / (1 + a s^b); coef is 0 where the clip is active.
+ */
+export function pairLoss(s: number, positive: boolean, a: number, b: number, rep = 1): { loss: number; coef: number } {
+  const sb = s > 0 ? s ** b : 0;
+  const den = 1 + a * sb;
+  if (positive) {
+    if (1 / den >= UMAP_EPS) return { loss: Math.log(den), coef: s > 0 ? (a * b * sb) / (s * den) : 0 };
+    return { loss: -Math.log(UMAP_EPS), coef: 0 };
+  }
+  const oneMinusQ = (a * sb) / den;
+  if (oneMinusQ >= UMAP_EPS) return { loss: -rep * Math.log(oneMinusQ), coef: (-rep * b) / (s * den) };
+  return { loss: -rep * Math.log(UMAP_EPS), coef: 0 };
+}
+
 /** One pair's loss, adding its gradient (times `scale`) into gH at row i and gT at row j. */
 function pair(
   zHead: Codes,
@@ -104,28 +120,7 @@ function pair(
     const v = zHead[hi + c]! - zTail[tj + c]!;
     s += v * v;
   }
-  const sb = s > 0 ? s ** b : 0;
-  const den = 1 + a * sb;
-  let loss: number, coef: number; // coef = dL/ds
-  if (positive) {
-    const q = 1 / den;
-    if (q >= UMAP_EPS) {
-      loss = Math.log(den);
-      coef = s > 0 ? (a * b * sb) / (s * den) : 0;
-    } else {
-      loss = -Math.log(UMAP_EPS);
-      coef = 0;
-    }
-  } else {
-    const oneMinusQ = (a * sb) / den;
-    if (oneMinusQ >= UMAP_EPS) {
-      loss = -rep * Math.log(oneMinusQ);
-      coef = (-rep * b) / (s * den);
-    } else {
-      loss = -rep * Math.log(UMAP_EPS);
-      coef = 0;
-    }
-  }
+  const { loss, coef } = pairLoss(s, positive, a, b, rep);
   if (coef !== 0) {
     const g = 2 * coef * scale;
     for (let c = 0; c < dim; c++) {

@@ -14,7 +14,7 @@
 // the analogue of tfumap's mean over pairs (meanW: the mean W_i over the table), so the value and the
 // umap weight mean the same as with sampled edges, and shards of one batch add up.
 import type { FuzzyGraph } from './fuzzy-set.js';
-import { UMAP_EPS, type Codes } from './loss.js';
+import { pairLoss, type Codes } from './loss.js';
 
 /** The fuzzy graph as compressed rows: the edges of head h are offsets[h]..offsets[h + 1]. */
 export interface NeighbourRows {
@@ -144,27 +144,7 @@ function pairTerm(
     const v = z[c]! - table[t + c]!;
     s += v * v;
   }
-  const sb = s > 0 ? s ** b : 0;
-  const den = 1 + a * sb;
-  let loss: number, coef: number; // coef = d loss / d s
-  if (positive) {
-    if (1 / den >= UMAP_EPS) {
-      loss = Math.log(den);
-      coef = s > 0 ? (a * b * sb) / (s * den) : 0;
-    } else {
-      loss = -Math.log(UMAP_EPS);
-      coef = 0;
-    }
-  } else {
-    const oneMinusQ = (a * sb) / den;
-    if (oneMinusQ >= UMAP_EPS) {
-      loss = -Math.log(oneMinusQ);
-      coef = -b / (s * den);
-    } else {
-      loss = -Math.log(UMAP_EPS);
-      coef = 0;
-    }
-  }
+  const { loss, coef } = pairLoss(s, positive, a, b);
   if (coef !== 0) {
     const g = 2 * coef * weight;
     for (let c = 0; c < dim; c++) grad[at + c]! += g * (z[c]! - table[t + c]!);
