@@ -55,6 +55,17 @@ function umapLossTf(
   return tf.div(tf.add(tf.sum(positive), tf.sum(negative)), b + negHead.length) as tf.Scalar;
 }
 
+/** tfjs's gradients of `vars`, flattened in their order (the replicas' flat weight layout). */
+function flatGradients(vars: tf.Variable[], grads: tf.NamedTensorMap): Float32Array {
+  const flat = new Float32Array(vars.reduce((n, v) => n + v.size, 0));
+  let offset = 0;
+  for (const v of vars) {
+    flat.set(grads[v.name]!.dataSync() as Float32Array, offset);
+    offset += v.size;
+  }
+  return flat;
+}
+
 test(
   'umap-ae step: the ort gradient of reconstruction + weight x UMAP matches tfjs autodiff of the same loss',
   { skip },
@@ -106,13 +117,7 @@ test(
     // Compared over the whole gradient vector: the UMAP term's gradient sums to exactly zero over a batch's codes
     // (it depends on code differences only), so the code layer's bias gradient is a cancellation whose own
     // relative error says nothing.
-    const flatRef = new Float32Array(grads.length);
-    let offset = 0;
-    for (const v of vars) {
-      flatRef.set(ref[v.name]!.dataSync() as Float32Array, offset);
-      offset += v.size;
-    }
-    const err = relativeError(grads, flatRef);
+    const err = relativeError(grads, flatGradients(vars, ref));
     assert.ok(err < TOL.umapStepRelative, `whole gradient: relative error ${err}`);
     tf.dispose([x, value, ...Object.values(ref)]);
   },
@@ -177,13 +182,7 @@ test(
       Math.abs(r.loss - (reconLoss + weight * ref.loss)) / r.loss < TOL.modelGradRelative,
       `loss ${r.loss} vs ${reconLoss} + ${weight} x ${ref.loss}`,
     );
-    const flatRef = new Float32Array(r.grads.length);
-    let offset = 0;
-    for (const v of vars) {
-      flatRef.set(tfGrads[v.name]!.dataSync() as Float32Array, offset);
-      offset += v.size;
-    }
-    const err = relativeError(r.grads, flatRef);
+    const err = relativeError(r.grads, flatGradients(vars, tfGrads));
     assert.ok(err < TOL.umapStepRelative, `whole gradient: relative error ${err}`);
     tf.dispose([x, g, value, ...Object.values(tfGrads)]);
   },
@@ -337,6 +336,11 @@ test('umap-ae: bad settings are named errors before any work', { skip }, async (
   );
   await assert.rejects(
     runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, sampling: 'edges', warmup: 2 } }) }),
+    /--umap-warmup needs --umap-sampling neighbours/,
+  );
+  // An absent sampling is edge sampling (runs recorded before the setting existed): no warm-up there either.
+  await assert.rejects(
+    runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, sampling: undefined, warmup: 2 } }) }),
     /--umap-warmup needs --umap-sampling neighbours/,
   );
   await assert.rejects(

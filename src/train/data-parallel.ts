@@ -113,10 +113,10 @@ export class ReplicaPool {
     batchSize: number,
     lrs: Float64Array,
     onStep?: (step: number, loss: number) => void,
-    edges?: { tails?: Int32Array; epoch: number; reconstructionOnly?: boolean },
+    umap?: { tails?: Int32Array; epoch: number; reconstructionOnly?: boolean },
   ): Promise<Float64Array> {
-    if (edges?.tails && edges.tails.length !== order.length)
-      throw new RangeError(`${order.length} edge heads but ${edges.tails.length} tails`);
+    if (umap?.tails && umap.tails.length !== order.length)
+      throw new RangeError(`${order.length} edge heads but ${umap.tails.length} tails`);
     if (order.length < lrs.length * batchSize)
       throw new RangeError(
         `${lrs.length} steps of ${batchSize} need ${lrs.length * batchSize} indices, got ${order.length}`,
@@ -133,9 +133,9 @@ export class ReplicaPool {
           order,
           batchSize,
           lrs,
-          tails: edges?.tails,
-          epoch: edges?.epoch,
-          reconstructionOnly: edges?.reconstructionOnly,
+          tails: umap?.tails,
+          epoch: umap?.epoch,
+          reconstructionOnly: umap?.reconstructionOnly,
         });
       await Promise.all(this.channels.map((c) => c.receive('trained')));
     } finally {

@@ -44,10 +44,15 @@ export const UMAP_DEFAULTS: Required<Omit<UmapSettings, 'warmup'>> = {
   sampling: 'neighbours',
 };
 
+/** The sampling a run uses: as given, else edges (what runs recorded before the setting existed did). */
+export function umapSamplingOf(u: UmapSettings): UmapSampling {
+  return u.sampling ?? 'edges';
+}
+
 /** The warm-up epochs of a run of `epochs` epochs: as given, else half the run (none with edge sampling). */
 export function umapWarmupOf(u: UmapSettings, epochs: number): number {
   if (u.warmup !== undefined) return u.warmup;
-  return (u.sampling ?? 'edges') === 'neighbours' ? Math.floor(epochs / 2) : 0;
+  return umapSamplingOf(u) === 'neighbours' ? Math.floor(epochs / 2) : 0;
 }
 
 /** Named errors for out-of-range UMAP settings. */
@@ -61,7 +66,7 @@ export function checkUmapSettings(u: UmapSettings): void {
     throw new RangeError(`--umap-sampling must be one of ${UMAP_SAMPLINGS.join(', ')}, got ${String(u.sampling)}`);
   if (u.warmup !== undefined && !(Number.isInteger(u.warmup) && u.warmup >= 0 && u.warmup <= 1000))
     throw new RangeError(`--umap-warmup must be an integer in 0..1000 (epochs), got ${u.warmup}`);
-  if ((u.warmup ?? 0) > 0 && u.sampling === 'edges')
+  if ((u.warmup ?? 0) > 0 && umapSamplingOf(u) === 'edges')
     throw new RangeError('--umap-warmup needs --umap-sampling neighbours');
 }
 

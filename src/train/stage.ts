@@ -16,7 +16,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildAutoencoder, checkModelConfig } from './model.js';
 import { checkSettings, splitCounts, trainAutoencoder, type EpochRecord, type TrainEvent } from './trainer.js';
 import { evaluateAutoencoder, type TestMetrics } from './evaluate.js';
-import { umapWarmupOf } from './objective.js';
+import { umapSamplingOf, umapWarmupOf } from './objective.js';
 import { DEFAULT_KNN_DIR, loadOrBuildKnnGraph, type KnnCacheEvent } from '../umap/knn-cache.js';
 import { fuzzySimplicialSet, type FuzzyGraph } from '../umap/fuzzy-set.js';
 
@@ -136,7 +136,7 @@ export async function runTrainStage(
         ? {
             umap: {
               ...o.settings.umap,
-              sampling: o.settings.umap.sampling ?? 'edges',
+              sampling: umapSamplingOf(o.settings.umap),
               warmup: umapWarmupOf(o.settings.umap, o.settings.epochs),
             },
           }

@@ -7,7 +7,7 @@ import type { BackendChoice } from '../lib/tfjs-backend.js';
 import { TRAIN_DEFAULTS } from './defaults.js';
 import { resolveEngine, type EngineChoice, type EngineName } from './engine.js';
 import type { RuntimeName } from './protocol.js';
-import { checkUmapSettings, umapWarmupOf, type Objective, type UmapSettings } from './objective.js';
+import { checkUmapSettings, umapSamplingOf, umapWarmupOf, type Objective, type UmapSettings } from './objective.js';
 import { EdgeSampler } from '../umap/edge-sampler.js';
 import type { FuzzyGraph } from '../umap/fuzzy-set.js';
 import { neighbourRows } from '../umap/neighbour-loss.js';
@@ -149,7 +149,7 @@ export async function trainAutoencoder(
   const { engine, note } = resolveEngine(umapRun ? 'ort' : (settings.engine ?? 'auto'), settings.model);
   const ab = umapRun ? findAbParams(settings.umap!.spread, settings.umap!.minDist) : undefined;
   const neighbours =
-    umapRun && (settings.umap!.sampling ?? 'edges') === 'neighbours'
+    umapRun && umapSamplingOf(settings.umap!) === 'neighbours'
       ? sharedNeighbourTable(opts.umapGraph!, settings.model.latent)
       : undefined;
   const pool = await ReplicaPool.start(threads, {
@@ -202,27 +202,24 @@ export async function trainAutoencoder(
           imagesPerSec: ((s + 1) * settings.batchSize) / secs,
         });
       };
-      if (neighbours) {
-        // Every training image's code as it stands, then ordinary batches against their whole neighbourhoods
-        // (reconstruction alone during the warm-up epochs).
-        const warm = epoch <= umapWarmupOf(settings.umap!, settings.epochs);
-        if (!warm) await pool.encodeTable(split.train);
-        const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
-        await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep, {
-          epoch,
-          reconstructionOnly: warm,
-        });
-      } else if (umapRun) {
-        // batchSize / 2 edges per step, drawn by weight; their heads and tails are the step's images.
+      if (umapRun && !neighbours) {
+        // Edge sampling: batchSize / 2 edges per step, drawn by weight; their heads and tails are the step's images.
         const edgesPerStep = settings.batchSize / 2;
         const edges = new EdgeSampler(opts.umapGraph!, { seed: settings.model.seed * 100_003 + epoch }).sample(
           steps * edgesPerStep,
         );
         await pool.train(edges.head, edgesPerStep, lrs, onStep, { tails: edges.tail, epoch });
       } else {
-        // The order depends only on seed and epoch, so a resumed run sees the same batches.
+        // ae, and neighbour sampling: ordinary batches, each image against its whole neighbourhood, whose codes
+        // are encoded afresh first (reconstruction alone during the warm-up epochs). The order depends only on
+        // seed and epoch, so a resumed run sees the same batches.
+        const warm = neighbours !== undefined && epoch <= umapWarmupOf(settings.umap!, settings.epochs);
+        if (neighbours && !warm) await pool.encodeTable(split.train);
         const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
-        await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep);
+        await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep, {
+          epoch,
+          reconstructionOnly: warm,
+        });
       }
       const seconds = (performance.now() - t0) / 1000;
       const val = await pool.evaluate(valIndices);

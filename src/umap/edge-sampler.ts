@@ -14,6 +14,17 @@ export interface EdgeBatch {
   tail: Int32Array;
 }
 
+/**
+ * The lightest weight an edge may have and still be used: max weight / nEpochs (default 200), as umap-learn and
+ * tfumap prune the edges they would sample less than once in the whole optimisation. Use edges with w >= floor, w > 0.
+ */
+export function edgeWeightFloor(weights: ArrayLike<number>, nEpochs = 200): number {
+  if (!(nEpochs >= 1)) throw new RangeError(`edge sampler: nEpochs must be >= 1, got ${nEpochs}`);
+  let max = 0;
+  for (let e = 0; e < weights.length; e++) max = Math.max(max, weights[e]!);
+  return max / nEpochs;
+}
+
 export class EdgeSampler {
   readonly head: Int32Array;
   readonly tail: Int32Array;
@@ -23,11 +34,7 @@ export class EdgeSampler {
   private readonly random: () => number;
 
   constructor(graph: FuzzyGraph, opts: { seed: number; nEpochs?: number }) {
-    const nEpochs = opts.nEpochs ?? 200;
-    if (!(nEpochs >= 1)) throw new RangeError(`edge sampler: nEpochs must be >= 1, got ${nEpochs}`);
-    let max = 0;
-    for (const w of graph.weight) max = Math.max(max, w);
-    const floor = max / nEpochs;
+    const floor = edgeWeightFloor(graph.weight, opts.nEpochs);
     let kept = 0;
     for (const w of graph.weight) if (w >= floor && w > 0) kept++;
     if (kept === 0) throw new RangeError('edge sampler: the graph has no edges');

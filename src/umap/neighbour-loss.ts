@@ -14,6 +14,7 @@
 // the analogue of tfumap's mean over pairs (meanW: the mean W_i over the table), so the value and the
 // umap weight mean the same as with sampled edges, and shards of one batch add up.
 import type { FuzzyGraph } from './fuzzy-set.js';
+import { edgeWeightFloor } from './edge-sampler.js';
 import { pairLoss, type Codes } from './loss.js';
 
 /** The fuzzy graph as compressed rows: the edges of head h are offsets[h]..offsets[h + 1]. */
@@ -34,11 +35,8 @@ export function neighbourRows(
   graph: FuzzyGraph,
   opts: { nEpochs?: number; alloc?: (bytes: number) => ArrayBufferLike } = {},
 ): NeighbourRows {
-  const nEpochs = opts.nEpochs ?? 200;
   const alloc = opts.alloc ?? ((bytes: number) => new ArrayBuffer(bytes));
-  let max = 0;
-  for (const w of graph.weight) max = Math.max(max, w);
-  const floor = max / nEpochs;
+  const floor = edgeWeightFloor(graph.weight, opts.nEpochs);
   const offsets = new Int32Array(alloc((graph.n + 1) * 4));
   let kept = 0;
   for (let e = 0; e < graph.weight.length; e++) {
