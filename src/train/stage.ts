@@ -17,8 +17,8 @@ import { buildAutoencoder, checkModelConfig } from './model.js';
 import { checkSettings, splitCounts, trainAutoencoder, type EpochRecord, type TrainEvent } from './trainer.js';
 import { evaluateAutoencoder, type TestMetrics } from './evaluate.js';
 import { umapSamplingOf, umapWarmupOf } from './objective.js';
-import { DEFAULT_KNN_DIR, loadOrBuildKnnGraph, type KnnCacheEvent } from '../umap/knn-cache.js';
-import { fuzzySimplicialSet, type FuzzyGraph } from '../umap/fuzzy-set.js';
+import { DEFAULT_KNN_DIR } from '../umap/knn-cache.js';
+import { objectiveOf, type PrepareEvent } from './objectives/index.js';
 
 export interface TrainManifest {
   stage: 'train';
@@ -33,6 +33,7 @@ export interface TrainManifest {
   history: EpochRecord[];
   metrics: TestMetrics;
   timings: {
+    /** Preparing the objective's inputs: the neighbour graph and the layout (from their caches, or built). */
     knnSeconds: number;
     trainSeconds: number;
     evalSeconds: number;
@@ -43,8 +44,7 @@ export interface TrainManifest {
   createdAt: string;
 }
 
-export type StageEvent =
-  TrainEvent | { type: 'evaluate' } | { type: 'saved'; dir: string } | { type: 'knn'; event: KnnCacheEvent };
+export type StageEvent = TrainEvent | PrepareEvent | { type: 'evaluate' } | { type: 'saved'; dir: string };
 
 export function defaultThreads(): number {
   return availableParallelism();
@@ -74,24 +74,18 @@ export async function runTrainStage(
     );
   }
 
-  // umap-ae: the fuzzy neighbour graph of the training split (never the validation images), from a cache
-  // keyed by those exact pixels and k.
-  let umapGraph: FuzzyGraph | undefined;
-  let knnSeconds = 0;
-  if (o.settings.objective === 'umap-ae') {
-    const tk = performance.now();
-    const train = splitCounts(limit).train;
-    const { graph } = await loadOrBuildKnnGraph({
-      dir: o.knnCacheDir ?? DEFAULT_KNN_DIR,
-      pixels: pixels.subarray(0, train * PIXELS),
-      n: train,
-      dim: PIXELS,
-      k: o.settings.umap!.k,
-      onEvent: (event) => onEvent({ type: 'knn', event }),
-    });
-    umapGraph = fuzzySimplicialSet(graph);
-    knnSeconds = (performance.now() - tk) / 1000;
-  }
+  // What the objective needs besides the images (umap-ae: the neighbour graph; layout: that and the layout),
+  // over the training split only (never the validation images), from caches keyed by those exact pixels.
+  const tk = performance.now();
+  const train = splitCounts(limit).train;
+  const inputs = await objectiveOf(o.settings).prepare(o.settings, {
+    pixels: pixels.subarray(0, train * PIXELS),
+    trainCount: train,
+    knnCacheDir: o.knnCacheDir ?? DEFAULT_KNN_DIR,
+    layoutCacheDir: o.layoutCacheDir ?? o.knnCacheDir ?? DEFAULT_KNN_DIR,
+    onEvent,
+  });
+  const knnSeconds = (performance.now() - tk) / 1000;
 
   const result = await trainAutoencoder(
     pixels,
@@ -99,7 +93,7 @@ export async function runTrainStage(
     {
       resume,
       onEvent,
-      umapGraph,
+      inputs,
       onEpochEnd: (state, history) => saveCheckpoint(checkpointDir, identity, state, history),
     },
   );
