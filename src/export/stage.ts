@@ -69,6 +69,14 @@ export function modelMetadata(
             ...(train.settings.umap.warmup !== undefined ? { umapWarmup: train.settings.umap.warmup } : {}),
           }
         : {}),
+      ...(train.settings.objective === 'layout' && train.settings.layout
+        ? {
+            layoutWeight: train.settings.layout.weight,
+            layoutEpochs: train.settings.layout.epochs,
+            layoutWarmup: train.settings.layout.warmup,
+            layoutSchedule: train.settings.layout.schedule ?? 'constant',
+          }
+        : {}),
       ...(train.engine === 'ort' ? {} : { backend: train.backend }),
     }),
     metrics: JSON.stringify({ test_mse: m.testMse, test_bce: m.testBce, knn1_accuracy: m.knn1, knn5_accuracy: m.knn5 }),
