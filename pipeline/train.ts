@@ -1,5 +1,5 @@
 // train: the convolutional autoencoder on Fashion-MNIST with TensorFlow.js (see src/train/stage.ts).
-import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
+import { capThreads, cliArgs, hideBin, runCli } from '../src/util/cli.js';
 import { ProgressLine } from '../src/util/progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
@@ -15,21 +15,29 @@ import { DEFAULT_KNN_DIR } from '../src/umap/knn-cache.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
 import { defaultThreads, runTrainStage } from '../src/train/stage.js';
-import { TRAIN_DEFAULTS } from '../src/train/defaults.js';
+import { presetOf, TRAIN_PRESET_NAMES, TRAIN_PRESETS } from '../src/train/defaults.js';
 import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 import { checkTrainArgs } from '../src/train/cli-checks.js';
 
 runCli(async () => {
+  // A preset changes the defaults below (and what --help shows); flags given explicitly still win.
+  const defaults = TRAIN_PRESETS[presetOf(hideBin(process.argv))];
   const argv = await cliArgs('train')
     .usage(
       '$0 [options]\n\nTrains the encoder and decoder; writes tfjs models, history.jsonl, manifest.json and a checkpoint to --out.',
     )
+    .option('preset', {
+      choices: TRAIN_PRESET_NAMES,
+      default: 'default',
+      describe:
+        'default: fits make all in about 10 minutes on 2 cores; study: the wide network for 80 epochs (about 40 minutes)',
+    })
     .option('data', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'verified dataset folder (make data)' })
     .option('out', { type: 'string', default: 'models/tfjs', describe: 'output folder' })
     .option('latent', { type: 'number', default: 2, describe: `code size (${LATENT_RANGE[0]}..${LATENT_RANGE[1]})` })
     .option('size', {
       choices: Object.keys(SIZE_PRESETS),
-      default: TRAIN_DEFAULTS.size,
+      default: defaults.size,
       describe: 'named filter preset',
     })
     .option('filters', {
@@ -44,13 +52,13 @@ runCli(async () => {
       type: 'string',
       describe: 'dense layer units before the code, as "128,64" (default: from --size)',
     })
-    .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs })
+    .option('epochs', { type: 'number', default: defaults.epochs })
     .option('batch-size', {
       type: 'number',
-      default: TRAIN_DEFAULTS.batchSize,
+      default: defaults.batchSize,
       describe: `${BATCH_RANGE[0]}..${BATCH_RANGE[1]}`,
     })
-    .option('lr', { type: 'number', default: TRAIN_DEFAULTS.lr, describe: 'learning rate' })
+    .option('lr', { type: 'number', default: defaults.lr, describe: 'learning rate' })
     .option('lr-schedule', {
       choices: LR_SCHEDULES,
       default: 'cosine' as const,
@@ -59,19 +67,19 @@ runCli(async () => {
     .option('optimizer', { choices: OPTIMIZERS, default: 'rmsprop' as const })
     .option('momentum', {
       type: 'number',
-      describe: `RMSprop momentum, ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]} (default ${TRAIN_DEFAULTS.momentum}; 0: plain RMSprop)`,
+      describe: `RMSprop momentum, ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]} (default ${defaults.momentum}; 0: plain RMSprop)`,
     })
     .option('seed', { type: 'number', default: 1 })
     .option('limit', { type: 'number', describe: 'train on the first N training images' })
     .option('objective', {
       choices: OBJECTIVES,
-      default: TRAIN_DEFAULTS.objective,
+      default: defaults.objective,
       describe:
         "ae: reconstruction alone; umap-ae: plus parametric UMAP's loss on the codes; layout: plus each code's squared distance to its image's place in the training images' UMAP layout (both: ort engine)",
     })
     .option('layout-weight', {
       type: 'number',
-      default: LAYOUT_OBJECTIVE_DEFAULTS.weight,
+      default: defaults.layoutWeight,
       describe: 'layout: weight of the squared distance to the (standardised) layout against the reconstruction loss',
     })
     .option('layout-epochs', {
@@ -81,7 +89,7 @@ runCli(async () => {
     })
     .option('layout-schedule', {
       choices: LAYOUT_SCHEDULES,
-      default: LAYOUT_OBJECTIVE_DEFAULTS.schedule,
+      default: defaults.layoutSchedule,
       describe: 'layout: the weight over the epochs after the warm-up, constant or fading along a half cosine',
     })
     .option('layout-warmup', {
@@ -136,6 +144,7 @@ runCli(async () => {
     .option('threads', { type: 'number', default: defaultThreads(), describe: 'data-parallel worker threads' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from --out/checkpoint' })
     .example('$0', 'full run with the defaults')
+    .example('$0 --preset study', "the wide network for 80 epochs: the reference study's quality, about 40 minutes")
     .example('$0 --limit 3000 --epochs 1', 'a quick smoke run')
     .example('$0 --epochs 20 --resume', 'continue an earlier run to 20 epochs')
     .check(checkTrainArgs)

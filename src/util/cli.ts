@@ -13,6 +13,7 @@ import type * as yargsHelpers from 'yargs/helpers';
 const requireCjs = createRequire(import.meta.url);
 const yargs = requireCjs('yargs') as typeof yargsType;
 const { hideBin } = requireCjs('yargs/helpers') as typeof yargsHelpers;
+export { hideBin };
 
 /** The declared option types, as yargs passes them to a check (its typings call them aliases). */
 interface DeclaredOptions {
