@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 NODE ?= node
 TRAIN_ARGS ?=
+# make all PRESET=study: the longer run (node pipeline/train.js --help lists the presets).
+PRESET ?=
 
 DATA     := data/fashion-mnist/manifest.json
 TFJS     := models/tfjs/manifest.json
@@ -37,7 +39,7 @@ $(DATA): | .build-stamp
 
 train: $(TFJS)
 $(TFJS): $(DATA) | .build-stamp
-	$(NODE) pipeline/train.js $(TRAIN_ARGS)
+	$(NODE) pipeline/train.js $(if $(PRESET),--preset $(PRESET)) $(TRAIN_ARGS)
 
 export: $(ONNX)
 $(ONNX): $(TFJS) | .build-stamp
