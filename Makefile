@@ -58,7 +58,7 @@ $(METRICS): $(ONNX) $(DATA) $(CODES) $(TRAIN_CODES) | .build-stamp
 	$(NODE) pipeline/report.js
 
 demo: $(DEMO)
-$(DEMO): $(ONNX) $(DATA) $(CODES) $(wildcard web-demo/src/*) web-demo/index.html web-demo/style.css | .build-stamp
+$(DEMO): $(ONNX) $(DATA) $(CODES) $(METRICS) $(wildcard web-demo/src/*) web-demo/index.html web-demo/style.css | .build-stamp
 	$(NODE) pipeline/demo.js
 
 serve: $(DEMO)

@@ -1,7 +1,7 @@
 // fetch: a verified local copy of Fashion-MNIST (idx files + manifest.json).
-import { fetchDataset } from '../src/fetch/stage.js';
+import { fetchDataset, fetchProgress } from '../src/fetch/stage.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { ProgressLine } from '../src/util/progress.js';
+import { ProgressRenderer } from './progress.js';
 import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 
 runCli(async () => {
@@ -27,7 +27,7 @@ runCli(async () => {
     .help()
     .parse();
 
-  const progress = new ProgressLine();
+  const progress = new ProgressRenderer();
   const t0 = Date.now();
   const manifest = await fetchDataset({
     outDir: argv.out,
@@ -35,12 +35,7 @@ runCli(async () => {
     offline: argv.offline,
     timeoutMs: argv.timeout * 1000,
     retries: argv.retries,
-    onEvent: (e) => {
-      if (e.type === 'try') progress.log(`fetch: trying ${e.source} (${e.location})`);
-      else if (e.type === 'skip') progress.log(`fetch: ${e.source} failed: ${e.reason}`);
-      else if (e.type === 'download') progress.update({ label: e.file, done: e.received, total: e.total, unit: 'B' });
-      else progress.log(`fetch: verified ${e.file} (${e.bytes} bytes)`);
-    },
+    onEvent: fetchProgress(progress.handle),
   });
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   progress.log(

@@ -1,6 +1,6 @@
-// train: the convolutional autoencoder on Fashion-MNIST with TensorFlow.js (see src/train/stage.ts).
+// train: the convolutional autoencoder on Fashion-MNIST, on the onnxruntime or the tfjs engine (see src/train/stage.ts).
 import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
-import { ProgressLine } from '../src/util/progress.js';
+import { ProgressRenderer } from './progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { ENGINE_CHOICES } from '../src/train/engine.js';
@@ -8,7 +8,7 @@ import { OBJECTIVES, UMAP_DEFAULTS, UMAP_SAMPLINGS } from '../src/train/objectiv
 import { DEFAULT_KNN_DIR } from '../src/umap/knn-cache.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
-import { defaultThreads, runTrainStage } from '../src/train/stage.js';
+import { defaultThreads, runTrainStage, trainProgress, trainSummary } from '../src/train/stage.js';
 import { TRAIN_DEFAULTS } from '../src/train/defaults.js';
 import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 import { checkTrainArgs } from '../src/train/cli-checks.js';
@@ -125,8 +125,7 @@ runCli(async () => {
     : argv.filters
       ? filters
       : ([...preset.decoderFilters] as [number, number]);
-  const progress = new ProgressLine();
-  let steps = 0;
+  const progress = new ProgressRenderer();
   const manifest = await runTrainStage(
     {
       dataDir: argv.data,
@@ -166,51 +165,8 @@ runCli(async () => {
         },
       },
     },
-    (e) => {
-      if (e.type === 'start') {
-        steps = e.stepsPerEpoch;
-        if (e.note) progress.log(`train: ${e.note}`);
-        progress.log(
-          `train: engine ${e.engine} (${e.runtime}), ${e.threads} thread(s), ${e.parameters} parameters, ` +
-            `${e.trainCount} training / ${e.valCount} validation images, ${e.stepsPerEpoch} steps per epoch` +
-            (e.firstEpoch > 1 ? `, resuming at epoch ${e.firstEpoch}` : ''),
-        );
-      } else if (e.type === 'step') {
-        progress.update({
-          label: `epoch ${e.epoch}/${argv.epochs}`,
-          done: e.step,
-          total: steps,
-          rate: e.imagesPerSec / argv['batch-size'],
-          unit: 'batch',
-          extra: `loss ${e.loss.toFixed(4)} ${Math.round(e.imagesPerSec)} img/s`,
-        });
-      } else if (e.type === 'epoch') {
-        const r = e.record;
-        progress.log(
-          `epoch ${r.epoch}: train BCE ${r.trainLoss.toFixed(4)}, val BCE ${r.valLoss.toFixed(4)}, val MSE ${r.valMse.toFixed(4)}, ` +
-            `${Math.round(r.imagesPerSec)} img/s, ${r.seconds.toFixed(1)}s`,
-        );
-      } else if (e.type === 'knn') {
-        const k = e.event;
-        if (k.type === 'hit')
-          progress.log(`train: neighbour graph from the cache (k ${k.header.k}, ${k.header.n} images)`);
-        else if (k.type === 'rebuild') progress.log(`train: building the neighbour graph (${k.reason})`);
-        else if (k.type === 'progress')
-          progress.update({ label: 'kNN graph', done: k.progress.rowsDone, total: k.progress.rows, unit: 'image' });
-        else progress.log(`train: neighbour graph written to ${k.headerPath} (${k.header.buildSeconds.toFixed(1)} s)`);
-      } else if (e.type === 'evaluate') {
-        progress.log('train: evaluating on the test set');
-      }
-    },
+    trainProgress({ epochs: argv.epochs, batchSize: argv['batch-size'] }, progress.handle),
   );
-  const m = manifest.metrics;
-  if (m.validation)
-    progress.log(
-      `train: validation MSE ${manifest.history.at(-1)!.valMse.toFixed(4)}, 1-NN ${m.validation.knn1.toFixed(4)}, 5-NN ${m.validation.knn5.toFixed(4)}`,
-    );
-  progress.log(
-    `train: test MSE ${m.testMse.toFixed(4)}, BCE ${m.testBce.toFixed(4)}, 1-NN ${m.knn1.toFixed(4)}, 5-NN ${m.knn5.toFixed(4)}; ` +
-      `${manifest.timings.totalSeconds.toFixed(0)}s in all (${manifest.timings.evalSeconds.toFixed(0)}s evaluation); wrote ${argv.out}`,
-  );
+  progress.log(`train: ${trainSummary(manifest, argv.out)}`);
   process.exit(0);
 });

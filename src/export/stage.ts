@@ -11,6 +11,7 @@ import { readTrainManifest, type TrainSummary } from '../lib/manifests.js';
 import { codePlaneMetadata } from '../lib/code-range.js';
 import { TRAINING_RUN_KEY } from '../lib/training-run.js';
 import { writeTritonRepository } from './triton.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 
 export interface ExportedModel {
   file: string;
@@ -77,7 +78,13 @@ export function modelMetadata(
   };
 }
 
-export async function runExportStage(o: { tfjsDir: string; outDir: string; opset?: number }): Promise<ExportManifest> {
+export async function runExportStage(o: {
+  tfjsDir: string;
+  outDir: string;
+  opset?: number;
+  onProgress?: OnProgress;
+}): Promise<ExportManifest> {
+  const p = stageProgress('export', o.onProgress);
   const train = await readTrainManifest(o.tfjsDir);
   const opset = o.opset ?? DEFAULT_OPSET;
   const latent = train.settings.model.latent;
@@ -127,5 +134,10 @@ export async function runExportStage(o: { tfjsDir: string; outDir: string; opset
     ),
   );
   await writeTritonRepository(o.outDir); // models/triton/: the same files as a Triton model repository
+  for (const e of [manifest!.encoder, manifest!.decoder])
+    p.done(
+      `${o.outDir}/${e.file} ${e.input.name} [${e.input.shape.join(',')}] -> ${e.output.name} [${e.output.shape.join(',')}], ` +
+        `${e.nodes} nodes, ${e.bytes} bytes, sha256 ${e.sha256.slice(0, 16)}...`,
+    );
   return manifest!;
 }

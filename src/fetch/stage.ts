@@ -14,12 +14,24 @@ import { checkPairs, decompressIfGzip, parseImages, parseLabels } from '../data/
 import { md5, sha256 } from '../util/hash.js';
 import { withOutputDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { MANIFEST_NAME, checkDatasetManifest, type DatasetManifest, type SourceKind } from '../lib/manifests.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 
 export type FetchEvent =
   | { type: 'try'; source: SourceKind; location: string }
   | { type: 'skip'; source: SourceKind; location: string; reason: string }
   | { type: 'download'; file: string; received: number; total: number }
   | { type: 'verified'; file: string; bytes: number };
+
+/** The fetch stage's events in the one progress protocol. */
+export function fetchProgress(on: OnProgress): (e: FetchEvent) => void {
+  const p = stageProgress('fetch', on);
+  return (e) => {
+    if (e.type === 'try') p.note(`trying ${e.source} (${e.location})`);
+    else if (e.type === 'skip') p.note(`${e.source} failed: ${e.reason}`);
+    else if (e.type === 'download') p.progress(e.file, e.received, e.total, { unit: 'B' });
+    else p.note(`verified ${e.file} (${e.bytes} bytes)`);
+  };
+}
 
 export interface FetchOptions {
   outDir: string;

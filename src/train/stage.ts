@@ -17,7 +17,8 @@ import { buildAutoencoder, checkModelConfig } from './model.js';
 import { checkSettings, splitCounts, trainAutoencoder, type EpochRecord, type TrainEvent } from './trainer.js';
 import { evaluateAutoencoder, type TestMetrics } from './evaluate.js';
 import { umapSamplingOf, umapWarmupOf } from './objective.js';
-import { DEFAULT_KNN_DIR, loadOrBuildKnnGraph, type KnnCacheEvent } from '../umap/knn-cache.js';
+import { DEFAULT_KNN_DIR, knnCacheProgress, loadOrBuildKnnGraph, type KnnCacheEvent } from '../umap/knn-cache.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 import { fuzzySimplicialSet, type FuzzyGraph } from '../umap/fuzzy-set.js';
 
 export interface TrainManifest {
@@ -45,6 +46,59 @@ export interface TrainManifest {
 
 export type StageEvent =
   TrainEvent | { type: 'evaluate' } | { type: 'saved'; dir: string } | { type: 'knn'; event: KnnCacheEvent };
+
+/**
+ * The train stage's events in the one progress protocol. The training loss is the objective's (for umap-ae:
+ * reconstruction BCE plus the weighted UMAP term), so it is called `train loss`; the validation losses are
+ * reconstruction alone (BCE and MSE per pixel).
+ */
+export function trainProgress(
+  settings: { epochs: number; batchSize: number },
+  on: OnProgress,
+): (e: StageEvent) => void {
+  const p = stageProgress('train', on);
+  const knn = knnCacheProgress('train', on);
+  let steps = 0;
+  return (e) => {
+    if (e.type === 'start') {
+      steps = e.stepsPerEpoch;
+      if (e.note) p.note(e.note);
+      p.note(
+        `engine ${e.engine} (${e.runtime}), ${e.threads} thread(s), ${e.parameters} parameters, ` +
+          `${e.trainCount} training / ${e.valCount} validation images, ${e.stepsPerEpoch} steps per epoch` +
+          (e.firstEpoch > 1 ? `, resuming at epoch ${e.firstEpoch}` : ''),
+      );
+    } else if (e.type === 'step') {
+      p.progress(`epoch ${e.epoch}/${settings.epochs}`, e.step, steps, {
+        rate: e.imagesPerSec / settings.batchSize,
+        unit: 'batch',
+        detail: `train loss ${e.loss.toFixed(4)}, ${Math.round(e.imagesPerSec)} img/s`,
+      });
+    } else if (e.type === 'epoch') {
+      const r = e.record;
+      p.note(
+        `epoch ${r.epoch}/${settings.epochs}: train loss ${r.trainLoss.toFixed(4)}, val BCE ${r.valLoss.toFixed(4)}, ` +
+          `val MSE ${r.valMse.toFixed(4)}, ${Math.round(r.imagesPerSec)} img/s, ${r.seconds.toFixed(1)}s`,
+      );
+    } else if (e.type === 'knn') knn(e.event);
+    else if (e.type === 'evaluate') p.step('evaluating on the test set');
+    // 'saved': the result line says where.
+  };
+}
+
+/** The train stage's result line. */
+export function trainSummary(m: TrainManifest, outDir: string): string {
+  const t = m.metrics;
+  const val = t.validation
+    ? `validation MSE ${m.history.at(-1)!.valMse.toFixed(4)}, 1-NN ${t.validation.knn1.toFixed(4)}, ` +
+      `5-NN ${t.validation.knn5.toFixed(4)}; `
+    : '';
+  return (
+    `${val}test MSE ${t.testMse.toFixed(4)}, BCE ${t.testBce.toFixed(4)}, 1-NN ${t.knn1.toFixed(4)}, ` +
+    `5-NN ${t.knn5.toFixed(4)} (tfjs, for the training record; make report measures the ONNX files); ` +
+    `${m.timings.totalSeconds.toFixed(0)}s in all (${m.timings.evalSeconds.toFixed(0)}s evaluation); wrote ${outDir}`
+  );
+}
 
 export function defaultThreads(): number {
   return availableParallelism();
