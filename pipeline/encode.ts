@@ -64,7 +64,7 @@ runCli(async () => {
     input: argv.input ?? join(argv.data, 't10k-images-idx3-ubyte'),
     output: argv.output,
     batchSize: argv['batch-size'],
-    threads: capThreads(argv.threads, (line) => progress.log(`encode: ${line}`)),
+    threads: capThreads(argv.threads, (line) => progress.note('encode', line)),
     invert: argv.invert,
     skipBad: argv['skip-bad'],
     shard: argv.shard === undefined ? undefined : parseShard(argv.shard, { count: argv['shard-count'] }),

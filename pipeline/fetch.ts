@@ -28,8 +28,7 @@ runCli(async () => {
     .parse();
 
   const progress = new ProgressRenderer();
-  const t0 = Date.now();
-  const manifest = await fetchDataset({
+  await fetchDataset({
     outDir: argv.out,
     from: argv.from,
     offline: argv.offline,
@@ -37,8 +36,4 @@ runCli(async () => {
     retries: argv.retries,
     onEvent: fetchProgress(progress.handle),
   });
-  const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  progress.log(
-    `fetch: ${argv.out} holds verified Fashion-MNIST from ${manifest.source.kind} (${manifest.source.location}) in ${secs}s`,
-  );
 });

@@ -50,7 +50,7 @@ runCli(async () => {
   if (data.train.images.count < argv.count)
     throw new Error(`--count ${argv.count}: ${argv.data} has only ${data.train.images.count} training images`);
   const progress = new ProgressRenderer();
-  const r = await loadOrBuildKnnGraph({
+  await loadOrBuildKnnGraph({
     dir: argv.out,
     pixels: data.train.images.pixels,
     n: argv.count,
@@ -58,13 +58,7 @@ runCli(async () => {
     k: argv.k,
     mode: argv.verify ? 'verify' : 'auto',
     blockRows: argv['block-rows'],
-    threads: capThreads(argv.threads, (line) => progress.log(`knn-graph: ${line}`)),
+    threads: capThreads(argv.threads, (line) => progress.note('knn-graph', line)),
     onEvent: knnCacheProgress('knn-graph', progress.handle),
   });
-  const h = r.header;
-  progress.log(
-    r.built
-      ? `knn-graph: ${h.n} images, k = ${h.k} -> ${argv.out}/ in ${h.buildSeconds.toFixed(1)} s (graph SHA-256 ${h.graphSha256.slice(0, 12)})`
-      : `knn-graph: ${argv.out}/ verified: ${h.n} images, k = ${h.k}, data SHA-256 ${h.dataSha256.slice(0, 12)}, built ${h.createdAt} in ${h.buildSeconds.toFixed(1)} s`,
-  );
 });

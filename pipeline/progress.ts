@@ -87,6 +87,11 @@ export class ProgressRenderer {
     this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 120) - 1)}\x1b[K`);
   }
 
+  /** A one-off note of `stage` (a flag capped, a file skipped). */
+  note(stage: string, message: string): void {
+    this.handle({ type: 'note', stage, message });
+  }
+
   /** Ends the bar and prints a permanent line (on every kind of stream). */
   log(line: string): void {
     if (this.tty) this.stream.write('\r\x1b[K');

@@ -8,7 +8,7 @@ import { OBJECTIVES, UMAP_DEFAULTS, UMAP_SAMPLINGS } from '../src/train/objectiv
 import { DEFAULT_KNN_DIR } from '../src/umap/knn-cache.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
-import { defaultThreads, runTrainStage, trainProgress, trainSummary } from '../src/train/stage.js';
+import { defaultThreads, runTrainStage, trainProgress } from '../src/train/stage.js';
 import { TRAIN_DEFAULTS } from '../src/train/defaults.js';
 import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 import { checkTrainArgs } from '../src/train/cli-checks.js';
@@ -126,7 +126,7 @@ runCli(async () => {
       ? filters
       : ([...preset.decoderFilters] as [number, number]);
   const progress = new ProgressRenderer();
-  const manifest = await runTrainStage(
+  await runTrainStage(
     {
       dataDir: argv.data,
       outDir: argv.out,
@@ -150,7 +150,7 @@ runCli(async () => {
         threads:
           argv.backend === 'tensorflow' && argv.engine === 'tfjs'
             ? 1
-            : capThreads(argv.threads, (line) => progress.log(`train: ${line}`)),
+            : capThreads(argv.threads, (line) => progress.note('train', line)),
         engine: argv.engine,
         backend: argv.backend,
         objective: argv.objective,
@@ -167,6 +167,5 @@ runCli(async () => {
     },
     trainProgress({ epochs: argv.epochs, batchSize: argv['batch-size'] }, progress.handle),
   );
-  progress.log(`train: ${trainSummary(manifest, argv.out)}`);
   process.exit(0);
 });

@@ -239,9 +239,9 @@ test('knn-graph CLI: builds, verifies, and refuses an out-of-range k or a mismat
     assert.equal(bad?.code, 1);
     assert.equal(bad.stderr, 'error: --k must be an integer in 2..100, got 101 (see `knn-graph --help`)\n');
     const built = await run('node', ['pipeline/knn-graph.js', '--count', '300', '--out', dir]);
-    assert.match(built.stderr, /knn-graph: 300 images, k = 15 ->/);
+    assert.match(built.stderr, /knn-graph: neighbour graph of 300 images, k 15, written to /);
     const verified = await run('node', ['pipeline/knn-graph.js', '--count', '300', '--out', dir, '--verify']);
-    assert.match(verified.stderr, /verified: 300 images, k = 15/);
+    assert.match(verified.stderr, /knn-graph: neighbour graph from the cache, verified: k 15, 300 images/);
     const before = (await stat(join(dir, KNN_GRAPH_FILE))).mtimeMs;
     const mismatch = await run('node', [
       'pipeline/knn-graph.js',

@@ -45,7 +45,10 @@ export interface TrainManifest {
 }
 
 export type StageEvent =
-  TrainEvent | { type: 'evaluate' } | { type: 'saved'; dir: string } | { type: 'knn'; event: KnnCacheEvent };
+  | TrainEvent
+  | { type: 'evaluate' }
+  | { type: 'saved'; dir: string; manifest: TrainManifest }
+  | { type: 'knn'; event: KnnCacheEvent };
 
 /**
  * The train stage's events in the one progress protocol. The training loss is the objective's (for umap-ae:
@@ -82,12 +85,12 @@ export function trainProgress(
       );
     } else if (e.type === 'knn') knn(e.event);
     else if (e.type === 'evaluate') p.step('evaluating on the test set');
-    // 'saved': the result line says where.
+    else p.done(trainSummary(e.manifest, e.dir));
   };
 }
 
 /** The train stage's result line. */
-export function trainSummary(m: TrainManifest, outDir: string): string {
+function trainSummary(m: TrainManifest, outDir: string): string {
   const t = m.metrics;
   const val = t.validation
     ? `validation MSE ${m.history.at(-1)!.valMse.toFixed(4)}, 1-NN ${t.validation.knn1.toFixed(4)}, ` +
@@ -222,6 +225,6 @@ export async function runTrainStage(
     createdAt: new Date().toISOString(),
   };
   await writeJsonAtomic(join(o.outDir, 'manifest.json'), manifest);
-  onEvent({ type: 'saved', dir: o.outDir });
+  onEvent({ type: 'saved', dir: o.outDir, manifest });
   return manifest;
 }

@@ -71,14 +71,22 @@ export type KnnCacheEvent =
 export function knnCacheProgress(stage: string, on: OnProgress): (e: KnnCacheEvent) => void {
   const p = stageProgress(stage, on);
   return (e) => {
-    if (e.type === 'hit') p.note(`neighbour graph from the cache (k ${e.header.k}, ${e.header.n} images)`);
+    if (e.type === 'hit')
+      p.note(
+        `neighbour graph from the cache, verified: k ${e.header.k}, ${e.header.n} images, ` +
+          `data SHA-256 ${e.header.dataSha256.slice(0, 12)}, built ${e.header.createdAt} in ${e.header.buildSeconds.toFixed(1)} s`,
+      );
     else if (e.type === 'rebuild') p.note(`building the neighbour graph (${e.reason})`);
     else if (e.type === 'progress')
       p.progress('kNN graph', e.progress.rowsDone, e.progress.rows, {
         rate: e.progress.rowsDone / Math.max(e.progress.seconds, 1e-9),
         unit: 'img',
       });
-    else p.note(`neighbour graph written to ${e.headerPath} (${e.header.buildSeconds.toFixed(1)} s)`);
+    else
+      p.note(
+        `neighbour graph of ${e.header.n} images, k ${e.header.k}, written to ${e.headerPath} ` +
+          `in ${e.header.buildSeconds.toFixed(1)} s (graph SHA-256 ${e.header.graphSha256.slice(0, 12)})`,
+      );
   };
 }
 
