@@ -4,7 +4,7 @@ import { ProgressRenderer } from './progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { ENGINE_CHOICES } from '../src/train/engine.js';
-import { OBJECTIVES, UMAP_DEFAULTS, UMAP_SAMPLINGS } from '../src/train/objective.js';
+import { LAYOUT_OBJECTIVE_DEFAULTS, OBJECTIVES, UMAP_DEFAULTS, UMAP_SAMPLINGS } from '../src/train/objective.js';
 import { DEFAULT_KNN_DIR } from '../src/umap/knn-cache.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
@@ -60,7 +60,23 @@ runCli(async () => {
     .option('objective', {
       choices: OBJECTIVES,
       default: TRAIN_DEFAULTS.objective,
-      describe: "ae: reconstruction alone; umap-ae: plus parametric UMAP's loss on the codes (ort engine)",
+      describe:
+        "ae: reconstruction alone; umap-ae: plus parametric UMAP's loss on the codes; layout: plus each code's squared distance to its image's place in the training images' UMAP layout (both: ort engine)",
+    })
+    .option('layout-weight', {
+      type: 'number',
+      default: LAYOUT_OBJECTIVE_DEFAULTS.weight,
+      describe: 'layout: weight of the squared distance to the (standardised) layout against the reconstruction loss',
+    })
+    .option('layout-epochs', {
+      type: 'number',
+      default: LAYOUT_OBJECTIVE_DEFAULTS.epochs,
+      describe: "layout: epochs of the layout's own UMAP optimisation (cached beside the kNN graph)",
+    })
+    .option('layout-warmup', {
+      type: 'number',
+      default: LAYOUT_OBJECTIVE_DEFAULTS.warmup,
+      describe: 'layout: epochs of reconstruction alone before the layout term starts',
     })
     .option('umap-weight', {
       type: 'number',
@@ -163,6 +179,7 @@ runCli(async () => {
           sampling: argv['umap-sampling'],
           warmup: argv['umap-warmup'],
         },
+        layout: { weight: argv['layout-weight'], epochs: argv['layout-epochs'], warmup: argv['layout-warmup'] },
       },
     },
     trainProgress({ epochs: argv.epochs, batchSize: argv['batch-size'] }, progress.handle),

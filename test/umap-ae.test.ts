@@ -9,6 +9,8 @@ import { mkdtemp, rm, stat, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrtReplica } from '../src/train/ort-replica.js';
+import { umapEdgesObjective } from '../src/train/objectives/umap-edges.js';
+import { sharedNeighbourTable, umapNeighboursObjective } from '../src/train/objectives/umap-neighbours.js';
 import { buildAutoencoder, bceLoss, presetConfig, type ModelConfig } from '../src/train/model.js';
 import { runTrainStage } from '../src/train/stage.js';
 import type { TrainSettings } from '../src/train/trainer.js';
@@ -79,20 +81,20 @@ test(
     const { a, b: bExp } = findAbParams(1, 0.1);
     const images = data.train.images.pixels.subarray(0, 200 * PIXELS);
     const replica = await OrtReplica.create(config, 'rmsprop', images, 64, {}, 'bce', {
-      a,
-      b: bExp,
-      weight,
-      negativeRate,
-      seed,
+      codeGrad: true,
+      codeTarget: false,
     });
+    const objective = umapEdgesObjective.replica({ a, b: bExp, weight, negativeRate, seed }, config.latent);
     const heads = Int32Array.from({ length: b }, (_, i) => i * 3),
       tails = Int32Array.from({ length: b }, (_, i) => 100 + i * 5);
-    const { loss, grads } = await replica.umapGradients(
+    const grads = new Float32Array(replica.parameterCount);
+    const loss = await objective.step(replica, {
       heads,
       tails,
-      new Float32Array(replica.parameterCount),
-      negativeSeed,
-    );
+      flat: grads,
+      seed: negativeSeed,
+      reconstructionOnly: false,
+    });
     await replica.close();
 
     // The same model (seeded initialisers) and the same negatives, in tfjs.
@@ -135,23 +137,24 @@ test(
       negativeSeed = 9;
     const { a, b: bExp } = findAbParams(1, 0.1);
     const images = data.train.images.pixels.subarray(0, n * PIXELS);
-    const rows = neighbourRows(fuzzySimplicialSet(await buildKnnGraph(images, n, PIXELS, 10)));
+    const graph = fuzzySimplicialSet(await buildKnnGraph(images, n, PIXELS, 10));
+    const rows = neighbourRows(graph);
     const table = Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i * 1.7) * 2);
+    const shared = sharedNeighbourTable(graph, config.latent, { a, b: bExp, weight, negativeRate, seed });
+    new Float32Array(shared.codes).set(table);
     const replica = await OrtReplica.create(config, 'rmsprop', images, 64, {}, 'bce', {
-      a,
-      b: bExp,
-      weight,
-      negativeRate,
-      seed,
+      codeGrad: true,
+      codeTarget: false,
     });
+    const objective = umapNeighboursObjective.replica(shared, config.latent);
     const heads = Int32Array.from({ length: 10 }, (_, i) => i * 29);
-    const r = await replica.neighbourGradients(
-      heads,
-      new Float32Array(replica.parameterCount),
-      negativeSeed,
-      rows,
-      table,
-    );
+    const grads = new Float32Array(replica.parameterCount);
+    const loss = await objective.step(replica, { heads, flat: grads, seed: negativeSeed, reconstructionOnly: false });
+    // Between the barriers the step writes its fresh codes into the shared table.
+    objective.betweenBarriers!();
+    const written = new Float32Array(shared.codes);
+    const freshCodes = Float32Array.from([...heads].flatMap((h) => [written[h * 2]!, written[h * 2 + 1]!]));
+    const r = { loss, grads, codes: freshCodes };
     await replica.close();
 
     // tfjs: the same seeded model; the neighbour loss's gradient at tfjs's own codes enters as sum(codes * g).
@@ -200,7 +203,7 @@ test(
       await buildKnnGraph(images.subarray(0, trainCount * PIXELS), trainCount, PIXELS, 15),
     );
     const run = () =>
-      trainAutoencoder(images, { ...settings(), epochs: 2, batchSize: 32 }, { umapGraph: graph }).then((r) => r.state);
+      trainAutoencoder(images, { ...settings(), epochs: 2, batchSize: 32 }, { inputs: { graph } }).then((r) => r.state);
     const [first, second] = [await run(), await run()];
     first.weights.forEach((w, i) => assert.deepEqual(w, second.weights[i], `weight ${i}`));
   },
@@ -284,7 +287,7 @@ test(
     const warm = await trainAutoencoder(
       images,
       { ...base, umap: { ...UMAP_DEFAULTS, warmup: 1 } },
-      { umapGraph: graph },
+      { inputs: { graph } },
     );
     assert.equal(warm.history[0]!.trainLoss, ae.history[0]!.trainLoss, 'epoch 1: reconstruction alone');
     assert.equal(warm.history[0]!.valLoss, ae.history[0]!.valLoss);
@@ -307,7 +310,8 @@ test('umap-ae: bad settings are named errors before any work', { skip }, async (
     /--objective umap-ae trains on the ort engine only/,
   );
   await assert.rejects(
-    runTrainStage({ ...base, settings: settings({ batchSize: 63 }) }),
+    // Edge sampling draws batch / 2 edges a step; neighbour sampling takes any batch.
+    runTrainStage({ ...base, settings: settings({ batchSize: 63, umap: { ...UMAP_DEFAULTS, sampling: 'edges' } }) }),
     /--batch-size must be even with --objective umap-ae/,
   );
   await assert.rejects(runTrainStage({ ...base, settings: settings({ umap: { ...UMAP_DEFAULTS, k: 1 } }) }), /--k/);

@@ -88,6 +88,8 @@ async function timeSteps(
     optimizerOptions: { momentum: TRAIN_DEFAULTS.momentum },
     images,
     maxShard: batch,
+    objective: { key: 'ae', payload: null },
+    codeInputs: { codeGrad: false, codeTarget: false },
   });
   try {
     const order = Int32Array.from({ length: (steps + 2) * batch }, (_, i) => (i * 7) % count);

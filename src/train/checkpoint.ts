@@ -14,6 +14,8 @@ export interface CheckpointIdentity {
   schedule: string;
   objective: string;
   umap: TrainSettings['umap'] | null;
+  /** The layout objective's settings (absent for other objectives, and in checkpoints written before it). */
+  layout?: TrainSettings['layout'] | null;
   batchSize: number;
   limit: number;
 }

@@ -105,21 +105,22 @@ export class ReplicaPool {
   }
 
   /**
-   * Runs `lrs.length` optimisation steps: step s trains on order[s·batchSize, (s+1)·batchSize) at learning
-   * rate lrs[s]. Resolves with each step's mean loss; `onStep` hears of each step as it completes.
+   * Runs `lrs.length` optimisation steps: step s trains on order[s·perStep, (s+1)·perStep) (with `tails`, the
+   * edges of that range) at learning rate lrs[s]. Resolves with each step's mean loss; `onStep` hears of each
+   * step as it completes.
    */
   async train(
     order: Int32Array,
-    batchSize: number,
+    perStep: number,
     lrs: Float64Array,
     onStep?: (step: number, loss: number) => void,
-    umap?: { tails?: Int32Array; epoch: number; reconstructionOnly?: boolean },
+    epoch: { epoch: number; tails?: Int32Array; reconstructionOnly?: boolean } = { epoch: 0 },
   ): Promise<Float64Array> {
-    if (umap?.tails && umap.tails.length !== order.length)
-      throw new RangeError(`${order.length} edge heads but ${umap.tails.length} tails`);
-    if (order.length < lrs.length * batchSize)
+    if (epoch.tails && epoch.tails.length !== order.length)
+      throw new RangeError(`${order.length} edge heads but ${epoch.tails.length} tails`);
+    if (order.length < lrs.length * perStep)
       throw new RangeError(
-        `${lrs.length} steps of ${batchSize} need ${lrs.length * batchSize} indices, got ${order.length}`,
+        `${lrs.length} steps of ${perStep} need ${lrs.length * perStep} indices, got ${order.length}`,
       );
     const losses = new Float64Array(lrs.length);
     this.channels[0]!.onProgress = (step, loss) => {
@@ -131,11 +132,11 @@ export class ReplicaPool {
         c.send({
           type: 'train',
           order,
-          batchSize,
+          perStep,
           lrs,
-          tails: umap?.tails,
-          epoch: umap?.epoch,
-          reconstructionOnly: umap?.reconstructionOnly,
+          tails: epoch.tails,
+          epoch: epoch.epoch,
+          reconstructionOnly: epoch.reconstructionOnly ?? false,
         });
       await Promise.all(this.channels.map((c) => c.receive('trained')));
     } finally {
@@ -149,11 +150,11 @@ export class ReplicaPool {
     return (await this.train(batch, batch.length, Float64Array.of(lr)))[0]!;
   }
 
-  /** Neighbour sampling: every replica encodes its share of training images 0..count-1 into the code table. */
-  async encodeTable(count: number): Promise<void> {
+  /** The objective's preparation of an epoch over items 0..count-1, shared among the replicas. */
+  async prepareEpoch(count: number): Promise<void> {
     const bounds = shardBounds(count, this.channels.length);
-    this.channels.forEach((c, r) => c.send({ type: 'encode-table', start: bounds[r]![0], end: bounds[r]![1] }));
-    await Promise.all(this.channels.map((c) => c.receive('table-encoded')));
+    this.channels.forEach((c, r) => c.send({ type: 'prepare-epoch', start: bounds[r]![0], end: bounds[r]![1] }));
+    await Promise.all(this.channels.map((c) => c.receive('epoch-prepared')));
   }
 
   async evaluate(indices: Int32Array): Promise<EvalSums> {

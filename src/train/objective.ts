@@ -1,11 +1,11 @@
-// What training minimises. `ae`: the reconstruction loss alone (the original experiment). `umap-ae`:
-// reconstruction plus `weight` x parametric UMAP's cross-entropy between the training images' fuzzy
-// neighbour graph and the codes (src/umap/, docs/umap.md). Each umap-ae step draws batchSize / 2 edges
-// of the graph by weight; their 2 x (batchSize / 2) end images are encoded and reconstructed, and the
-// UMAP gradient enters the training graph at the code layer.
+// What training minimises, and its settings. `ae`: the reconstruction loss alone (the original experiment).
+// `umap-ae`: reconstruction plus `weight` x parametric UMAP's cross-entropy between the training images'
+// fuzzy neighbour graph and the codes (src/umap/, docs/umap.md). `layout`: reconstruction plus the squared
+// distance of each code to its image's place in the training images' UMAP layout. Each objective's step is
+// one file in ./objectives/.
 import { checkK, checkMinDist, checkNegativeRate, checkSpread, checkUmapWeight } from '../umap/options.js';
 
-export const OBJECTIVES = ['ae', 'umap-ae'] as const;
+export const OBJECTIVES = ['ae', 'umap-ae', 'layout'] as const;
 
 /**
  * How a umap-ae step meets the graph. `neighbours`: each image of an ordinary batch against all of its
@@ -78,3 +78,15 @@ export interface UmapStepParams {
   negativeRate: number;
   seed: number;
 }
+
+/** The layout objective's own settings (its layout's graph and curve come from UmapSettings). */
+export interface LayoutObjectiveSettings {
+  /** Weight of the mean squared distance to the standardised layout against the reconstruction loss. */
+  weight: number;
+  /** Epochs of the layout's own optimisation (umap-learn's n_epochs). */
+  epochs: number;
+  /** Epochs of reconstruction alone before the layout term starts. */
+  warmup: number;
+}
+
+export const LAYOUT_OBJECTIVE_DEFAULTS: LayoutObjectiveSettings = { weight: 0.1, epochs: 200, warmup: 0 };

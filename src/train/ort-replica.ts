@@ -12,10 +12,7 @@ import type { EvalSums, FlatState } from './replica.js';
 import { buildStepGraph, type TrainLoss } from '../onnx/grad/step-graph.js';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
-import { umapLossAndGrad } from '../umap/loss.js';
-import { neighbourLossAndGrad, type NeighbourRows } from '../umap/neighbour-loss.js';
-import { seededRandom } from '../util/random.js';
-import type { UmapStepParams } from './objective.js';
+import type { CodeInputs, ImageBatch, StepReplica } from './objectives/objective.js';
 
 /** The layer of model.ts whose output is the code. */
 export const CODE_LAYER = 'code';
@@ -38,24 +35,32 @@ export function checkOrtTrainable(config: ModelConfig, loss: TrainLoss = 'bce'):
   buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'train', loss });
 }
 
-export class OrtReplica {
-  private readonly batch: Float32Array;
+interface OrtImageBatch extends ImageBatch {
+  tensor: ort.Tensor;
+}
+
+export class OrtReplica implements StepReplica {
+  private readonly batchBuffer: Float32Array;
   private readonly weightsTensor: ort.Tensor;
+  private encodeSession: Promise<ort.InferenceSession> | null = null;
 
   private constructor(
     private readonly train: ort.InferenceSession,
     private readonly evaluation: ort.InferenceSession,
+    private readonly encodeGraph: () => Uint8Array,
     private readonly sizes: number[],
     private readonly weights: Float32Array,
     private readonly optimizer: FlatOptimizer,
     private readonly images: Uint8Array,
     maxShard: number,
-    private readonly umap?: { params: UmapStepParams; encode: ort.InferenceSession; latent: number },
+    readonly latent: number,
+    private readonly codeInputs: CodeInputs,
   ) {
-    this.batch = new Float32Array(2 * maxShard * PIXELS);
+    this.batchBuffer = new Float32Array(2 * maxShard * PIXELS);
     this.weightsTensor = new ort.Tensor('float32', weights, [weights.length]);
   }
 
+  /** A replica whose training graph takes `codeInputs` at the code layer (none: reconstruction alone). */
   static async create(
     config: ModelConfig,
     optimizer: OptimizerName,
@@ -63,7 +68,7 @@ export class OrtReplica {
     maxShard: number,
     optimizerOptions: OptimizerOptions = {},
     loss: TrainLoss = 'bce',
-    umap?: UmapStepParams,
+    codeInputs: CodeInputs = { codeGrad: false, codeTarget: false },
   ): Promise<OrtReplica> {
     // tfjs only builds the model here (configs and seeded initial weights): the pure-JS backend suffices.
     // PROD: no console banner suggesting tfjs-node from the pure-JS backend in every worker.
@@ -71,11 +76,13 @@ export class OrtReplica {
     if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
     const { autoencoder } = buildAutoencoder(config);
     const chain = layerChain(autoencoder);
-    const codeLayer = umap ? CODE_LAYER : undefined;
     const trainGraph = buildStepGraph(chain.layers, chain.inputShape, chain.parameters, {
       mode: 'train',
       loss,
-      codeLayer,
+      // The code is always an output: objectives with a code target read it for their loss.
+      codeLayer: CODE_LAYER,
+      codeGrad: codeInputs.codeGrad,
+      codeTarget: codeInputs.codeTarget,
     });
     const evalGraph = buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'eval', loss });
     const weights = new Float32Array(trainGraph.parameterCount);
@@ -86,21 +93,22 @@ export class OrtReplica {
       ort.InferenceSession.create(trainGraph.bytes, ORT_TRAINING_SESSION),
       ort.InferenceSession.create(evalGraph.bytes, ORT_TRAINING_SESSION),
     ]);
-    const encode = umap
-      ? await ort.InferenceSession.create(
-          buildStepGraph(chain.layers, chain.inputShape, chain.parameters, { mode: 'encode', loss, codeLayer }).bytes,
-          ORT_TRAINING_SESSION,
-        )
-      : undefined;
     return new OrtReplica(
       train,
       evaluation,
+      () =>
+        buildStepGraph(chain.layers, chain.inputShape, chain.parameters, {
+          mode: 'encode',
+          loss,
+          codeLayer: CODE_LAYER,
+        }).bytes,
       chain.parameters.map((p) => p.size),
       weights,
       makeOptimizer(optimizer, weights.length, optimizerOptions),
       images,
       maxShard,
-      umap && encode ? { params: umap, encode, latent: config.latent } : undefined,
+      config.latent,
+      codeInputs,
     );
   }
 
@@ -110,7 +118,8 @@ export class OrtReplica {
 
   private gather(indices: ArrayLike<number>): ort.Tensor {
     const n = indices.length;
-    const buf = n * PIXELS <= this.batch.length ? this.batch.subarray(0, n * PIXELS) : new Float32Array(n * PIXELS);
+    const buf =
+      n * PIXELS <= this.batchBuffer.length ? this.batchBuffer.subarray(0, n * PIXELS) : new Float32Array(n * PIXELS);
     for (let i = 0; i < n; i++) {
       const src = indices[i]! * PIXELS;
       scalePixels(this.images.subarray(src, src + PIXELS), buf.subarray(i * PIXELS, (i + 1) * PIXELS));
@@ -118,119 +127,60 @@ export class OrtReplica {
     return new ort.Tensor('float32', buf, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
   }
 
-  /** Mean loss over the shard; its gradient, flattened in weight order, goes into `flat`. */
+  batch(indices: ArrayLike<number>): ImageBatch {
+    const batch: OrtImageBatch = { indices, tensor: this.gather(indices) };
+    return batch;
+  }
+
+  async encode(batch: ImageBatch): Promise<Float32Array> {
+    // The encode graph is built on first use: objectives that never encode (ae, layout) never pay for it.
+    this.encodeSession ??= ort.InferenceSession.create(this.encodeGraph(), ORT_TRAINING_SESSION);
+    const out = await (
+      await this.encodeSession
+    ).run({
+      image: (batch as OrtImageBatch).tensor,
+      weights: this.weightsTensor,
+    });
+    const codes = Float32Array.from(out.code!.data as Float32Array);
+    out.code!.dispose();
+    return codes;
+  }
+
+  async step(
+    batch: ImageBatch,
+    flat: Float32Array,
+    feeds: { codeGrad?: Float32Array; codeTarget?: Float32Array; codeTargetWeight?: number } = {},
+  ): Promise<{ reconstruction: number; codes: Float32Array | null }> {
+    const n = batch.indices.length,
+      shape = [n, this.latent];
+    const inputs: Record<string, ort.Tensor> = { image: (batch as OrtImageBatch).tensor, weights: this.weightsTensor };
+    const feed = (name: string, given: boolean, wanted: boolean) => {
+      if (given !== wanted)
+        throw new Error(`this replica's training graph ${wanted ? 'needs' : 'has no'} the ${name} input`);
+    };
+    feed('code_grad', feeds.codeGrad !== undefined, this.codeInputs.codeGrad);
+    feed('code_target', feeds.codeTarget !== undefined, this.codeInputs.codeTarget);
+    if (feeds.codeGrad) inputs.code_grad = new ort.Tensor('float32', feeds.codeGrad, shape);
+    if (feeds.codeTarget) {
+      inputs.code_target = new ort.Tensor('float32', feeds.codeTarget, shape);
+      inputs.code_target_weight = new ort.Tensor('float32', Float32Array.of(feeds.codeTargetWeight ?? 0), []);
+    }
+    const out = await this.train.run(inputs);
+    flat.set(out.grads!.data as Float32Array);
+    const reconstruction = (out.loss!.data as Float32Array)[0]!;
+    const codes = this.codeInputs.codeTarget ? Float32Array.from(out.code!.data as Float32Array) : null;
+    for (const t of Object.values(out)) t.dispose();
+    return { reconstruction, codes };
+  }
+
+  /** Mean reconstruction loss over the images `indices`; its gradient, in weight order, goes into `flat`. */
   async gradients(
     indices: ArrayLike<number>,
     flat: Float32Array = new Float32Array(this.parameterCount),
   ): Promise<{ loss: number; grads: Float32Array }> {
-    const feeds: Record<string, ort.Tensor> = { image: this.gather(indices), weights: this.weightsTensor };
-    // A umap-ae replica's graph takes a code gradient: none during reconstruction-only warm-up epochs.
-    if (this.umap)
-      feeds.code_grad = new ort.Tensor('float32', new Float32Array(indices.length * this.umap.latent), [
-        indices.length,
-        this.umap.latent,
-      ]);
-    const out = await this.train.run(feeds);
-    flat.set(out.grads!.data as Float32Array);
-    const loss = (out.loss!.data as Float32Array)[0]!;
-    for (const t of Object.values(out)) t.dispose();
-    return { loss, grads: flat };
-  }
-
-  /**
-   * The umap-ae step's gradient for a shard of edges: the 2B end images are encoded, the UMAP loss and its
-   * gradient are taken on the codes (negatives drawn from `negativeSeed`), and the training graph adds
-   * weight x that gradient at the code layer to the reconstruction loss's. Returns the combined loss.
-   */
-  async umapGradients(
-    heads: ArrayLike<number>,
-    tails: ArrayLike<number>,
-    flat: Float32Array,
-    negativeSeed: number,
-  ): Promise<{ loss: number; grads: Float32Array }> {
-    if (!this.umap) throw new Error('this replica was not set up for the umap-ae objective');
-    const { params, encode, latent } = this.umap;
-    const b = heads.length;
-    const image = this.gather([
-      ...(Array.prototype.slice.call(heads) as number[]),
-      ...(Array.prototype.slice.call(tails) as number[]),
-    ]);
-    const encoded = await encode.run({ image, weights: this.weightsTensor });
-    const codes = encoded.code!.data as Float32Array;
-    const umap = umapLossAndGrad(codes.subarray(0, b * latent), codes.subarray(b * latent), latent, {
-      a: params.a,
-      b: params.b,
-      negativeRate: params.negativeRate,
-      rng: seededRandom(params.seed * 7919 + negativeSeed),
-      excludeOwnTail: true,
-    });
-    encoded.code!.dispose();
-    const codeGrad = new Float32Array(2 * b * latent);
-    for (let i = 0; i < b * latent; i++) {
-      codeGrad[i] = params.weight * umap.gradHead[i]!;
-      codeGrad[b * latent + i] = params.weight * umap.gradTail[i]!;
-    }
-    const out = await this.train.run({
-      image,
-      weights: this.weightsTensor,
-      code_grad: new ort.Tensor('float32', codeGrad, [2 * b, latent]),
-    });
-    flat.set(out.grads!.data as Float32Array);
-    const loss = (out.loss!.data as Float32Array)[0]! + params.weight * umap.loss;
-    for (const t of Object.values(out)) t.dispose();
-    return { loss, grads: flat };
-  }
-
-  /**
-   * The umap-ae step's gradient with neighbour sampling: the shard's images are encoded, each is a head
-   * against all of its graph edges, whose tails' codes (and the negatives') come from `table`
-   * (src/umap/neighbour-loss.ts); the training graph adds weight x that gradient at the code layer.
-   * Returns the combined loss and the shard's fresh codes [B, latent], for the caller to write to the table.
-   */
-  async neighbourGradients(
-    heads: ArrayLike<number>,
-    flat: Float32Array,
-    negativeSeed: number,
-    rows: NeighbourRows,
-    table: Float32Array,
-  ): Promise<{ loss: number; grads: Float32Array; codes: Float32Array }> {
-    if (!this.umap) throw new Error('this replica was not set up for the umap-ae objective');
-    const { params, encode, latent } = this.umap;
-    const image = this.gather(heads);
-    const encoded = await encode.run({ image, weights: this.weightsTensor });
-    const codes = Float32Array.from(encoded.code!.data as Float32Array);
-    encoded.code!.dispose();
-    const umap = neighbourLossAndGrad(codes, heads, table, rows, latent, {
-      a: params.a,
-      b: params.b,
-      negativeRate: params.negativeRate,
-      rng: seededRandom(params.seed * 7919 + negativeSeed),
-    });
-    for (let k = 0; k < umap.grad.length; k++) umap.grad[k]! *= params.weight;
-    const out = await this.train.run({
-      image,
-      weights: this.weightsTensor,
-      code_grad: new ort.Tensor('float32', umap.grad, [heads.length, latent]),
-    });
-    flat.set(out.grads!.data as Float32Array);
-    const loss = (out.loss!.data as Float32Array)[0]! + params.weight * umap.loss;
-    for (const t of Object.values(out)) t.dispose();
-    return { loss, grads: flat, codes };
-  }
-
-  /** Encodes images start..end-1 into rows start..end-1 of `table` [n, latent], in chunks of `chunk`. */
-  async encodeInto(start: number, end: number, table: Float32Array, chunk = 500): Promise<void> {
-    if (!this.umap) throw new Error('this replica was not set up for the umap-ae objective');
-    const { encode, latent } = this.umap;
-    for (let s = start; s < end; s += chunk) {
-      const e = Math.min(end, s + chunk);
-      const out = await encode.run({
-        image: this.gather(Int32Array.from({ length: e - s }, (_, i) => s + i)),
-        weights: this.weightsTensor,
-      });
-      table.set(out.code!.data as Float32Array, s * latent);
-      out.code!.dispose();
-    }
+    const codeGrad = this.codeInputs.codeGrad ? new Float32Array(indices.length * this.latent) : undefined;
+    if (this.codeInputs.codeTarget) throw new Error("this replica's training graph needs a code target");
+    return { loss: (await this.step(this.batch(indices), flat, { codeGrad })).reconstruction, grads: flat };
   }
 
   apply(flatGrads: Float32Array, lr: number): void {
@@ -273,6 +223,7 @@ export class OrtReplica {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.train.release(), this.evaluation.release(), this.umap?.encode.release()]);
+    const encode = this.encodeSession ? await this.encodeSession : null;
+    await Promise.all([this.train.release(), this.evaluation.release(), encode?.release()]);
   }
 }

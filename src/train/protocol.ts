@@ -3,7 +3,7 @@ import type { ModelConfig } from './model.js';
 import type { OptimizerName, OptimizerOptions } from './optimizer.js';
 import type { BackendChoice } from '../lib/tfjs-backend.js';
 import type { EngineName } from './engine.js';
-import type { UmapStepParams } from './objective.js';
+import type { CodeInputs, ObjectiveWorkerData } from './objectives/objective.js';
 import type { EvalSums, FlatState } from './replica.js';
 
 export interface WorkerInit {
@@ -17,20 +17,10 @@ export interface WorkerInit {
   /** Training images as uint8, shared by every worker without copying. */
   images: SharedArrayBuffer;
   maxShard: number;
-  /** The umap-ae objective's constants (ort engine only); absent: reconstruction alone. */
-  umap?: UmapStepParams;
-  /** umap-ae with neighbour sampling: the graph's rows and the table of every training image's latest code. */
-  neighbours?: SharedNeighbourTable;
-}
-
-/** A NeighbourRows (src/umap/neighbour-loss.ts) in shared memory, with the code table [n, latent] beside it. */
-export interface SharedNeighbourTable {
-  n: number;
-  meanWeight: number;
-  offsets: SharedArrayBuffer;
-  tails: SharedArrayBuffer;
-  weights: SharedArrayBuffer;
-  codes: SharedArrayBuffer;
+  /** What the objective's replica side is built from (./objectives/). */
+  objective: ObjectiveWorkerData;
+  /** What the training graph takes at the code layer. */
+  codeInputs: CodeInputs;
 }
 
 export type ToWorker =
@@ -47,22 +37,21 @@ export type ToWorker =
       barrier: SharedArrayBuffer;
     }
   /**
-   * Steps s = 0.. over `order`: batch s is order[s·batchSize, (s+1)·batchSize), at learning rate lrs[s].
-   * With `tails` (umap-ae), order and tails hold the heads and tails of batchSize edges per step, and
-   * `epoch` seeds the negative sampling (with neighbour sampling too, where order is an image permutation).
+   * Steps s = 0.. over `order`: step s trains on order[s·perStep, (s+1)·perStep) (with `tails`, the edges
+   * of that range) at learning rate lrs[s]; `epoch` seeds the objective's random draws.
    */
   | {
       type: 'train';
       order: Int32Array;
-      batchSize: number;
+      perStep: number;
       lrs: Float64Array;
       tails?: Int32Array;
-      epoch?: number;
-      /** umap-ae warm-up: reconstruction alone this run. */
-      reconstructionOnly?: boolean;
+      epoch: number;
+      /** A warm-up epoch: reconstruction alone. */
+      reconstructionOnly: boolean;
     }
-  /** Encode training images start..end-1 into the shared code table (neighbour sampling). */
-  | { type: 'encode-table'; start: number; end: number }
+  /** The objective's preparation of an epoch, this rank's share [start, end). */
+  | { type: 'prepare-epoch'; start: number; end: number }
   | { type: 'eval'; indices: Int32Array }
   | { type: 'get-state' }
   | { type: 'close' };
@@ -72,7 +61,7 @@ export type FromWorker =
   /** From rank 0 after each step: the batch's mean loss. */
   | { type: 'progress'; step: number; loss: number }
   | { type: 'trained' }
-  | { type: 'table-encoded' }
+  | { type: 'epoch-prepared' }
   | { type: 'state-set' }
   | { type: 'eval'; sums: EvalSums }
   | { type: 'state'; state: FlatState }

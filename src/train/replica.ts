@@ -12,6 +12,7 @@ import {
 } from './optimizer.js';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
+import type { ImageBatch, StepReplica } from './objectives/objective.js';
 
 export interface FlatState {
   /** Trainable weights in model order. */
@@ -26,13 +27,13 @@ export interface EvalSums {
   pixels: number;
 }
 
-export class Replica {
+export class Replica implements StepReplica {
   readonly model: Autoencoder;
   private readonly vars: tf.Variable[];
   /** The trainable weights, flattened in variable order: the optimizer updates these, then the variables. */
   private readonly weights: Float32Array;
   private readonly optimizer: FlatOptimizer;
-  private readonly batch: Float32Array;
+  private readonly batchBuffer: Float32Array;
 
   constructor(
     config: ModelConfig,
@@ -46,11 +47,33 @@ export class Replica {
     this.weights = new Float32Array(this.vars.reduce((a, v) => a + v.size, 0));
     this.readVariables();
     this.optimizer = makeOptimizer(optimizer, this.weights.length, optimizerOptions);
-    this.batch = new Float32Array(maxShard * PIXELS);
+    this.batchBuffer = new Float32Array(maxShard * PIXELS);
   }
 
   get parameterCount(): number {
     return this.weights.length;
+  }
+
+  get latent(): number {
+    return this.model.encoder.outputs[0]!.shape[1]!;
+  }
+
+  /** The tfjs engine trains reconstruction alone: a batch is its indices, gathered by the step. */
+  batch(indices: ArrayLike<number>): ImageBatch {
+    return { indices };
+  }
+
+  encode(): Promise<Float32Array> {
+    return Promise.reject(new Error('the tfjs engine trains the ae objective only (no code inputs)'));
+  }
+
+  step(
+    batch: ImageBatch,
+    flat: Float32Array,
+    feeds?: object,
+  ): Promise<{ reconstruction: number; codes: Float32Array | null }> {
+    if (feeds) return Promise.reject(new Error('the tfjs engine trains the ae objective only (no code inputs)'));
+    return Promise.resolve({ reconstruction: this.gradients(batch.indices, flat).loss, codes: null });
   }
 
   private readVariables(): void {
@@ -74,7 +97,7 @@ export class Replica {
 
   private gather(indices: ArrayLike<number>): tf.Tensor4D {
     const n = indices.length;
-    const buf = this.batch.subarray(0, n * PIXELS);
+    const buf = this.batchBuffer.subarray(0, n * PIXELS);
     for (let i = 0; i < n; i++) {
       const src = indices[i]! * PIXELS;
       scalePixels(this.images.subarray(src, src + PIXELS), buf.subarray(i * PIXELS, (i + 1) * PIXELS));

@@ -8,8 +8,10 @@ export interface TrainStageOptions {
   /** Train on the first N training images (validation is carved from them). */
   limit?: number;
   resume?: boolean;
-  /** Where the umap-ae objective keeps the training images' neighbour graph (default data/knn-cache). */
+  /** Where the umap-ae and layout objectives keep the training images' neighbour graph (default data/knn-cache). */
   knnCacheDir?: string;
+  /** Where the layout objective keeps the training images' UMAP layout (default: the kNN cache folder). */
+  layoutCacheDir?: string;
 }
 
 /**
@@ -26,7 +28,8 @@ export function checkpointIdentityOf(o: TrainStageOptions, limit: number): Check
     lr: s.lr,
     schedule: s.schedule,
     objective: s.objective ?? 'ae',
-    umap: s.objective === 'umap-ae' ? (s.umap ?? null) : null,
+    umap: s.objective === 'umap-ae' || s.objective === 'layout' ? (s.umap ?? null) : null,
+    ...(s.objective === 'layout' ? { layout: s.layout ?? null } : {}),
     batchSize: s.batchSize,
     limit,
   };

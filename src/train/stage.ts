@@ -17,9 +17,10 @@ import { buildAutoencoder, checkModelConfig } from './model.js';
 import { checkSettings, splitCounts, trainAutoencoder, type EpochRecord, type TrainEvent } from './trainer.js';
 import { evaluateAutoencoder, type TestMetrics } from './evaluate.js';
 import { umapSamplingOf, umapWarmupOf } from './objective.js';
-import { DEFAULT_KNN_DIR, knnCacheProgress, loadOrBuildKnnGraph, type KnnCacheEvent } from '../umap/knn-cache.js';
+import { DEFAULT_KNN_DIR, knnCacheProgress } from '../umap/knn-cache.js';
+import { layoutCacheProgress } from '../umap/layout-cache.js';
 import { stageProgress, type OnProgress } from '../util/progress.js';
-import { fuzzySimplicialSet, type FuzzyGraph } from '../umap/fuzzy-set.js';
+import { objectiveOf, type PrepareEvent } from './objectives/index.js';
 
 export interface TrainManifest {
   stage: 'train';
@@ -34,6 +35,7 @@ export interface TrainManifest {
   history: EpochRecord[];
   metrics: TestMetrics;
   timings: {
+    /** Preparing the objective's inputs: the neighbour graph and the layout (from their caches, or built). */
     knnSeconds: number;
     trainSeconds: number;
     evalSeconds: number;
@@ -45,14 +47,12 @@ export interface TrainManifest {
 }
 
 export type StageEvent =
-  | TrainEvent
-  | { type: 'evaluate' }
-  | { type: 'saved'; dir: string; manifest: TrainManifest }
-  | { type: 'knn'; event: KnnCacheEvent };
+  TrainEvent | PrepareEvent | { type: 'evaluate' } | { type: 'saved'; dir: string; manifest: TrainManifest };
 
 /**
  * The train stage's events in the one progress protocol. The training loss is the objective's (for umap-ae:
- * reconstruction BCE plus the weighted UMAP term), so it is called `train loss`; the validation losses are
+ * reconstruction BCE plus the weighted UMAP term; for layout, plus the weighted distance to the layout), so it
+ * is called `train loss`; the validation losses are
  * reconstruction alone (BCE and MSE per pixel).
  */
 export function trainProgress(
@@ -61,6 +61,7 @@ export function trainProgress(
 ): (e: StageEvent) => void {
   const p = stageProgress('train', on);
   const knn = knnCacheProgress('train', on);
+  const layout = layoutCacheProgress('train', on);
   let steps = 0;
   return (e) => {
     if (e.type === 'start') {
@@ -84,6 +85,7 @@ export function trainProgress(
           `val MSE ${r.valMse.toFixed(4)}, ${Math.round(r.imagesPerSec)} img/s, ${r.seconds.toFixed(1)}s`,
       );
     } else if (e.type === 'knn') knn(e.event);
+    else if (e.type === 'layout') layout(e.event);
     else if (e.type === 'evaluate') p.step('evaluating on the test set');
     else p.done(trainSummary(e.manifest, e.dir));
   };
@@ -131,24 +133,18 @@ export async function runTrainStage(
     );
   }
 
-  // umap-ae: the fuzzy neighbour graph of the training split (never the validation images), from a cache
-  // keyed by those exact pixels and k.
-  let umapGraph: FuzzyGraph | undefined;
-  let knnSeconds = 0;
-  if (o.settings.objective === 'umap-ae') {
-    const tk = performance.now();
-    const train = splitCounts(limit).train;
-    const { graph } = await loadOrBuildKnnGraph({
-      dir: o.knnCacheDir ?? DEFAULT_KNN_DIR,
-      pixels: pixels.subarray(0, train * PIXELS),
-      n: train,
-      dim: PIXELS,
-      k: o.settings.umap!.k,
-      onEvent: (event) => onEvent({ type: 'knn', event }),
-    });
-    umapGraph = fuzzySimplicialSet(graph);
-    knnSeconds = (performance.now() - tk) / 1000;
-  }
+  // What the objective needs besides the images (umap-ae: the neighbour graph; layout: that and the layout),
+  // over the training split only (never the validation images), from caches keyed by those exact pixels.
+  const tk = performance.now();
+  const train = splitCounts(limit).train;
+  const inputs = await objectiveOf(o.settings).prepare(o.settings, {
+    pixels: pixels.subarray(0, train * PIXELS),
+    trainCount: train,
+    knnCacheDir: o.knnCacheDir ?? DEFAULT_KNN_DIR,
+    layoutCacheDir: o.layoutCacheDir ?? o.knnCacheDir ?? DEFAULT_KNN_DIR,
+    onEvent,
+  });
+  const knnSeconds = (performance.now() - tk) / 1000;
 
   const result = await trainAutoencoder(
     pixels,
@@ -156,7 +152,7 @@ export async function runTrainStage(
     {
       resume,
       onEvent,
-      umapGraph,
+      inputs,
       onEpochEnd: (state, history) => saveCheckpoint(checkpointDir, identity, state, history),
     },
   );

@@ -7,14 +7,9 @@ import type { BackendChoice } from '../lib/tfjs-backend.js';
 import { TRAIN_DEFAULTS } from './defaults.js';
 import { resolveEngine, type EngineChoice, type EngineName } from './engine.js';
 import type { RuntimeName } from './protocol.js';
-import { checkUmapSettings, umapSamplingOf, umapWarmupOf, type Objective, type UmapSettings } from './objective.js';
-import { EdgeSampler } from '../umap/edge-sampler.js';
-import type { FuzzyGraph } from '../umap/fuzzy-set.js';
-import { neighbourRows } from '../umap/neighbour-loss.js';
-import type { SharedNeighbourTable } from './protocol.js';
-import { findAbParams } from '../umap/ab-params.js';
+import { OBJECTIVES, type LayoutObjectiveSettings, type Objective, type UmapSettings } from './objective.js';
+import { objectiveOf, type ObjectiveInputs } from './objectives/index.js';
 import type { FlatState } from './replica.js';
-import { permutation, seededRandom } from '../util/random.js';
 import { PIXELS } from '../data/fashion-mnist.js';
 
 export interface TrainSettings {
@@ -32,9 +27,14 @@ export interface TrainSettings {
   engine?: EngineChoice;
   /** The tfjs backend, for the tfjs engine. */
   backend: BackendChoice;
-  /** ae (reconstruction alone; what an absent objective means here) or umap-ae (the CLI default: needs the ort engine and a neighbour graph). */
+  /**
+   * ae (reconstruction alone; what an absent objective means here), umap-ae or layout (both need the ort engine
+   * and what the objective prepares: src/train/objectives/).
+   */
   objective?: Objective;
+  /** umap-ae's settings, and the graph and curve of the layout objective's layout. */
   umap?: UmapSettings;
+  layout?: LayoutObjectiveSettings;
 }
 
 export interface EpochRecord {
@@ -106,22 +106,9 @@ export function checkSettings(s: TrainSettings, trainCount: number): void {
     throw new RangeError(`--epochs must be a positive integer, got ${s.epochs}`);
   if (!(s.lr > 0 && s.lr < 1)) throw new RangeError(`--lr must be in (0, 1), got ${s.lr}`);
   checkOptimizerOptions(s.optimizer, { momentum: momentumOf(s) });
-  if (s.objective !== undefined && !(['ae', 'umap-ae'] as const).includes(s.objective))
-    throw new RangeError(`unknown objective "${String(s.objective)}": use ae or umap-ae`);
-  if (s.objective === 'umap-ae') {
-    if (!s.umap) throw new RangeError('--objective umap-ae needs its UMAP settings');
-    checkUmapSettings(s.umap);
-    if (s.batchSize % 2 !== 0)
-      throw new RangeError(
-        `--batch-size must be even with --objective umap-ae (each step draws batch / 2 edges), got ${s.batchSize}`,
-      );
-    if (s.engine === 'tfjs')
-      throw new RangeError('--objective umap-ae trains on the ort engine only: use --engine ort or auto');
-    if (s.umap.warmup !== undefined && s.umap.warmup >= s.epochs)
-      throw new RangeError(
-        `--umap-warmup ${s.umap.warmup} leaves no UMAP epoch in --epochs ${s.epochs}: give fewer warm-up epochs`,
-      );
-  }
+  if (s.objective !== undefined && !OBJECTIVES.includes(s.objective))
+    throw new RangeError(`unknown objective "${String(s.objective)}": use ${OBJECTIVES.join(', ')}`);
+  objectiveOf(s).check(s);
 }
 
 export async function trainAutoencoder(
@@ -129,8 +116,8 @@ export async function trainAutoencoder(
   settings: TrainSettings,
   opts: {
     resume?: { state: FlatState; history: EpochRecord[] };
-    /** The training split's fuzzy neighbour graph (indices into `pixels`), for the umap-ae objective. */
-    umapGraph?: FuzzyGraph;
+    /** What the objective prepared (src/train/objectives/: a neighbour graph, a layout), over the training split. */
+    inputs?: ObjectiveInputs;
     onEvent?: (e: TrainEvent) => void;
     onEpochEnd?: (state: FlatState, history: EpochRecord[]) => Promise<void>;
   } = {},
@@ -143,15 +130,15 @@ export async function trainAutoencoder(
   const shared = new SharedArrayBuffer(pixels.length);
   new Uint8Array(shared).set(pixels);
   const threads = Math.min(settings.threads, settings.batchSize);
-  const umapRun = settings.objective === 'umap-ae';
-  if (umapRun && !opts.umapGraph)
-    throw new Error('the umap-ae objective needs the neighbour graph of the training images');
-  const { engine, note } = resolveEngine(umapRun ? 'ort' : (settings.engine ?? 'auto'), settings.model);
-  const ab = umapRun ? findAbParams(settings.umap!.spread, settings.umap!.minDist) : undefined;
-  const neighbours =
-    umapRun && umapSamplingOf(settings.umap!) === 'neighbours'
-      ? sharedNeighbourTable(opts.umapGraph!, settings.model.latent)
-      : undefined;
+  const definition = objectiveOf(settings);
+  const run = definition.start({
+    settings,
+    inputs: opts.inputs ?? {},
+    trainCount: split.train,
+    batchSize: settings.batchSize,
+  });
+  const needsCodes = run.codeInputs.codeGrad || run.codeInputs.codeTarget;
+  const { engine, note } = resolveEngine(needsCodes ? 'ort' : (settings.engine ?? 'auto'), settings.model);
   const pool = await ReplicaPool.start(threads, {
     engine,
     config: settings.model,
@@ -160,11 +147,8 @@ export async function trainAutoencoder(
     backend: settings.backend,
     images: shared,
     maxShard: Math.max(Math.ceil(settings.batchSize / threads), 500),
-    umap:
-      ab && settings.umap
-        ? { ...ab, weight: settings.umap.weight, negativeRate: settings.umap.negativeRate, seed: settings.model.seed }
-        : undefined,
-    neighbours,
+    objective: run.workerData,
+    codeInputs: run.codeInputs,
   });
   try {
     const history = opts.resume ? [...opts.resume.history] : [];
@@ -202,25 +186,13 @@ export async function trainAutoencoder(
           imagesPerSec: ((s + 1) * settings.batchSize) / secs,
         });
       };
-      if (umapRun && !neighbours) {
-        // Edge sampling: batchSize / 2 edges per step, drawn by weight; their heads and tails are the step's images.
-        const edgesPerStep = settings.batchSize / 2;
-        const edges = new EdgeSampler(opts.umapGraph!, { seed: settings.model.seed * 100_003 + epoch }).sample(
-          steps * edgesPerStep,
-        );
-        await pool.train(edges.head, edgesPerStep, lrs, onStep, { tails: edges.tail, epoch });
-      } else {
-        // ae, and neighbour sampling: ordinary batches, each image against its whole neighbourhood, whose codes
-        // are encoded afresh first (reconstruction alone during the warm-up epochs). The order depends only on
-        // seed and epoch, so a resumed run sees the same batches.
-        const warm = neighbours !== undefined && epoch <= umapWarmupOf(settings.umap!, settings.epochs);
-        if (neighbours && !warm) await pool.encodeTable(split.train);
-        const order = permutation(split.train, seededRandom(settings.model.seed * 100_003 + epoch));
-        await pool.train(order.subarray(0, steps * settings.batchSize), settings.batchSize, lrs, onStep, {
-          epoch,
-          reconstructionOnly: warm,
-        });
-      }
+      const plan = run.plan(epoch, steps);
+      if (plan.prepare) await pool.prepareEpoch(plan.prepare.count);
+      await pool.train(plan.order, plan.perStep ?? settings.batchSize, lrs, onStep, {
+        epoch,
+        tails: plan.tails,
+        reconstructionOnly: plan.reconstructionOnly,
+      });
       const seconds = (performance.now() - t0) / 1000;
       const val = await pool.evaluate(valIndices);
       const record: EpochRecord = {
@@ -248,25 +220,4 @@ export async function trainAutoencoder(
   } finally {
     await pool.close();
   }
-}
-
-/** The graph's rows in shared memory, and a code table for its n images, for the replicas to share. */
-function sharedNeighbourTable(graph: FuzzyGraph, latent: number): SharedNeighbourTable {
-  const buffers: SharedArrayBuffer[] = [];
-  const rows = neighbourRows(graph, {
-    alloc: (bytes) => {
-      const b = new SharedArrayBuffer(bytes);
-      buffers.push(b);
-      return b;
-    },
-  });
-  const [offsets, tails, weights] = buffers as [SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer];
-  return {
-    n: rows.n,
-    meanWeight: rows.meanWeight,
-    offsets,
-    tails,
-    weights,
-    codes: new SharedArrayBuffer(rows.n * latent * Float32Array.BYTES_PER_ELEMENT),
-  };
 }

@@ -9,7 +9,8 @@ import { OrtReplica } from './ort-replica.js';
 import { Barrier } from './barrier.js';
 import { shardBounds } from './shards.js';
 import type { FromWorker, RuntimeName, ToWorker, WorkerInit } from './protocol.js';
-import type { NeighbourRows } from '../umap/neighbour-loss.js';
+import { OBJECTIVE_DEFINITIONS } from './objectives/index.js';
+import type { ReplicaObjective } from './objectives/objective.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -23,19 +24,11 @@ interface Shared {
 }
 let shared: Shared | null = null;
 
-/** Neighbour sampling: the graph's rows and the code table, views of the coordinator's shared memory. */
-const neighbours = init.neighbours
-  ? {
-      rows: {
-        n: init.neighbours.n,
-        meanWeight: init.neighbours.meanWeight,
-        offsets: new Int32Array(init.neighbours.offsets),
-        tails: new Int32Array(init.neighbours.tails),
-        weights: new Float32Array(init.neighbours.weights),
-      } satisfies NeighbourRows,
-      table: new Float32Array(init.neighbours.codes),
-    }
-  : null;
+/** The objective's side of this worker: one shard's gradient per step. */
+const objective: ReplicaObjective = OBJECTIVE_DEFINITIONS[init.objective.key].replica(
+  init.objective.payload,
+  init.config.latent,
+);
 
 async function main(): Promise<void> {
   let runtime: RuntimeName, replica: Replica | OrtReplica;
@@ -48,10 +41,11 @@ async function main(): Promise<void> {
       init.maxShard,
       init.optimizerOptions,
       'bce',
-      init.umap,
+      init.codeInputs,
     );
   } else {
-    if (init.umap) throw new Error('the umap-ae objective needs the ort engine');
+    if (init.codeInputs.codeGrad || init.codeInputs.codeTarget)
+      throw new Error(`the ${init.objective.key} objective needs the ort engine`);
     runtime = await initBackend(init.backend);
     replica = new Replica(
       init.config,
@@ -74,51 +68,27 @@ async function main(): Promise<void> {
   send({ type: 'ready', runtime, parameters: replica.parameterCount });
 }
 
-async function train(
-  replica: Replica | OrtReplica,
-  s: Shared,
-  order: Int32Array,
-  batchSize: number,
-  lrs: Float64Array,
-  tails?: Int32Array,
-  epoch = 0,
-  reconstructionOnly = false,
-): Promise<void> {
+async function train(replica: Replica | OrtReplica, s: Shared, m: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   const ranks = s.grads.length,
     rank = init.rank;
-  const shards = shardBounds(batchSize, ranks);
+  const shards = shardBounds(m.perStep, ranks);
   const [shardStart, shardEnd] = shards[rank]!;
   const [paramStart, paramEnd] = shardBounds(replica.parameterCount, ranks)[rank]!;
-  const weights = shards.map(([a, b]) => (b - a) / batchSize);
+  const weights = shards.map(([a, b]) => (b - a) / m.perStep);
   const mine = s.grads[rank]!,
     avg = s.average;
-  for (let step = 0; step < lrs.length; step++) {
-    const batchStart = step * batchSize;
-    const heads = order.subarray(batchStart + shardStart, batchStart + shardEnd);
-    const negativeSeed = (epoch * 1_000_003 + step) * 64 + rank;
-    let loss: number;
-    let codes: Float32Array | null = null;
-    if (tails) {
-      const tailShard = tails.subarray(batchStart + shardStart, batchStart + shardEnd);
-      ({ loss } = await (replica as OrtReplica).umapGradients(heads, tailShard, mine, negativeSeed));
-    } else if (neighbours && !reconstructionOnly) {
-      ({ loss, codes } = await (replica as OrtReplica).neighbourGradients(
-        heads,
-        mine,
-        negativeSeed,
-        neighbours.rows,
-        neighbours.table,
-      ));
-    } else ({ loss } = await replica.gradients(heads, mine));
+  for (let step = 0; step < m.lrs.length; step++) {
+    const at = step * m.perStep;
+    const loss = await objective.step(replica, {
+      heads: m.order.subarray(at + shardStart, at + shardEnd),
+      tails: m.tails?.subarray(at + shardStart, at + shardEnd),
+      flat: mine,
+      seed: (m.epoch * 1_000_003 + step) * 64 + rank,
+      reconstructionOnly: m.reconstructionOnly,
+    });
     s.losses[rank] = loss * weights[rank]!;
     s.barrier.wait();
-    // Between the two barriers no rank reads the code table, so the fresh codes go in here: every rank
-    // read the same table this step, whatever the threads' timing.
-    if (codes && neighbours) {
-      const latent = codes.length / heads.length;
-      for (let i = 0; i < heads.length; i++)
-        neighbours.table.set(codes.subarray(i * latent, (i + 1) * latent), heads[i]! * latent);
-    }
+    objective.betweenBarriers?.();
     // Sum in rank order: the result does not depend on which thread finished first.
     avg.fill(0, paramStart, paramEnd);
     for (let r = 0; r < ranks; r++) {
@@ -132,7 +102,7 @@ async function train(
       send({ type: 'progress', step, loss: stepLoss });
     }
     s.barrier.wait();
-    replica.apply(avg, lrs[step]!);
+    replica.apply(avg, m.lrs[step]!);
   }
 }
 
@@ -148,13 +118,13 @@ async function handle(replica: Replica | OrtReplica, m: ToWorker): Promise<void>
       return;
     case 'train':
       if (!shared) throw new Error('training buffers not set');
-      await train(replica, shared, m.order, m.batchSize, m.lrs, m.tails, m.epoch, m.reconstructionOnly);
+      await train(replica, shared, m);
       send({ type: 'trained' });
       return;
-    case 'encode-table':
-      if (!neighbours) throw new Error('this worker has no code table');
-      await (replica as OrtReplica).encodeInto(m.start, m.end, neighbours.table);
-      send({ type: 'table-encoded' });
+    case 'prepare-epoch':
+      if (!objective.prepareEpoch) throw new Error(`the ${init.objective.key} objective prepares no epoch`);
+      await objective.prepareEpoch(replica, m.start, m.end);
+      send({ type: 'epoch-prepared' });
       return;
     case 'eval':
       send({ type: 'eval', sums: await replica.evaluate(m.indices) });

@@ -5,6 +5,9 @@
 // Inputs:  image   float32 [batch, h, w, c]  the batch (tfjs layout), also the reconstruction target
 //          weights float32 [P]               every trainable weight, flattened in the model's order
 //          code_grad float32 [batch, k]      (optional) an extra gradient added at the code layer's output
+//          code_target float32 [batch, k], code_target_weight float32 []
+//                                            (optional) a pull of each code towards its target: the gradient
+//                                            weight x (code - target) added at the code layer's output
 // Outputs: loss    float32 []                mean loss over the batch's pixels
 //          grads   float32 [P]               d loss / d weights, same order as `weights` (training graph)
 //          code    float32 [batch, k]        (optional) the code layer's output
@@ -30,6 +33,10 @@ export interface StepGraphOptions {
   loss: TrainLoss;
   /** A layer whose output is exposed as `code` and receives `code_grad` (train mode). */
   codeLayer?: string;
+  /** Train mode, with a code layer: take `code_grad` (default true). */
+  codeGrad?: boolean;
+  /** Train mode, with a code layer: take `code_target` and `code_target_weight` (default false). */
+  codeTarget?: boolean;
   /** 'image' (an autoencoder: the input is the target) or 'separate': a `target` input of the output's shape. */
   target?: 'image' | 'separate';
   /** Also output `image_grad`, d loss / d image (for gradient checks). */
@@ -212,8 +219,15 @@ export function buildStepGraph(
     }
     // ---- backward through the tape
     for (let i = tape.length - 1; i >= 0; i--) {
-      if (i === codeIndex)
-        dy = g.node('Add', [dy, io(inputs, 'code_grad', ['batch', ...tape[i]!.output.shape])], 'code_grad_add');
+      if (i === codeIndex) {
+        const shape = ['batch', ...tape[i]!.output.shape];
+        if (options.codeGrad !== false) dy = g.node('Add', [dy, io(inputs, 'code_grad', shape)], 'code_grad_add');
+        if (options.codeTarget) {
+          const offset = g.node('Sub', [tape[i]!.output.name, io(inputs, 'code_target', shape)], 'code_target_offset');
+          const pull = g.node('Mul', [offset, io(inputs, 'code_target_weight', [])], 'code_target_pull');
+          dy = g.node('Add', [dy, pull], 'code_target_add');
+        }
+      }
       const needInput = i > 0 || options.inputGradient === true;
       const dx = tape[i]!.backward(dy, needInput);
       if (needInput) dy = dx!;
