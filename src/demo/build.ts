@@ -100,6 +100,13 @@ export async function buildDemo(o: {
   if (checkDecoder(decoder.info) !== latent)
     throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
   checkSameTrainingRun([encoder.info, decoder.info]);
+  // The test-set numbers are the report's, measured once on these ONNX files; a report of other models is refused.
+  const report = o.metrics ? await readReportSummary(o.metrics) : null;
+  const run = encoder.info.metadata[TRAINING_RUN_KEY] ?? null;
+  if (report && report.trainingRun !== run)
+    throw new Error(
+      `${o.metrics}: measured models of training run ${report.trainingRun ?? '(none)'}, but ${encoder.info.path} is of run ${run ?? '(none)'}; rerun \`make report\``,
+    );
   const data = await loadDataset(o.dataDir, { which: 'test' });
 
   const n = data.test.images.count;
@@ -109,13 +116,6 @@ export async function buildDemo(o: {
   const { range, projection } = codePlaneFromMetadata(encoder.info.metadata, latent, encoder.info.path);
   const plane = planeOf(codes, latent, projection);
   const md = encoder.info.metadata;
-  // The test-set numbers are the report's, measured once on these ONNX files; a report of other models is refused.
-  const report = o.metrics ? await readReportSummary(o.metrics) : null;
-  const run = md[TRAINING_RUN_KEY] ?? null;
-  if (report && report.trainingRun !== run)
-    throw new Error(
-      `${o.metrics}: measured models of training run ${report.trainingRun ?? '(none)'}, but ${encoder.info.path} is of run ${run ?? '(none)'}; rerun \`make report\``,
-    );
   const facts: Record<string, string> = {
     'latent size': String(latent),
     ...(md.parameters ? { 'parameters (encoder + decoder)': Number(md.parameters).toLocaleString('en') } : {}),
