@@ -52,7 +52,8 @@ test(
     );
     assert.equal(info.metadata.latent_size, '3');
     assert.equal(JSON.parse(info.metadata.class_names!)[9], 'Ankle boot');
-    assert.ok(JSON.parse(info.metadata.metrics!).test_mse > 0);
+    assert.ok(JSON.parse(info.metadata.validation_metrics!).knn5_accuracy > 0);
+    assert.equal(info.metadata.metrics, undefined, "the test-set metrics are the report stage's alone");
     const r = await runValidateStage({ dataDir: DATA, tfjsDir, onnxDir: modelsDir, reportDir, backend: 'wasm' });
     assert.equal(r.images, 10000);
     assert.equal(r.passed, true, JSON.stringify(r));

@@ -72,7 +72,15 @@ export function modelMetadata(
         : {}),
       ...(train.engine === 'ort' ? {} : { backend: train.backend }),
     }),
-    metrics: JSON.stringify({ test_mse: m.testMse, test_bce: m.testBce, knn1_accuracy: m.knn1, knn5_accuracy: m.knn5 }),
+    // The validation split's numbers, which the settings were chosen on; the test-set metrics are the report's.
+    ...(m.validation
+      ? {
+          validation_metrics: JSON.stringify({
+            knn1_accuracy: m.validation.knn1,
+            knn5_accuracy: m.validation.knn5,
+          }),
+        }
+      : {}),
     parameters: String(train.parameters),
     ...codePlaneMetadata({ range: [m.codeRange[0]!, m.codeRange[1]!], projection: m.codeProjection }),
   };

@@ -46,10 +46,8 @@ export interface TrainSummary {
   parameters: number;
   history: { trainLoss: number; valLoss: number }[];
   metrics: {
-    testMse: number;
-    testBce: number;
-    knn1: number;
-    knn5: number;
+    /** The validation split's kNN accuracy (absent in runs without one). */
+    validation?: { knn1: number; knn5: number };
     codeRange: [number, number][];
     codeProjection: CodePlane['projection'];
   };
@@ -178,10 +176,14 @@ export function checkTrainSummary(json: unknown, file: string): TrainSummary {
       };
     }),
     metrics: {
-      testMse: r.number(m.testMse, 'metrics.testMse'),
-      testBce: r.number(m.testBce, 'metrics.testBce'),
-      knn1: r.number(m.knn1, 'metrics.knn1'),
-      knn5: r.number(m.knn5, 'metrics.knn5'),
+      ...(m.validation === undefined
+        ? {}
+        : {
+            validation: ((v) => ({
+              knn1: r.number(v.knn1, 'metrics.validation.knn1'),
+              knn5: r.number(v.knn5, 'metrics.validation.knn5'),
+            }))(r.object(m.validation, 'metrics.validation')),
+          }),
       codeRange: twoPairs(r, r.array(m.codeRange, 'metrics.codeRange')).map((pair, d) => {
         const p = r.array(pair, `metrics.codeRange[${d}]`);
         if (p.length !== 2) r.fail(`metrics.codeRange[${d}]`, 'a [low, high] pair', p);
