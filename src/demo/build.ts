@@ -82,6 +82,19 @@ async function precompress(dir: string, files: string[], cacheDir: string | null
   return out;
 }
 
+/** The encoder's `training` metadata (export writes a JSON object of settings), checked. */
+function trainingMetadata(text: string, file: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${file}: metadata "training" is not a JSON object of settings; re-export with \`make export\``);
+  return v as Record<string, unknown>;
+}
+
 export async function buildDemo(o: {
   modelsDir: string;
   dataDir: string;
@@ -128,7 +141,7 @@ export async function buildDemo(o: {
       : {}),
     ...(md.training
       ? {
-          training: Object.entries(JSON.parse(md.training) as Record<string, unknown>)
+          training: Object.entries(trainingMetadata(md.training, encoder.info.path))
             .map(([k, v]) => `${k} ${String(v)}`)
             .join(', '),
         }
