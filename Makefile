@@ -11,12 +11,13 @@ PARITY   := reports/parity.json
 CODES    := reports/test-codes.npy
 TRAIN_CODES := reports/train-codes.npy
 METRICS  := reports/metrics.json
+LAYOUT   := reports/layout.json
 DEMO     := web-demo/dist/index.html
 TS_SOURCES := $(shell find src pipeline test web-demo/src -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build data train export validate encode report demo serve bench bench-train triton test lint format clean
+.PHONY: all deps build data train export validate encode report layout demo serve bench bench-train triton test lint format clean
 
-all: data train export validate encode report demo
+all: data train export validate encode report layout demo
 
 deps: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
@@ -56,6 +57,11 @@ $(TRAIN_CODES): $(ONNX) $(DATA) | .build-stamp
 report: $(METRICS)
 $(METRICS): $(ONNX) $(DATA) $(CODES) $(TRAIN_CODES) | .build-stamp
 	$(NODE) pipeline/report.js
+
+# The training images' UMAP layout on its own (reused from the cache the layout objective filled).
+layout: $(LAYOUT)
+$(LAYOUT): $(DATA) | .build-stamp
+	$(NODE) pipeline/layout.js
 
 demo: $(DEMO)
 $(DEMO): $(ONNX) $(DATA) $(CODES) $(METRICS) $(wildcard web-demo/src/*) web-demo/index.html web-demo/style.css | .build-stamp

@@ -4,7 +4,13 @@ import { ProgressRenderer } from './progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { ENGINE_CHOICES } from '../src/train/engine.js';
-import { LAYOUT_OBJECTIVE_DEFAULTS, OBJECTIVES, UMAP_DEFAULTS, UMAP_SAMPLINGS } from '../src/train/objective.js';
+import {
+  LAYOUT_OBJECTIVE_DEFAULTS,
+  LAYOUT_SCHEDULES,
+  OBJECTIVES,
+  UMAP_DEFAULTS,
+  UMAP_SAMPLINGS,
+} from '../src/train/objective.js';
 import { DEFAULT_KNN_DIR } from '../src/umap/knn-cache.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
@@ -72,6 +78,11 @@ runCli(async () => {
       type: 'number',
       default: LAYOUT_OBJECTIVE_DEFAULTS.epochs,
       describe: "layout: epochs of the layout's own UMAP optimisation (cached beside the kNN graph)",
+    })
+    .option('layout-schedule', {
+      choices: LAYOUT_SCHEDULES,
+      default: LAYOUT_OBJECTIVE_DEFAULTS.schedule,
+      describe: 'layout: the weight over the epochs after the warm-up, constant or fading along a half cosine',
     })
     .option('layout-warmup', {
       type: 'number',
@@ -179,7 +190,12 @@ runCli(async () => {
           sampling: argv['umap-sampling'],
           warmup: argv['umap-warmup'],
         },
-        layout: { weight: argv['layout-weight'], epochs: argv['layout-epochs'], warmup: argv['layout-warmup'] },
+        layout: {
+          weight: argv['layout-weight'],
+          epochs: argv['layout-epochs'],
+          warmup: argv['layout-warmup'],
+          schedule: argv['layout-schedule'],
+        },
       },
     },
     trainProgress({ epochs: argv.epochs, batchSize: argv['batch-size'] }, progress.handle),

@@ -94,6 +94,7 @@ test(
       flat: grads,
       seed: negativeSeed,
       reconstructionOnly: false,
+      termScale: 1,
     });
     await replica.close();
 
@@ -149,7 +150,13 @@ test(
     const objective = umapNeighboursObjective.replica(shared, config.latent);
     const heads = Int32Array.from({ length: 10 }, (_, i) => i * 29);
     const grads = new Float32Array(replica.parameterCount);
-    const loss = await objective.step(replica, { heads, flat: grads, seed: negativeSeed, reconstructionOnly: false });
+    const loss = await objective.step(replica, {
+      heads,
+      flat: grads,
+      seed: negativeSeed,
+      reconstructionOnly: false,
+      termScale: 1,
+    });
     // Between the barriers the step writes its fresh codes into the shared table.
     objective.betweenBarriers!();
     const written = new Float32Array(shared.codes);

@@ -157,7 +157,13 @@ test(
     const objective = layoutObjective.replica({ targets: shared, weight }, 2);
     const heads = Int32Array.from({ length: 12 }, (_, i) => i * 7);
     const grads = new Float32Array(replica.parameterCount);
-    const loss = await objective.step(replica, { heads, flat: grads, seed: 0, reconstructionOnly: false });
+    const loss = await objective.step(replica, {
+      heads,
+      flat: grads,
+      seed: 0,
+      reconstructionOnly: false,
+      termScale: 1,
+    });
     await replica.close();
 
     const { encoder, decoder, autoencoder } = buildAutoencoder(config);

@@ -70,6 +70,14 @@ export function modelMetadata(
             ...(train.settings.umap.warmup !== undefined ? { umapWarmup: train.settings.umap.warmup } : {}),
           }
         : {}),
+      ...(train.settings.objective === 'layout' && train.settings.layout
+        ? {
+            layoutWeight: train.settings.layout.weight,
+            layoutEpochs: train.settings.layout.epochs,
+            layoutWarmup: train.settings.layout.warmup,
+            layoutSchedule: train.settings.layout.schedule ?? 'constant',
+          }
+        : {}),
       ...(train.engine === 'ort' ? {} : { backend: train.backend }),
     }),
     // The validation split's numbers, which the settings were chosen on; the test-set metrics are the report's.

@@ -39,6 +39,8 @@ export interface TrainSummary {
       sampling?: string;
       warmup?: number;
     };
+    /** The layout objective's settings. */
+    layout?: { weight: number; epochs: number; warmup: number; schedule?: string };
   };
   /** The training engine (absent in manifests from before the ort engine: tfjs). */
   engine?: string;
@@ -163,6 +165,16 @@ export function checkTrainSummary(json: unknown, file: string): TrainSummary {
               ...(u.sampling === undefined ? {} : { sampling: r.string(u.sampling, 'settings.umap.sampling') }),
               ...(u.warmup === undefined ? {} : { warmup: r.number(u.warmup, 'settings.umap.warmup') }),
             }))(r.object(s.umap, 'settings.umap')),
+          }),
+      ...(s.layout === undefined || s.objective !== 'layout'
+        ? {}
+        : {
+            layout: ((l) => ({
+              weight: r.number(l.weight, 'settings.layout.weight'),
+              epochs: r.number(l.epochs, 'settings.layout.epochs'),
+              warmup: r.number(l.warmup, 'settings.layout.warmup'),
+              ...(l.schedule === undefined ? {} : { schedule: r.string(l.schedule, 'settings.layout.schedule') }),
+            }))(r.object(s.layout, 'settings.layout')),
           }),
     },
     ...(o.engine === undefined ? {} : { engine: r.string(o.engine, 'engine') }),

@@ -236,20 +236,30 @@ export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
 
   if (train) {
     const umap = train.settings.objective === 'umap-ae' ? train.settings.umap : undefined;
+    const layout = train.settings.objective === 'layout' ? train.settings.layout : undefined;
+    const objective = umap
+      ? `umap-ae${umap.warmup ? ` (UMAP from epoch ${umap.warmup + 1})` : ''}, `
+      : layout
+        ? `layout (weight ${layout.weight}${layout.schedule === 'cosine' ? ', fading' : ''}), `
+        : '';
     await writeFileAtomic(
       join(o.outDir, 'training.png'),
       lossCurvesPng(
         [
           {
             // umap-ae's training loss adds weight x the UMAP term (after the warm-up); validation is reconstruction alone.
-            name: umap ? 'train loss' : 'train BCE',
+            name: umap || layout ? 'train loss' : 'train BCE',
             values: train.history.map((h) => h.trainLoss),
             color: '#1f77b4',
           },
           { name: 'validation BCE', values: train.history.map((h) => h.valLoss), color: '#d62728' },
         ],
-        `Training: ${umap ? `umap-ae${umap.warmup ? ` (UMAP from epoch ${umap.warmup + 1})` : ''}, ` : ''}${train.settings.optimizer}${train.settings.momentum ? ` (momentum ${train.settings.momentum})` : ''}, lr ${train.settings.lr}, batch ${train.settings.batchSize}, ${train.engine === 'ort' ? 'ort engine' : `${train.backend} backend`}`,
-        umap ? `BCE per pixel (train loss: + ${umap.weight} x UMAP)` : 'binary cross-entropy per pixel',
+        `Training: ${objective}${train.settings.optimizer}${train.settings.momentum ? ` (momentum ${train.settings.momentum})` : ''}, lr ${train.settings.lr}, batch ${train.settings.batchSize}, ${train.engine === 'ort' ? 'ort engine' : `${train.backend} backend`}`,
+        umap
+          ? `BCE per pixel (train loss: + ${umap.weight} x UMAP)`
+          : layout
+            ? 'BCE per pixel (train loss: + weight x squared distance to the layout)'
+            : 'binary cross-entropy per pixel',
       ),
     );
   }

@@ -114,7 +114,7 @@ export class ReplicaPool {
     perStep: number,
     lrs: Float64Array,
     onStep?: (step: number, loss: number) => void,
-    epoch: { epoch: number; tails?: Int32Array; reconstructionOnly?: boolean } = { epoch: 0 },
+    epoch: { epoch: number; tails?: Int32Array; reconstructionOnly?: boolean; termScale?: number } = { epoch: 0 },
   ): Promise<Float64Array> {
     if (epoch.tails && epoch.tails.length !== order.length)
       throw new RangeError(`${order.length} edge heads but ${epoch.tails.length} tails`);
@@ -137,6 +137,7 @@ export class ReplicaPool {
           tails: epoch.tails,
           epoch: epoch.epoch,
           reconstructionOnly: epoch.reconstructionOnly ?? false,
+          termScale: epoch.termScale ?? 1,
         });
       await Promise.all(this.channels.map((c) => c.receive('trained')));
     } finally {

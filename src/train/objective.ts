@@ -87,6 +87,16 @@ export interface LayoutObjectiveSettings {
   epochs: number;
   /** Epochs of reconstruction alone before the layout term starts. */
   warmup: number;
+  /** The weight over the epochs after the warm-up: constant, or fading along a half cosine (absent: constant). */
+  schedule?: LayoutSchedule;
 }
 
-export const LAYOUT_OBJECTIVE_DEFAULTS: LayoutObjectiveSettings = { weight: 0.1, epochs: 200, warmup: 0 };
+export const LAYOUT_SCHEDULES = ['constant', 'cosine'] as const;
+export type LayoutSchedule = (typeof LAYOUT_SCHEDULES)[number];
+
+export const LAYOUT_OBJECTIVE_DEFAULTS: Required<LayoutObjectiveSettings> = {
+  weight: 0.1,
+  epochs: 200,
+  warmup: 0,
+  schedule: 'constant',
+};

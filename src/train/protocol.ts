@@ -49,6 +49,8 @@ export type ToWorker =
       epoch: number;
       /** A warm-up epoch: reconstruction alone. */
       reconstructionOnly: boolean;
+      /** The objective's term weight this epoch, relative to its setting. */
+      termScale: number;
     }
   /** The objective's preparation of an epoch, this rank's share [start, end). */
   | { type: 'prepare-epoch'; start: number; end: number }

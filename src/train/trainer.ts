@@ -192,6 +192,7 @@ export async function trainAutoencoder(
         epoch,
         tails: plan.tails,
         reconstructionOnly: plan.reconstructionOnly,
+        termScale: plan.termScale,
       });
       const seconds = (performance.now() - t0) / 1000;
       const val = await pool.evaluate(valIndices);

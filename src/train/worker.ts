@@ -85,6 +85,7 @@ async function train(replica: Replica | OrtReplica, s: Shared, m: Extract<ToWork
       flat: mine,
       seed: (m.epoch * 1_000_003 + step) * 64 + rank,
       reconstructionOnly: m.reconstructionOnly,
+      termScale: m.termScale,
     });
     s.losses[rank] = loss * weights[rank]!;
     s.barrier.wait();

@@ -7,7 +7,7 @@
 // The first `warmup` epochs train reconstruction alone.
 import { PIXELS } from '../../data/fashion-mnist.js';
 import { layoutSettingsOf, loadOrBuildLayout, standardisedLayout } from '../../umap/layout-cache.js';
-import { checkUmapSettings, type LayoutObjectiveSettings } from '../objective.js';
+import { checkUmapSettings, LAYOUT_SCHEDULES, type LayoutObjectiveSettings } from '../objective.js';
 import type { ObjectiveDefinition } from './objective.js';
 import { epochPermutation } from './epoch-order.js';
 import { prepareNeighbourGraph } from './neighbour-graph.js';
@@ -38,6 +38,10 @@ export const layoutObjective: ObjectiveDefinition = {
       throw new RangeError(`--layout-weight must be in (${LAYOUT_WEIGHT_RANGE.join(', ')}], got ${l.weight}`);
     if (!(Number.isInteger(l.epochs) && l.epochs >= 1 && l.epochs <= 5000))
       throw new RangeError(`--layout-epochs must be an integer in 1..5000, got ${l.epochs}`);
+    if (l.schedule !== undefined && !LAYOUT_SCHEDULES.includes(l.schedule))
+      throw new RangeError(
+        `--layout-schedule must be one of ${LAYOUT_SCHEDULES.join(', ')}, got ${String(l.schedule)}`,
+      );
     if (!(Number.isInteger(l.warmup) && l.warmup >= 0 && l.warmup < settings.epochs))
       throw new RangeError(
         `--layout-warmup must be an integer in 0..${settings.epochs - 1} (fewer than --epochs), got ${l.warmup}`,
@@ -71,12 +75,17 @@ export const layoutObjective: ObjectiveDefinition = {
     const targets = new SharedArrayBuffer(trainCount * latent * Float32Array.BYTES_PER_ELEMENT);
     new Float32Array(targets).set(standardisedLayout(inputs.layout, latent));
     const { weight, warmup } = layoutOf(settings);
+    const schedule = layoutOf(settings).schedule ?? 'constant';
+    const span = settings.epochs - warmup;
     return {
       codeInputs: { codeGrad: false, codeTarget: true },
       workerData: { key: 'layout', payload: { targets, weight } satisfies LayoutPayload },
       plan: (epoch, steps) => ({
         order: epochPermutation(trainCount, settings.model.seed, epoch, steps * batchSize),
         reconstructionOnly: epoch <= warmup,
+        // cosine: the pull fades along a half cosine over the epochs after the warm-up, so the last epochs
+        // refine reconstruction from codes the layout has already placed.
+        termScale: schedule === 'cosine' ? 0.5 * (1 + Math.cos((Math.PI * (epoch - 1 - warmup)) / span)) : 1,
       }),
     };
   },
@@ -90,7 +99,7 @@ export const layoutObjective: ObjectiveDefinition = {
         for (let i = 0; i < n; i++)
           target.set(targets.subarray(s.heads[i]! * latent, (s.heads[i]! + 1) * latent), i * latent);
         // d/dc of weight x mean_i |c_i - t_i|^2 over the shard's n codes is 2 weight (c_i - t_i) / n.
-        const w = s.reconstructionOnly ? 0 : weight;
+        const w = s.reconstructionOnly ? 0 : weight * s.termScale;
         const { reconstruction, codes } = await replica.step(replica.batch(s.heads), s.flat, {
           codeTarget: target,
           codeTargetWeight: (2 * w) / n,

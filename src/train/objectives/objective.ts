@@ -54,6 +54,8 @@ export interface ShardStep {
   seed: number;
   /** This epoch trains reconstruction alone (a warm-up). */
   reconstructionOnly: boolean;
+  /** This epoch's weight of the objective's own term, relative to its setting (1: as set; a schedule's value). */
+  termScale: number;
 }
 
 /** The worker side: one shard's gradient per step. */
@@ -75,6 +77,8 @@ export interface EpochPlan {
   /** Edge tails beside `order`. */
   tails?: Int32Array;
   reconstructionOnly: boolean;
+  /** The weight of the objective's own term this epoch, relative to its setting (default 1). */
+  termScale?: number;
   /** Run every rank's prepareEpoch over 0..count-1 first (shared among the ranks). */
   prepare?: { count: number };
 }
