@@ -66,7 +66,7 @@ $(LAYOUT): $(DATA) | .build-stamp
 	$(NODE) pipeline/layout.js
 
 demo: $(DEMO)
-$(DEMO): $(ONNX) $(DATA) $(CODES) $(wildcard web-demo/src/*) web-demo/index.html web-demo/style.css | .build-stamp
+$(DEMO): $(ONNX) $(DATA) $(CODES) $(METRICS) $(wildcard web-demo/src/*) web-demo/index.html web-demo/style.css | .build-stamp
 	$(NODE) pipeline/demo.js
 
 serve: $(DEMO)

@@ -6,7 +6,8 @@ import { cliArgs, runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.js';
-import { benchTraining, trainBenchTable } from '../src/bench/training.js';
+import { benchTraining, trainBenchProgress, trainBenchTable } from '../src/bench/training.js';
+import { ProgressRenderer } from './progress.js';
 import { SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { ENGINE_CHOICES, type EngineName } from '../src/train/engine.js';
 
@@ -55,14 +56,7 @@ runCli(async () => {
       batch: argv['batch-size'],
       seconds: argv.seconds,
     },
-    (e) => {
-      if (e.type === 'ceiling')
-        process.stderr.write(`bench-train: MatMul ceiling ${e.gflops.toFixed(1)} GFLOP/s (1 thread)\n`);
-      else
-        process.stderr.write(
-          `bench-train: ${e.row.size} ${e.row.engine} ${e.row.threads} thread(s) batch ${e.row.batch}: ${e.row.imagesPerSec.toFixed(0)} images/s\n`,
-        );
-    },
+    trainBenchProgress(new ProgressRenderer().handle),
   );
   const md = trainBenchTable(result);
   await writeJsonAtomic(join(argv.out, 'bench-train.json'), { cores, ...result, createdAt: new Date().toISOString() });

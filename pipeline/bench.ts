@@ -11,22 +11,9 @@ import { scalePixels } from '../src/data/pixels.js';
 import { ort } from '../src/lib/ort-session.js';
 import { loadLayersModel } from '../src/util/tfjs-io.js';
 import { flopsPerItem } from '../src/bench/flops.js';
-import { benchMarkdown, benchServing, bestCeiling, type ServingEvent } from '../src/bench/serving.js';
+import { benchMarkdown, benchServing, bestCeiling, servingProgress } from '../src/bench/serving.js';
+import { ProgressRenderer } from './progress.js';
 import { writeFileAtomic, writeJsonAtomic, ensureWritableDir } from '../src/util/atomic.js';
-
-const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
-const k = (v: number) => Math.round(v).toLocaleString('en');
-function render(e: ServingEvent): void {
-  if (e.type === 'ort')
-    log(`onnxruntime-node ${e.row.threads} thread(s), batch ${e.row.batch}: ${k(e.row.imagesPerSec)} images/s`);
-  else if (e.type === 'tfjs') log(`tfjs ${e.row.backend}, batch 256: ${k(e.row.imagesPerSec)} images/s`);
-  else if (e.type === 'tfjs-missing') log(`tfjs ${e.backend}: not available here`);
-  else if (e.type === 'ceiling') log(`MatMul ceiling, ${e.threads} thread(s): ${e.gflops.toFixed(1)} GFLOP/s`);
-  else
-    log(
-      `encode CLI end to end, ${e.row.input}, ${k(e.row.images)} images: ${e.row.seconds.toFixed(2)} s, ${k(e.row.imagesPerSec)} images/s, peak RSS ${e.row.peakRssMiB ?? '?'} MiB`,
-    );
-}
 
 runCli(async () => {
   const argv = await cliArgs('bench')
@@ -60,7 +47,7 @@ runCli(async () => {
     bigImages: argv.big,
     tmpDir: argv.tmp,
     encodeScript: 'pipeline/encode.js',
-    onEvent: render,
+    onEvent: servingProgress(new ProgressRenderer().handle),
   });
   const ceiling = bestCeiling(r).flops;
   const result = {

@@ -1,15 +1,8 @@
-// decode: codes -> PNG images with onnxruntime-node (see src/serve/decode.ts).
-import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
+// decode: codes -> PNG images with onnxruntime-node (decodeFile in src/serve/decode.ts).
 import { cliArgs, runCli } from '../src/util/cli.js';
-import { openModel, runBatched } from '../src/lib/ort-session.js';
-import { DECODE_LIMITS, checkPngSize, parseWalkRange, readCodes } from '../src/serve/decode.js';
+import { DECODE_LIMITS, decodeFile, parseWalkRange } from '../src/serve/decode.js';
 import { checkDecodeArgs } from '../src/serve/cli-checks.js';
-import { checkDecoder } from '../src/lib/model-interface.js';
-import { codePlaneFromMetadata, codesOf, walkGrid } from '../src/lib/code-range.js';
-import { imageGridPng, imageGridSize } from '../src/lib/plots.js';
-import { writeFileAtomic, writeFilesIntoDirAtomic } from '../src/util/atomic.js';
-import { PIXELS } from '../src/data/fashion-mnist.js';
+import { ProgressRenderer } from './progress.js';
 
 runCli(async () => {
   const argv = await cliArgs('decode')
@@ -52,52 +45,15 @@ runCli(async () => {
     .help()
     .parse();
 
-  // Every input and size is checked before anything is drawn or written.
-  const model = await openModel(argv.onnx);
-  const latent = checkDecoder(model.info);
-  let codes: Float32Array, count: number, cols: number;
-  if (argv.walk) {
-    // The code plane and its range come from the model's metadata (export wrote them); --range overrides the range.
-    const plane = argv.range && latent === 2 ? null : codePlaneFromMetadata(model.info.metadata, latent, argv.onnx);
-    const range = argv.range
-      ? parseWalkRange(argv.range)
-      : ([plane!.range[0][0], plane!.range[0][1], plane!.range[1][0], plane!.range[1][1]] as [
-          number,
-          number,
-          number,
-          number,
-        ]);
-    codes = codesOf(walkGrid(range, argv.steps), latent, plane?.projection ?? null);
-    count = argv.steps * argv.steps;
-    cols = argv.steps;
-  } else {
-    ({ codes, count } = await readCodes(argv.input!, latent));
-    cols = Math.ceil(Math.sqrt(count));
-  }
-  const grid = argv.walk || argv.grid;
-  const layout = { scale: argv.scale, gap: argv.walk ? 0 : 2 };
-  const size = grid
-    ? imageGridSize(Math.ceil(count / cols), cols, layout)
-    : imageGridSize(1, 1, { scale: argv.scale, gap: 0 });
-  checkPngSize(
-    size.width,
-    size.height,
-    grid ? `--output ${argv.output} (${count} images, --scale ${argv.scale})` : `each image at --scale ${argv.scale}`,
-  );
-  const images = await runBatched(model, codes, [latent], 1024);
-  if (grid) {
-    await writeFileAtomic(argv.output, imageGridPng(images, Math.ceil(count / cols), cols, layout));
-    process.stdout.write(`decode: ${count} images -> ${argv.output}\n`);
-    return;
-  }
-  const width = String(count - 1).length;
-  await writeFilesIntoDirAtomic(argv.output, async (tmp) => {
-    for (let i = 0; i < count; i++) {
-      await writeFile(
-        join(tmp, `${String(i).padStart(Math.max(5, width), '0')}.png`),
-        imageGridPng(images.subarray(i * PIXELS, (i + 1) * PIXELS), 1, 1, { scale: argv.scale, gap: 0 }),
-      );
-    }
+  await decodeFile({
+    onnx: argv.onnx,
+    input: argv.input,
+    output: argv.output,
+    grid: argv.grid,
+    walk: argv.walk,
+    range: argv.range === undefined ? undefined : parseWalkRange(argv.range),
+    steps: argv.steps,
+    scale: argv.scale,
+    onProgress: new ProgressRenderer().handle,
   });
-  process.stdout.write(`decode: ${count} images -> ${argv.output}/\n`);
 });

@@ -2,6 +2,7 @@
 import { cliArgs, runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { buildDemo } from '../src/demo/build.js';
+import { ProgressRenderer } from './progress.js';
 
 runCli(async () => {
   const argv = await cliArgs('demo')
@@ -15,6 +16,11 @@ runCli(async () => {
       default: 'reports/test-codes.npy',
       describe: "the test set's codes (make encode)",
     })
+    .option('metrics', {
+      type: 'string',
+      default: 'reports/metrics.json',
+      describe: "the report's test-set metrics, shown on the page's card (make report)",
+    })
     .option('src', {
       type: 'string',
       default: 'web-demo',
@@ -25,14 +31,13 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
-  const r = await buildDemo({
+  await buildDemo({
     modelsDir: argv.models,
     dataDir: argv.data,
     codes: argv.codes,
+    metrics: argv.metrics,
     srcDir: argv.src,
     outDir: argv.out,
+    onProgress: new ProgressRenderer().handle,
   });
-  process.stdout.write(
-    `demo: wrote ${argv.out}/ (${r.files.length} files, latent ${r.latent}); serve it with \`make serve\`\n`,
-  );
 });

@@ -1,21 +1,15 @@
-// encode: images -> codes with onnxruntime-node (see src/serve/encode.ts); --shard for one slice (src/serve/shards.ts).
+// encode: images -> codes with onnxruntime-node (see src/serve/encode.ts), and the run's record <output>.shard.json;
+// --shard for one slice (src/serve/shards.ts).
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
-import { ProgressLine } from '../src/util/progress.js';
+import { ProgressRenderer } from './progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { DEFAULT_BATCH_SIZE, encodeFile } from '../src/serve/encode.js';
-import { parseShard, shardRecordPath } from '../src/serve/shards.js';
+import { parseShard } from '../src/serve/shards.js';
 import { checkEncodeArgs } from '../src/serve/cli-checks.js';
 
-/** User + system time of this process so far, all threads (onnxruntime's included). */
-const cpuSeconds = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1e6;
-};
-
 runCli(async () => {
-  const t0 = performance.now();
   const argv = await cliArgs('encode')
     .usage(
       '$0 --onnx models/encoder.onnx [--input ...] [--output codes.npy|.csv|.jsonl]\n\n' +
@@ -64,34 +58,16 @@ runCli(async () => {
     .help()
     .parse();
 
-  const progress = new ProgressLine();
-  let skipped = 0;
-  const r = await encodeFile({
+  const progress = new ProgressRenderer();
+  await encodeFile({
     onnx: argv.onnx,
     input: argv.input ?? join(argv.data, 't10k-images-idx3-ubyte'),
     output: argv.output,
     batchSize: argv['batch-size'],
-    threads: capThreads(argv.threads, (line) => progress.log(`encode: ${line}`)),
+    threads: capThreads(argv.threads, (line) => progress.note('encode', line)),
     invert: argv.invert,
     skipBad: argv['skip-bad'],
     shard: argv.shard === undefined ? undefined : parseShard(argv.shard, { count: argv['shard-count'] }),
-    onSkip: (f, why) => {
-      skipped++;
-      progress.log(`encode: skipped ${f}: ${why}`);
-    },
-    onProgress: (p) =>
-      progress.update({ label: 'encode', done: p.done, total: p.total, rate: p.imagesPerSec, unit: 'img' }),
+    onProgress: progress.handle,
   });
-  if (r.shard) {
-    const { shard, range } = r.shard;
-    progress.log(
-      `encode: shard ${shard.index} of ${shard.count}: images [${range.start}, ${range.end}) of ${r.inputCount}; record ${shardRecordPath(argv.output)}`,
-    );
-  }
-  const total = (performance.now() - t0) / 1000;
-  progress.log(
-    `encode: ${r.count} images from ${r.description} -> ${argv.output} ([${r.count}, ${r.latent}] float32); ` +
-      `${Math.round(r.imagesPerSec)} images/s encoding, ${Math.round(r.count / total)} images/s end to end (${total.toFixed(2)}s), ` +
-      `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, CPU ${cpuSeconds().toFixed(2)}s${skipped ? `; ${skipped} unreadable file(s) skipped` : ''}`,
-  );
 });

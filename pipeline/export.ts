@@ -1,6 +1,7 @@
 // export: the trained tfjs encoder and decoder as ONNX files (see src/export/stage.ts).
 import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 import { runExportStage } from '../src/export/stage.js';
+import { ProgressRenderer } from './progress.js';
 import { DEFAULT_OPSET, OPSET_RANGE } from '../src/onnx/convert.js';
 
 runCli(async () => {
@@ -19,11 +20,6 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
-  const m = await runExportStage({ tfjsDir: argv.tfjs, outDir: argv.out, opset: argv.opset });
-  for (const e of [m.encoder, m.decoder]) {
-    process.stdout.write(
-      `export: ${argv.out}/${e.file} ${e.input.name} [${e.input.shape.join(',')}] -> ${e.output.name} [${e.output.shape.join(',')}], ` +
-        `${e.nodes} nodes, ${e.bytes} bytes, sha256 ${e.sha256.slice(0, 16)}...\n`,
-    );
-  }
+  const progress = new ProgressRenderer();
+  await runExportStage({ tfjsDir: argv.tfjs, outDir: argv.out, opset: argv.opset, onProgress: progress.handle });
 });

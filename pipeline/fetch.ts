@@ -1,7 +1,7 @@
 // fetch: a verified local copy of Fashion-MNIST (idx files + manifest.json).
-import { fetchDataset } from '../src/fetch/stage.js';
+import { fetchDataset, fetchProgress } from '../src/fetch/stage.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { ProgressLine } from '../src/util/progress.js';
+import { ProgressRenderer } from './progress.js';
 import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 
 runCli(async () => {
@@ -27,23 +27,13 @@ runCli(async () => {
     .help()
     .parse();
 
-  const progress = new ProgressLine();
-  const t0 = Date.now();
-  const manifest = await fetchDataset({
+  const progress = new ProgressRenderer();
+  await fetchDataset({
     outDir: argv.out,
     from: argv.from,
     offline: argv.offline,
     timeoutMs: argv.timeout * 1000,
     retries: argv.retries,
-    onEvent: (e) => {
-      if (e.type === 'try') progress.log(`fetch: trying ${e.source} (${e.location})`);
-      else if (e.type === 'skip') progress.log(`fetch: ${e.source} failed: ${e.reason}`);
-      else if (e.type === 'download') progress.update({ label: e.file, done: e.received, total: e.total, unit: 'B' });
-      else progress.log(`fetch: verified ${e.file} (${e.bytes} bytes)`);
-    },
+    onEvent: fetchProgress(progress.handle),
   });
-  const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  progress.log(
-    `fetch: ${argv.out} holds verified Fashion-MNIST from ${manifest.source.kind} (${manifest.source.location}) in ${secs}s`,
-  );
 });

@@ -1,10 +1,10 @@
 // knn-graph: builds (or verifies) the cached exact kNN graph of the training images (src/umap/knn-cache.ts).
 import { availableParallelism } from 'node:os';
 import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
-import { ProgressLine } from '../src/util/progress.js';
+import { ProgressRenderer } from './progress.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
-import { DEFAULT_KNN_COUNT, DEFAULT_KNN_DIR, loadOrBuildKnnGraph } from '../src/umap/knn-cache.js';
+import { DEFAULT_KNN_COUNT, DEFAULT_KNN_DIR, knnCacheProgress, loadOrBuildKnnGraph } from '../src/umap/knn-cache.js';
 import { checkK } from '../src/umap/options.js';
 
 runCli(async () => {
@@ -49,8 +49,8 @@ runCli(async () => {
   const data = await loadDataset(argv.data);
   if (data.train.images.count < argv.count)
     throw new Error(`--count ${argv.count}: ${argv.data} has only ${data.train.images.count} training images`);
-  const progress = new ProgressLine();
-  const r = await loadOrBuildKnnGraph({
+  const progress = new ProgressRenderer();
+  await loadOrBuildKnnGraph({
     dir: argv.out,
     pixels: data.train.images.pixels,
     n: argv.count,
@@ -58,23 +58,7 @@ runCli(async () => {
     k: argv.k,
     mode: argv.verify ? 'verify' : 'auto',
     blockRows: argv['block-rows'],
-    threads: capThreads(argv.threads, (line) => progress.log(`knn-graph: ${line}`)),
-    onEvent: (e) => {
-      if (e.type === 'rebuild') progress.log(`knn-graph: building (${e.reason})`);
-      else if (e.type === 'progress')
-        progress.update({
-          label: 'knn-graph',
-          done: e.progress.rowsDone,
-          total: e.progress.rows,
-          rate: e.progress.rowsDone / Math.max(e.progress.seconds, 1e-9),
-          unit: 'img',
-        });
-    },
+    threads: capThreads(argv.threads, (line) => progress.note('knn-graph', line)),
+    onEvent: knnCacheProgress('knn-graph', progress.handle),
   });
-  const h = r.header;
-  progress.log(
-    r.built
-      ? `knn-graph: ${h.n} images, k = ${h.k} -> ${argv.out}/ in ${h.buildSeconds.toFixed(1)} s (graph SHA-256 ${h.graphSha256.slice(0, 12)})`
-      : `knn-graph: ${argv.out}/ verified: ${h.n} images, k = ${h.k}, data SHA-256 ${h.dataSha256.slice(0, 12)}, built ${h.createdAt} in ${h.buildSeconds.toFixed(1)} s`,
-  );
 });

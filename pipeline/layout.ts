@@ -1,7 +1,7 @@
 // layout: the training images' UMAP layout (src/umap/layout.ts) as a picture and a number: reports/layout.png
 // and reports/layout.json (see src/report/layout.ts). Reuses the layout the layout objective cached.
 import { cliArgs, runCli } from '../src/util/cli.js';
-import { ProgressLine } from '../src/util/progress.js';
+import { ProgressRenderer } from './progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { DEFAULT_KNN_DIR } from '../src/umap/knn-cache.js';
 import { LAYOUT_DEFAULTS } from '../src/umap/layout.js';
@@ -46,8 +46,7 @@ runCli(async () => {
     .help()
     .parse();
 
-  const progress = new ProgressLine();
-  const r = await runLayoutReport({
+  await runLayoutReport({
     dataDir: argv.data,
     knnCacheDir: argv['knn-cache'],
     outDir: argv.out,
@@ -59,21 +58,6 @@ runCli(async () => {
       negativeRate: argv['negative-rate'],
       seed: argv.seed,
     }),
-    onEvent: (e) => {
-      if (e.type === 'knn' && e.event.type === 'progress')
-        progress.update({
-          label: 'kNN graph',
-          done: e.event.progress.rowsDone,
-          total: e.event.progress.rows,
-          unit: 'img',
-        });
-      else if (e.type === 'layout' && e.event.type === 'progress')
-        progress.update({ label: 'UMAP layout', done: e.event.epoch, total: e.event.epochs, unit: 'epoch' });
-      else if (e.type === 'layout' && e.event.type === 'rebuild')
-        progress.log(`layout: optimising (${e.event.reason})`);
-    },
+    onProgress: new ProgressRenderer().handle,
   });
-  progress.log(
-    `layout: ${r.n} images, 5-NN ${r.knn.knn5.toFixed(4)}, 1-NN ${r.knn.knn1.toFixed(4)} (last ${r.knn.queries} by the first ${r.knn.reference}); optimised in ${r.buildSeconds.toFixed(1)} s; wrote ${argv.out}/layout.png, layout.json`,
-  );
 });

@@ -2,7 +2,7 @@
 import { cliArgs, runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { runReportStage } from '../src/report/stage.js';
-import { ProgressLine } from '../src/util/progress.js';
+import { ProgressRenderer } from './progress.js';
 
 runCli(async () => {
   const argv = await cliArgs('report')
@@ -27,20 +27,13 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
-  const t0 = performance.now();
-  const progress = new ProgressLine();
-  const m = await runReportStage({
+  await runReportStage({
     dataDir: argv.data,
     modelsDir: argv.models,
     tfjsDir: argv.tfjs,
     outDir: argv.out,
     testCodes: argv['test-codes'],
     trainCodes: argv['train-codes'],
-    onProgress: (e) => progress.handle(e),
+    onProgress: new ProgressRenderer().handle,
   });
-  const t = m.test;
-  process.stdout.write(
-    `report: test MSE ${t.mse.toFixed(4)}, BCE ${t.bce.toFixed(4)}, 1-NN ${t.knn1.toFixed(4)}, 5-NN ${t.knn5.toFixed(4)}, ` +
-      `trustworthiness ${t.trustworthiness5.toFixed(4)}, silhouette ${t.silhouette.toFixed(4)}; wrote ${argv.out}/ in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`,
-  );
 });

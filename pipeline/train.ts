@@ -1,6 +1,6 @@
-// train: the convolutional autoencoder on Fashion-MNIST with TensorFlow.js (see src/train/stage.ts).
+// train: the convolutional autoencoder on Fashion-MNIST, on the onnxruntime or the tfjs engine (see src/train/stage.ts).
 import { capThreads, cliArgs, hideBin, runCli } from '../src/util/cli.js';
-import { ProgressLine } from '../src/util/progress.js';
+import { ProgressRenderer } from './progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { ENGINE_CHOICES } from '../src/train/engine.js';
@@ -14,7 +14,7 @@ import {
 import { DEFAULT_KNN_DIR } from '../src/umap/knn-cache.js';
 import { LATENT_RANGE, SIZE_PRESETS, type SizePreset } from '../src/train/model.js';
 import { MOMENTUM_RANGE, OPTIMIZERS } from '../src/train/optimizer.js';
-import { defaultThreads, runTrainStage } from '../src/train/stage.js';
+import { defaultThreads, runTrainStage, trainProgress } from '../src/train/stage.js';
 import { presetOf, TRAIN_PRESET_NAMES, TRAIN_PRESETS } from '../src/train/defaults.js';
 import { BATCH_RANGE, LR_SCHEDULES } from '../src/train/trainer.js';
 import { checkTrainArgs } from '../src/train/cli-checks.js';
@@ -161,9 +161,8 @@ runCli(async () => {
     : argv.filters
       ? filters
       : ([...preset.decoderFilters] as [number, number]);
-  const progress = new ProgressLine();
-  let steps = 0;
-  const manifest = await runTrainStage(
+  const progress = new ProgressRenderer();
+  await runTrainStage(
     {
       dataDir: argv.data,
       outDir: argv.out,
@@ -187,7 +186,7 @@ runCli(async () => {
         threads:
           argv.backend === 'tensorflow' && argv.engine === 'tfjs'
             ? 1
-            : capThreads(argv.threads, (line) => progress.log(`train: ${line}`)),
+            : capThreads(argv.threads, (line) => progress.note('train', line)),
         engine: argv.engine,
         backend: argv.backend,
         objective: argv.objective,
@@ -208,58 +207,7 @@ runCli(async () => {
         },
       },
     },
-    (e) => {
-      if (e.type === 'start') {
-        steps = e.stepsPerEpoch;
-        if (e.note) progress.log(`train: ${e.note}`);
-        progress.log(
-          `train: engine ${e.engine} (${e.runtime}), ${e.threads} thread(s), ${e.parameters} parameters, ` +
-            `${e.trainCount} training / ${e.valCount} validation images, ${e.stepsPerEpoch} steps per epoch` +
-            (e.firstEpoch > 1 ? `, resuming at epoch ${e.firstEpoch}` : ''),
-        );
-      } else if (e.type === 'step') {
-        progress.update({
-          label: `epoch ${e.epoch}/${argv.epochs}`,
-          done: e.step,
-          total: steps,
-          rate: e.imagesPerSec / argv['batch-size'],
-          unit: 'batch',
-          extra: `loss ${e.loss.toFixed(4)} ${Math.round(e.imagesPerSec)} img/s`,
-        });
-      } else if (e.type === 'epoch') {
-        const r = e.record;
-        progress.log(
-          `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val BCE ${r.valLoss.toFixed(4)}, val MSE ${r.valMse.toFixed(4)}, ` +
-            `${Math.round(r.imagesPerSec)} img/s, ${r.seconds.toFixed(1)}s`,
-        );
-      } else if (e.type === 'knn') {
-        const k = e.event;
-        if (k.type === 'hit')
-          progress.log(`train: neighbour graph from the cache (k ${k.header.k}, ${k.header.n} images)`);
-        else if (k.type === 'rebuild') progress.log(`train: building the neighbour graph (${k.reason})`);
-        else if (k.type === 'progress')
-          progress.update({ label: 'kNN graph', done: k.progress.rowsDone, total: k.progress.rows, unit: 'image' });
-        else progress.log(`train: neighbour graph written to ${k.headerPath} (${k.header.buildSeconds.toFixed(1)} s)`);
-      } else if (e.type === 'layout') {
-        const l = e.event;
-        if (l.type === 'hit') progress.log(`train: UMAP layout from the cache (${l.header.n} images)`);
-        else if (l.type === 'rebuild') progress.log(`train: optimising the UMAP layout (${l.reason})`);
-        else if (l.type === 'progress')
-          progress.update({ label: 'UMAP layout', done: l.epoch, total: l.epochs, unit: 'epoch' });
-        else progress.log(`train: UMAP layout written to ${l.path} (${l.header.buildSeconds.toFixed(1)} s)`);
-      } else if (e.type === 'evaluate') {
-        progress.log('train: evaluating on the test set');
-      }
-    },
-  );
-  const m = manifest.metrics;
-  if (m.validation)
-    progress.log(
-      `train: validation MSE ${manifest.history.at(-1)!.valMse.toFixed(4)}, 1-NN ${m.validation.knn1.toFixed(4)}, 5-NN ${m.validation.knn5.toFixed(4)}`,
-    );
-  progress.log(
-    `train: test MSE ${m.testMse.toFixed(4)}, BCE ${m.testBce.toFixed(4)}, 1-NN ${m.knn1.toFixed(4)}, 5-NN ${m.knn5.toFixed(4)}; ` +
-      `${manifest.timings.totalSeconds.toFixed(0)}s in all (${manifest.timings.evalSeconds.toFixed(0)}s evaluation); wrote ${argv.out}`,
+    trainProgress({ epochs: argv.epochs, batchSize: argv['batch-size'] }, progress.handle),
   );
   process.exit(0);
 });

@@ -1,7 +1,6 @@
 // triton: (re)writes models/triton/ from models/{encoder,decoder}.onnx (src/export/triton.ts). The export stage
 // writes it with the documented default batching; --bench takes the preferred batch and queue delay from a
 // `make bench` result instead.
-import { readFile } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCli } from '../src/util/cli.js';
@@ -11,10 +10,7 @@ import {
   writeTritonRepository,
   type TritonBatching,
 } from '../src/export/triton.js';
-
-interface BenchJson {
-  summary?: { bestOrt?: { batch?: number; imagesPerSec?: number } };
-}
+import { readBenchSummary } from '../src/lib/manifests.js';
 
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))
@@ -35,17 +31,7 @@ runCli(async () => {
   let batching: TritonBatching = DEFAULT_TRITON_BATCHING,
     from = 'the default';
   if (argv.bench) {
-    const text = await readFile(argv.bench, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new Error(`--bench ${argv.bench}: cannot read (${e.code ?? e.message}); run \`make bench\` first`);
-    });
-    let best: { batch?: number; imagesPerSec?: number } | undefined;
-    try {
-      best = (JSON.parse(text) as BenchJson).summary?.bestOrt;
-    } catch {
-      throw new Error(`--bench ${argv.bench}: not valid JSON`);
-    }
-    if (!best?.batch || !best.imagesPerSec)
-      throw new Error(`--bench ${argv.bench}: no summary.bestOrt {batch, imagesPerSec}; rerun \`make bench\``);
+    const best = (await readBenchSummary(argv.bench)).bestOrt;
     batching = batchingFromBench(best.batch, best.imagesPerSec);
     from = `${argv.bench} (best batch ${best.batch} at ${Math.round(best.imagesPerSec)} images/s)`;
   }

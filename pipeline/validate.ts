@@ -3,7 +3,7 @@ import { cliArgs, runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
 import { runValidateStage } from '../src/validate/stage.js';
-import { ProgressLine } from '../src/util/progress.js';
+import { ProgressRenderer } from './progress.js';
 
 runCli(async () => {
   const argv = await cliArgs('validate')
@@ -19,28 +19,15 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
-  const progress = new ProgressLine();
+  const progress = new ProgressRenderer();
   const r = await runValidateStage({
     dataDir: argv.data,
     tfjsDir: argv.tfjs,
     onnxDir: argv.onnx,
     reportDir: argv.report,
     backend: argv.backend,
-    onProgress: (done, total) => progress.update({ label: 'validate', done, total }),
+    onProgress: progress.handle,
   });
-  for (const [k, d] of [
-    ['encoder', r.encoder],
-    ['decoder', r.decoder],
-    ['chain', r.chain],
-  ] as const) {
-    progress.log(
-      `validate: ${k.padEnd(7)} max abs ${d.maxAbs.toExponential(2)} (test image ${d.worstIndex}), mean abs ${d.meanAbs.toExponential(2)}`,
-    );
-  }
-  progress.log(
-    `validate: ${r.images} images, tfjs ${r.timings.tfjsSeconds.toFixed(2)}s, onnxruntime ${r.timings.onnxSeconds.toFixed(2)}s; wrote ${argv.report}/parity.json`,
-  );
   if (!r.passed) throw new Error(`parity FAILED: max abs error above ${r.atol} (see ${argv.report}/parity.md)`);
-  progress.log(`validate: passed (atol ${r.atol})`);
   process.exit(0);
 });

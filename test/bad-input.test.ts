@@ -314,6 +314,16 @@ function corpus(fix: string): Case[] {
 
     { cli: 'demo', args: [...d, '--models', f('mixed')], expect: 'come from different training runs' },
     { cli: 'demo', args: [...d, '--models', f('swapped')], expect: `${f('swapped', 'encoder.onnx')}: not an encoder` },
+    {
+      cli: 'demo',
+      args: [...d, '--models', f('models-a'), '--metrics', f('null.json')],
+      expect: `${f('null.json')}: field (top level) should be an object, found null`,
+    },
+    {
+      cli: 'triton',
+      args: ['--models', f('models-a'), '--bench', f('empty.json')],
+      expect: `${f('empty.json')}: not valid JSON`,
+    },
 
     {
       cli: 'tfjs2onnx',
@@ -370,7 +380,7 @@ test(
           lines.filter((l) => l.startsWith('error: ')).length !== 1 && 'not exactly one error line',
           !last.includes(c.expect) && `expected "${c.expect}"`,
           /Options:|--help +Show help/.test(r.stderr) && 'printed the help text',
-          c.cli === 'train' && /steps per epoch|epoch \d+:/.test(r.stderr + r.stdout) && 'training started',
+          c.cli === 'train' && /steps per epoch|epoch \d+\/\d+:/.test(r.stderr + r.stdout) && 'training started',
           (await readdir(cwd)).length > 0 && `wrote ${(await readdir(cwd)).join(', ')} in its working folder`,
         ].filter(Boolean);
         if (problems.length)

@@ -107,7 +107,7 @@ test('silhouette: the class-blocked loop equals the pair-by-pair definition (2-D
     const n = 120,
       x = Float32Array.from({ length: n * dim }, () => r() * 4);
     const labels = Array.from({ length: n }, (_, i) => (i === 0 ? 3 : Math.floor(r() * 3)));
-    assert.ok(Math.abs(silhouette(x, dim, labels, 4) - silhouetteBrute(x, dim, labels, 4)) < 1e-12);
+    assert.ok(Math.abs(silhouette(x, dim, labels, 4) - silhouetteBrute(x, dim, labels, 4)) < TOL.exactFloat64);
   }
 });
 
@@ -125,7 +125,7 @@ test('trustworthiness from distance rows equals the sorting reference; nearestOt
       penalty += trustworthinessPenalty(row, i, nn.subarray(i * k, (i + 1) * k), k);
     }
     const ref = trustworthiness(high, 6, low, 2, k);
-    assert.ok(Math.abs(trustworthinessFromPenalty(penalty, n, k) - ref) < 1e-12, `k ${k}`);
+    assert.ok(Math.abs(trustworthinessFromPenalty(penalty, n, k) - ref) < TOL.exactFloat64, `k ${k}`);
   }
   // Points 0 and 2 coincide: each is the other's nearest, and neither lists itself; 3 ties 0, 1, 2 at 2 (lower index first).
   assert.deepEqual([...nearestOthers(f([5, 1, 5, 3]), 1, 2)], [2, 3, 3, 0, 0, 3, 0, 1]);

@@ -11,7 +11,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { encodeIdx } from '../src/data/idx.js';
 import { npyHeader } from '../src/lib/npy.js';
 import { encodeFile } from '../src/serve/encode.js';
-import { mergeShards, parseShard, shardRange } from '../src/serve/shards.js';
+import { mergeShards, parseShard, readEncodeRecord, shardRange } from '../src/serve/shards.js';
 import { checkEncodeArgs } from '../src/serve/cli-checks.js';
 import { decodeModel, encodeModel } from '../src/onnx/proto.js';
 import { writeProjectModels } from './helpers/project-models.js';
@@ -134,6 +134,27 @@ test('N = 1, 2, 4, 7 shards merge byte-identical to one run: .npy, CSV and JSONL
       assert.ok((await readFile(merged)).equals(expected), `${ext}, ${count} shards: byte-identical`);
     }
   }
+});
+
+test('every encode run writes its record: counts, timing and peak memory (what bench reads)', async () => {
+  const input = join(dir, 'x-images-idx3-ubyte');
+  const out = join(dir, 'recorded.npy');
+  const r = await encodeFile({ onnx: models.encoder, input, output: out, batchSize: 7, threads: 1 });
+  const rec = await readEncodeRecord(out);
+  assert.deepEqual(rec.shard, { index: 0, count: 1 }, 'an unsharded run is shard 0 of 1');
+  assert.deepEqual(rec.range, { start: 0, end: N });
+  assert.equal(rec.rows, N);
+  assert.equal(rec.output.bytes, (await readFile(out)).length);
+  const run = rec.run!;
+  assert.equal(run.images, N);
+  assert.equal(run.batchSize, 7);
+  assert.equal(run.skipped, 0);
+  assert.equal(run.seconds, r.seconds);
+  assert.equal(run.peakRssBytes, r.peakRssBytes);
+  assert.ok(run.peakRssBytes > 0 && run.processCpuSeconds > 0 && run.imagesPerSec > 0, JSON.stringify(run));
+  // A hand-edited record is refused by name.
+  await writeFile(`${out}.shard.json`, JSON.stringify({ ...rec, run: { ...run, peakRssBytes: 'lots' } }));
+  await assert.rejects(readEncodeRecord(out), /recorded\.npy\.shard\.json: "run" needs finite numbers/);
 });
 
 test('uint8 .npy and an image folder with a skipped file merge byte-identical too', async () => {

@@ -40,6 +40,26 @@ export const TOL = {
   fuzzyWeightAbs: 1e-6,
   /** umap-learn's a, b for min_dist 0.1, spread 1 (1.577, 0.895 as published to three decimals). */
   abParamsAbs: 1e-3,
+  /** A fuzzy-set row's memberships vs log2(k): umap-learn's binary search for sigma stops within 1e-5 of it. */
+  fuzzyRowSumAbs: 1e-4,
+  /** Float64 sums of the same terms in another order (a mean weight over rows, losses of split batches). */
+  float64SumAbs: 1e-9,
+  /** Gradients of a batch split in two and summed vs the whole batch (float32 gradient arrays). */
+  splitGradRelative: 1e-6,
+  /** A Monte-Carlo mean (400 seeded draws of negatives) vs its expectation, relative. */
+  monteCarloRelative: 0.01,
+  /**
+   * Two squared distances closer than this (relative) may order either way in float32 vs float64: a query
+   * whose k-th and (k+1)-th neighbours are that close may get another kNN answer.
+   */
+  knnAmbiguousRelative: 1e-5,
+  /**
+   * Trustworthiness (k = 5, 2,000 points) computed in float32 vs float64: one rank swap between near-equal
+   * distances moves it by 2 / (n k (2n - 3k - 1)) = 5e-8; this allows about 200 such swaps.
+   */
+  trustworthinessAbs: 1e-5,
+  /** Sampled frequencies vs their probabilities, in binomial standard deviations (seeded: about 1 in 1.7 million by chance). */
+  samplingSds: 5,
   /**
    * The project's UMAP layout vs umap-learn's on the same 3,000 images: how far its leave-one-out 5-NN accuracy
    * may fall below the reference's. Both are seeded (deterministic). Measured: 0.740-0.748 over three seeds vs

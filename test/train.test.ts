@@ -74,8 +74,11 @@ test(
     const base = { dataDir: DATA, outDir: out, limit: 1200, settings: tiny({ threads: 2, batchSize: 64 }) };
     const first = await runTrainStage(base);
     assert.equal(first.history.length, 1);
-    assert.ok(first.metrics.testMse > 0 && first.metrics.testMse < 0.2);
-    assert.ok(first.metrics.knn5 > 0.1, `5-NN accuracy ${first.metrics.knn5} should beat chance`);
+    assert.ok(first.history[0]!.valMse > 0 && first.history[0]!.valMse < 0.2);
+    assert.ok(
+      first.metrics.validation!.knn5 > 0.1,
+      `5-NN accuracy ${first.metrics.validation!.knn5} should beat chance`,
+    );
     for (const f of [
       'encoder/model.json',
       'encoder/weights.bin',

@@ -8,6 +8,7 @@ import { scalePixels } from '../src/data/pixels.js';
 import { knnAccuracies } from '../src/lib/knn.js';
 import { silhouette, trustworthiness } from '../src/lib/embedding-metrics.js';
 import { pixelTrustworthiness, studyMetrics } from '../src/umap/study-metrics.js';
+import { TOL } from './tolerance.js';
 
 const data = await loadDataset('data/fashion-mnist');
 
@@ -28,7 +29,7 @@ test('pixel trustworthiness (onnxruntime rows) equals the sorting reference on 4
   for (const k of [5, 10]) {
     const fast = await pixelTrustworthiness(px, PIXELS, codes, 2, k, { blockRows: 64 });
     const ref = trustworthiness(scaled, PIXELS, codes, 2, k);
-    assert.ok(Math.abs(fast - ref) < 1e-12, `k ${k}: ${fast} vs ${ref}`);
+    assert.ok(Math.abs(fast - ref) < TOL.exactFloat64, `k ${k}: ${fast} vs ${ref}`);
     assert.ok(fast > 0.5 && fast < 1);
   }
 });
@@ -60,7 +61,7 @@ test('study metrics: kNN fitted on the first fitCount training codes, trustworth
     Math.abs(
       m.trustworthiness5 -
         trustworthiness(scalePixels(px.subarray(0, 300 * PIXELS)), PIXELS, trainCodes.subarray(0, 600), 2, 5),
-    ) < 1e-12,
+    ) < TOL.exactFloat64,
   );
   assert.deepEqual(m.protocol, { fitCount: 500, trustCount: 300, silhouetteCount: 500, testCount: nTest });
 });

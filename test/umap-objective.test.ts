@@ -127,7 +127,7 @@ test('UMAP loss: clipped pairs give the clip value and no gradient; coincident p
   const zh = Float64Array.of(0, 0, 1e4, 0),
     zt = Float64Array.of(0, 0, 0, 0);
   const r = umapLossAndGradPairs(zh, zt, 2, Int32Array.of(0), Int32Array.of(0), { a, b });
-  assert.ok(Math.abs(r.loss - (0 + -Math.log(UMAP_EPS) * 2) / 3) < 1e-12);
+  assert.ok(Math.abs(r.loss - (0 + -Math.log(UMAP_EPS) * 2) / 3) < TOL.exactFloat64);
   assert.deepEqual([...r.gradHead, ...r.gradTail], new Array(8).fill(0));
 });
 
@@ -154,9 +154,9 @@ test("UMAP loss: shards of the positives and negatives with the whole batch's no
     normalizer,
     positives: { start: B / 2, end: B },
   });
-  assert.ok(Math.abs(s0.loss + s1.loss - whole.loss) < 1e-12);
+  assert.ok(Math.abs(s0.loss + s1.loss - whole.loss) < TOL.exactFloat64);
   const sum = whole.gradHead.map((_, e) => s0.gradHead[e]! + s1.gradHead[e]!);
-  assert.ok(relativeError(sum, whole.gradHead) < 1e-6);
+  assert.ok(relativeError(sum, whole.gradHead) < TOL.splitGradRelative);
 });
 
 test('edge sampler: frequencies follow the weights, weak edges are pruned, the same seed repeats', () => {
@@ -184,7 +184,7 @@ test('edge sampler: frequencies follow the weights, weak edges are pruned, the s
     const p = w / 2.4,
       got = (freq.get(key) ?? 0) / draws,
       sd = Math.sqrt((p * (1 - p)) / draws);
-    assert.ok(Math.abs(got - p) < 5 * sd, `${key}: ${got} vs ${p}`);
+    assert.ok(Math.abs(got - p) < TOL.samplingSds * sd, `${key}: ${got} vs ${p}`);
   }
   assert.equal(freq.get('2-3'), undefined);
   const again = new EdgeSampler(graph, { seed: 1 }).sample(50),
@@ -199,7 +199,7 @@ test('edge sampler: frequencies follow the weights, weak edges are pruned, the s
     implied[c]! += pr / w.length;
     implied[alias[c]!]! += (1 - pr) / w.length;
   });
-  implied.forEach((v, e) => assert.ok(Math.abs(v - w[e]! / 10.5) < 1e-12));
+  implied.forEach((v, e) => assert.ok(Math.abs(v - w[e]! / 10.5) < TOL.exactFloat64));
 });
 
 test('option checks: boundaries pass, out-of-range values name the flag', () => {

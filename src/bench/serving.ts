@@ -16,6 +16,8 @@ import { npyHeader } from '../lib/npy.js';
 import { ort, openModel, runBatch } from '../lib/ort-session.js';
 import { initBackend, type BackendName } from '../lib/tfjs-backend.js';
 import { matmulModel } from './matmul-model.js';
+import { readEncodeRecord, shardRecordPath } from '../serve/shards.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 
 /** images/s of wall time, and per CPU-second (all threads), the fairer figure on a machine shared with others. */
 export interface OrtRow {
@@ -62,6 +64,24 @@ export type ServingEvent =
   | { type: 'tfjs-missing'; backend: BackendName }
   | { type: 'ceiling'; threads: number; gflops: number }
   | { type: 'end-to-end'; row: EndToEndRow };
+
+/** The serving bench's events in the one progress protocol, one line per measurement. */
+export function servingProgress(on: OnProgress): (e: ServingEvent) => void {
+  const p = stageProgress('bench', on);
+  const k = (v: number) => Math.round(v).toLocaleString('en');
+  return (e) => {
+    if (e.type === 'ort')
+      p.note(`onnxruntime-node ${e.row.threads} thread(s), batch ${e.row.batch}: ${k(e.row.imagesPerSec)} images/s`);
+    else if (e.type === 'tfjs') p.note(`tfjs ${e.row.backend}, batch 256: ${k(e.row.imagesPerSec)} images/s`);
+    else if (e.type === 'tfjs-missing') p.note(`tfjs ${e.backend}: not available here`);
+    else if (e.type === 'ceiling') p.note(`MatMul ceiling, ${e.threads} thread(s): ${e.gflops.toFixed(1)} GFLOP/s`);
+    else
+      p.note(
+        `encode CLI end to end, ${e.row.input}, ${k(e.row.images)} images: ${e.row.seconds.toFixed(2)} s, ` +
+          `${k(e.row.imagesPerSec)} images/s, peak RSS ${e.row.peakRssMiB ?? '?'} MiB`,
+      );
+  };
+}
 
 const cpuSeconds = () => {
   const c = process.cpuUsage();
@@ -200,10 +220,10 @@ export async function timeEncodeCli(
   const seconds = (performance.now() - t) / 1000;
   if (code !== 0)
     throw new Error(`${script} --input ${input} failed (exit ${code}): ${stderr.trim().split('\n').at(-1)}`);
-  // encode reports its own peak resident memory, sampled after every chunk, and its CPU time.
-  const rss = /peak RSS (\d+) MiB/.exec(stderr),
-    cpu = /CPU ([\d.]+)s/.exec(stderr);
-  return { seconds, peakRssMiB: rss ? Number(rss[1]) : null, cpuSeconds: cpu ? Number(cpu[1]) : null };
+  // encode's record holds its own peak resident memory, sampled after every chunk, and its CPU time.
+  const run = (await readEncodeRecord(output)).run;
+  if (!run) throw new Error(`${shardRecordPath(output)}: no "run" (written by an older encode)`);
+  return { seconds, peakRssMiB: Math.round(run.peakRssBytes / 2 ** 20), cpuSeconds: run.processCpuSeconds };
 }
 
 export async function benchServing(o: {

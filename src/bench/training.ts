@@ -7,6 +7,7 @@ import { ReplicaPool } from '../train/data-parallel.js';
 import { presetConfig, type ModelConfig, type SizePreset } from '../train/model.js';
 import { TRAIN_DEFAULTS } from '../train/defaults.js';
 import type { EngineName } from '../train/engine.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 
 export interface TrainBenchRow {
   size: SizePreset;
@@ -30,6 +31,18 @@ export interface TrainBenchResult {
 
 export type TrainBenchEvent =
   { type: 'row'; row: Omit<TrainBenchRow, 'gflops' | 'shareOfCeiling'> } | { type: 'ceiling'; gflops: number };
+
+/** The training bench's events in the one progress protocol. */
+export function trainBenchProgress(on: OnProgress): (e: TrainBenchEvent) => void {
+  const p = stageProgress('bench-train', on);
+  return (e) => {
+    if (e.type === 'ceiling') p.note(`MatMul ceiling ${e.gflops.toFixed(1)} GFLOP/s (1 thread)`);
+    else
+      p.note(
+        `${e.row.size} ${e.row.engine} ${e.row.threads} thread(s) batch ${e.row.batch}: ${e.row.imagesPerSec.toFixed(0)} images/s`,
+      );
+  };
+}
 
 /** Multiply-adds of one image's forward pass through the autoencoder of model.ts. */
 export function forwardMacs(c: ModelConfig): number {

@@ -1,5 +1,6 @@
 // The demo stage: a self-contained static site in web-demo/dist. Reads models/{encoder,decoder}.onnx
-// (and the code plane in their metadata), the test set and its codes (reports/test-codes.npy, make encode), web-demo/{index.html,style.css,src/*.ts}; writes index.html, style.css, app.js,
+// (and the code plane in their metadata), the test set and its codes (reports/test-codes.npy, make encode), the
+// report's test-set metrics (reports/metrics.json), web-demo/{index.html,style.css,src/*.ts}; writes index.html, style.css, app.js,
 // the two ONNX files, onnxruntime-web's runtime under ort/, meta.json, and the test set as the page
 // loads it: plane.f32 (float32 [count, 2], the plotted plane) and labels.u8 first, so the scatter draws
 // from ~90 KB; codes.f32 (float32 [count, latent]) and images/<k>.u8 (uint8 [CHUNK, 28, 28], fetched
@@ -18,7 +19,9 @@ import { codePlaneFromMetadata, planeOf } from '../lib/code-range.js';
 import { readEncodedCodes } from '../lib/code-files.js';
 import { writeDirAtomic, writeFileAtomic } from '../util/atomic.js';
 import { createHash } from 'node:crypto';
-import { checkSameTrainingRun } from '../lib/training-run.js';
+import { TRAINING_RUN_KEY, checkSameTrainingRun } from '../lib/training-run.js';
+import { readReportSummary } from '../lib/manifests.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 import { scalePixels } from '../data/pixels.js';
 
 /** onnxruntime-web's wasm-only entry and the runtime files it loads (from ort.env.wasm.wasmPaths). */
@@ -79,20 +82,44 @@ async function precompress(dir: string, files: string[], cacheDir: string | null
   return out;
 }
 
+/** The encoder's `training` metadata (export writes a JSON object of settings), checked. */
+function trainingMetadata(text: string, file: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${file}: metadata "training" is not a JSON object of settings; re-export with \`make export\``);
+  return v as Record<string, unknown>;
+}
+
 export async function buildDemo(o: {
   modelsDir: string;
   dataDir: string;
   codes: string;
+  /** The report stage's metrics.json, whose test-set numbers the card shows (absent: the card shows none). */
+  metrics?: string;
   srcDir: string;
   outDir: string;
   cacheDir?: string | null;
+  onProgress?: OnProgress;
 }): Promise<{ files: string[]; latent: number }> {
+  const p = stageProgress('demo', o.onProgress);
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
   if (checkDecoder(decoder.info) !== latent)
     throw new Error(`${o.modelsDir}: encoder and decoder disagree on the code size`);
   checkSameTrainingRun([encoder.info, decoder.info]);
+  // The test-set numbers are the report's, measured once on these ONNX files; a report of other models is refused.
+  const report = o.metrics ? await readReportSummary(o.metrics) : null;
+  const run = encoder.info.metadata[TRAINING_RUN_KEY] ?? null;
+  if (report && report.trainingRun !== run)
+    throw new Error(
+      `${o.metrics}: measured models of training run ${report.trainingRun ?? '(none)'}, but ${encoder.info.path} is of run ${run ?? '(none)'}; rerun \`make report\``,
+    );
   const data = await loadDataset(o.dataDir, { which: 'test' });
 
   const n = data.test.images.count;
@@ -102,15 +129,19 @@ export async function buildDemo(o: {
   const { range, projection } = codePlaneFromMetadata(encoder.info.metadata, latent, encoder.info.path);
   const plane = planeOf(codes, latent, projection);
   const md = encoder.info.metadata;
-  const metrics = md.metrics ? (JSON.parse(md.metrics) as Record<string, number>) : {};
   const facts: Record<string, string> = {
     'latent size': String(latent),
     ...(md.parameters ? { 'parameters (encoder + decoder)': Number(md.parameters).toLocaleString('en') } : {}),
-    ...(metrics.test_mse !== undefined ? { 'test MSE per pixel': metrics.test_mse.toFixed(4) } : {}),
-    ...(metrics.knn5_accuracy !== undefined ? { '5-NN accuracy of codes': metrics.knn5_accuracy.toFixed(4) } : {}),
+    ...(report
+      ? {
+          'test MSE per pixel': report.test.mse.toFixed(4),
+          '5-NN accuracy of codes': report.test.knn5.toFixed(4),
+          'trustworthiness (k = 5)': report.test.trustworthiness5.toFixed(4),
+        }
+      : {}),
     ...(md.training
       ? {
-          training: Object.entries(JSON.parse(md.training) as Record<string, unknown>)
+          training: Object.entries(trainingMetadata(md.training, encoder.info.path))
             .map(([k, v]) => `${k} ${String(v)}`)
             .join(', '),
         }
@@ -128,6 +159,7 @@ export async function buildDemo(o: {
     sizes: {} as Record<string, number>,
   };
 
+  p.step(`writing ${o.outDir}/`);
   const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/wasm'));
   const files: string[] = [];
   await writeDirAtomic(o.outDir, async (tmp) => {
@@ -181,5 +213,6 @@ export async function buildDemo(o: {
     await put('meta.json', JSON.stringify(meta));
     files.push(...(await precompress(tmp, [...files], o.cacheDir === undefined ? COMPRESS_CACHE : o.cacheDir)));
   });
+  p.done(`wrote ${o.outDir}/ (${files.length} files, latent ${latent}); serve it with \`make serve\``);
   return { files, latent };
 }

@@ -11,6 +11,7 @@ import { readTrainManifest, type TrainSummary } from '../lib/manifests.js';
 import { codePlaneMetadata } from '../lib/code-range.js';
 import { TRAINING_RUN_KEY } from '../lib/training-run.js';
 import { writeTritonRepository } from './triton.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 
 export interface ExportedModel {
   file: string;
@@ -79,13 +80,27 @@ export function modelMetadata(
         : {}),
       ...(train.engine === 'ort' ? {} : { backend: train.backend }),
     }),
-    metrics: JSON.stringify({ test_mse: m.testMse, test_bce: m.testBce, knn1_accuracy: m.knn1, knn5_accuracy: m.knn5 }),
+    // The validation split's numbers, which the settings were chosen on; the test-set metrics are the report's.
+    ...(m.validation
+      ? {
+          validation_metrics: JSON.stringify({
+            knn1_accuracy: m.validation.knn1,
+            knn5_accuracy: m.validation.knn5,
+          }),
+        }
+      : {}),
     parameters: String(train.parameters),
     ...codePlaneMetadata({ range: [m.codeRange[0]!, m.codeRange[1]!], projection: m.codeProjection }),
   };
 }
 
-export async function runExportStage(o: { tfjsDir: string; outDir: string; opset?: number }): Promise<ExportManifest> {
+export async function runExportStage(o: {
+  tfjsDir: string;
+  outDir: string;
+  opset?: number;
+  onProgress?: OnProgress;
+}): Promise<ExportManifest> {
+  const p = stageProgress('export', o.onProgress);
   const train = await readTrainManifest(o.tfjsDir);
   const opset = o.opset ?? DEFAULT_OPSET;
   const latent = train.settings.model.latent;
@@ -135,5 +150,10 @@ export async function runExportStage(o: { tfjsDir: string; outDir: string; opset
     ),
   );
   await writeTritonRepository(o.outDir); // models/triton/: the same files as a Triton model repository
+  for (const e of [manifest!.encoder, manifest!.decoder])
+    p.done(
+      `${o.outDir}/${e.file} ${e.input.name} [${e.input.shape.join(',')}] -> ${e.output.name} [${e.output.shape.join(',')}], ` +
+        `${e.nodes} nodes, ${e.bytes} bytes, sha256 ${e.sha256.slice(0, 16)}...`,
+    );
   return manifest!;
 }

@@ -14,12 +14,30 @@ import { checkPairs, decompressIfGzip, parseImages, parseLabels } from '../data/
 import { md5, sha256 } from '../util/hash.js';
 import { withOutputDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { MANIFEST_NAME, checkDatasetManifest, type DatasetManifest, type SourceKind } from '../lib/manifests.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 
 export type FetchEvent =
   | { type: 'try'; source: SourceKind; location: string }
   | { type: 'skip'; source: SourceKind; location: string; reason: string }
   | { type: 'download'; file: string; received: number; total: number }
-  | { type: 'verified'; file: string; bytes: number };
+  | { type: 'verified'; file: string; bytes: number }
+  | { type: 'done'; outDir: string; manifest: DatasetManifest; seconds: number };
+
+/** The fetch stage's events in the one progress protocol. */
+export function fetchProgress(on: OnProgress): (e: FetchEvent) => void {
+  const p = stageProgress('fetch', on);
+  return (e) => {
+    if (e.type === 'try') p.note(`trying ${e.source} (${e.location})`);
+    else if (e.type === 'skip') p.note(`${e.source} failed: ${e.reason}`);
+    else if (e.type === 'download') p.progress(e.file, e.received, e.total, { unit: 'B' });
+    else if (e.type === 'verified') p.note(`verified ${e.file} (${e.bytes} bytes)`);
+    else
+      p.done(
+        `${e.outDir} holds verified Fashion-MNIST from ${e.manifest.source.kind} (${e.manifest.source.location}) ` +
+          `in ${e.seconds.toFixed(1)}s`,
+      );
+  };
+}
 
 export interface FetchOptions {
   outDir: string;
@@ -143,12 +161,14 @@ export async function readVerifiedCache(outDir: string): Promise<DatasetManifest
 export async function fetchDataset(opts: FetchOptions): Promise<DatasetManifest> {
   const emit = opts.onEvent ?? (() => undefined);
   const tried: string[] = [];
+  const t0 = performance.now();
 
   emit({ type: 'try', source: 'cache', location: opts.outDir });
-  const cached = await readVerifiedCache(opts.outDir);
-  if (cached) return cached;
-  tried.push(`cache ${opts.outDir}: no verified copy`);
-  return withOutputDir(opts.outDir, () => fetchInto(opts, tried));
+  const manifest =
+    (await readVerifiedCache(opts.outDir)) ??
+    (await withOutputDir(opts.outDir, () => fetchInto(opts, [...tried, `cache ${opts.outDir}: no verified copy`])));
+  emit({ type: 'done', outDir: opts.outDir, manifest, seconds: (performance.now() - t0) / 1000 });
+  return manifest;
 }
 
 async function fetchInto(opts: FetchOptions, tried: string[]): Promise<DatasetManifest> {

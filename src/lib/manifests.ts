@@ -2,6 +2,8 @@
 // hand-edited file fails here with its path and the field, not later as `undefined` in a computation.
 //   data/fashion-mnist/manifest.json  written by the fetch stage, read by every stage that loads the dataset
 //   models/tfjs/manifest.json         written by the train stage, read by export (metadata) and report (curves)
+//   reports/metrics.json              written by the report stage, read by demo (the card)
+//   reports/bench.json                written by bench, read by triton (the batching)
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CodePlane } from './code-range.js';
@@ -46,10 +48,8 @@ export interface TrainSummary {
   parameters: number;
   history: { trainLoss: number; valLoss: number }[];
   metrics: {
-    testMse: number;
-    testBce: number;
-    knn1: number;
-    knn5: number;
+    /** The validation split's kNN accuracy (absent in runs without one). */
+    validation?: { knn1: number; knn5: number };
     codeRange: [number, number][];
     codeProjection: CodePlane['projection'];
   };
@@ -188,10 +188,14 @@ export function checkTrainSummary(json: unknown, file: string): TrainSummary {
       };
     }),
     metrics: {
-      testMse: r.number(m.testMse, 'metrics.testMse'),
-      testBce: r.number(m.testBce, 'metrics.testBce'),
-      knn1: r.number(m.knn1, 'metrics.knn1'),
-      knn5: r.number(m.knn5, 'metrics.knn5'),
+      ...(m.validation === undefined
+        ? {}
+        : {
+            validation: ((v) => ({
+              knn1: r.number(v.knn1, 'metrics.validation.knn1'),
+              knn5: r.number(v.knn5, 'metrics.validation.knn5'),
+            }))(r.object(m.validation, 'metrics.validation')),
+          }),
       codeRange: twoPairs(r, r.array(m.codeRange, 'metrics.codeRange')).map((pair, d) => {
         const p = r.array(pair, `metrics.codeRange[${d}]`);
         if (p.length !== 2) r.fail(`metrics.codeRange[${d}]`, 'a [low, high] pair', p);
@@ -232,4 +236,67 @@ function readProjection(r: Reader, v: unknown, latent: number): NonNullable<Code
 export async function readTrainManifest(tfjsDir: string): Promise<TrainSummary> {
   const path = join(tfjsDir, MANIFEST_NAME);
   return checkTrainSummary(await readJson(path, 'run `make train` first'), path);
+}
+
+/** What the demo's card shows of reports/metrics.json (the report stage's test-set metrics of the ONNX files). */
+export interface ReportSummary {
+  /** The training run of the models measured (their `training_run` metadata), or null when they carry none. */
+  trainingRun: string | null;
+  test: {
+    images: number;
+    mse: number;
+    bce: number;
+    knn1: number;
+    knn5: number;
+    trustworthiness5: number;
+    silhouette: number;
+  };
+}
+
+/** Checks a parsed reports/metrics.json for the fields its readers use; `file` names it in errors. */
+export function checkReportSummary(json: unknown, file: string): ReportSummary {
+  const r = new Reader(file);
+  const o = r.object(json, '(top level)');
+  if (o.stage !== 'report') r.fail('stage', '"report"', o.stage);
+  const t = r.object(o.test, 'test');
+  const n = (k: string) => r.number(t[k], `test.${k}`);
+  return {
+    trainingRun: o.trainingRun == null ? null : r.string(o.trainingRun, 'trainingRun'),
+    test: {
+      images: n('images'),
+      mse: n('mse'),
+      bce: n('bce'),
+      knn1: n('knn1'),
+      knn5: n('knn5'),
+      trustworthiness5: n('trustworthiness5'),
+      silhouette: n('silhouette'),
+    },
+  };
+}
+
+/** Reads the report stage's metrics.json. */
+export async function readReportSummary(path: string): Promise<ReportSummary> {
+  return checkReportSummary(await readJson(path, 'run `make report` first'), path);
+}
+
+/** What `make triton` takes from reports/bench.json: onnxruntime's best batch and its speed. */
+export interface BenchSummary {
+  bestOrt: { batch: number; imagesPerSec: number };
+}
+
+/** Checks a parsed reports/bench.json for summary.bestOrt; `file` names it in errors. */
+export function checkBenchSummary(json: unknown, file: string): BenchSummary {
+  const r = new Reader(file);
+  const s = r.object(r.object(json, '(top level)').summary, 'summary');
+  const best = r.object(s.bestOrt, 'summary.bestOrt');
+  const batch = r.number(best.batch, 'summary.bestOrt.batch');
+  if (!Number.isInteger(batch) || batch < 1) r.fail('summary.bestOrt.batch', 'a positive integer', batch);
+  const imagesPerSec = r.number(best.imagesPerSec, 'summary.bestOrt.imagesPerSec');
+  if (imagesPerSec <= 0) r.fail('summary.bestOrt.imagesPerSec', 'a positive number', imagesPerSec);
+  return { bestOrt: { batch, imagesPerSec } };
+}
+
+/** Reads a `make bench` result. */
+export async function readBenchSummary(path: string): Promise<BenchSummary> {
+  return checkBenchSummary(await readJson(path, 'run `make bench` first'), path);
 }

@@ -9,8 +9,14 @@ import { CLASS_NAMES, PIXELS } from '../data/fashion-mnist.js';
 import { accuracy, nearestNeighbours, voteLabels } from '../lib/knn.js';
 import { scatterPng } from '../lib/plots.js';
 import { fuzzySimplicialSet } from '../umap/fuzzy-set.js';
-import { loadOrBuildKnnGraph, DEFAULT_KNN_COUNT, type KnnCacheEvent } from '../umap/knn-cache.js';
-import { loadOrBuildLayout, type LayoutCacheEvent, type LayoutSettings } from '../umap/layout-cache.js';
+import { knnCacheProgress, loadOrBuildKnnGraph, DEFAULT_KNN_COUNT, type KnnCacheEvent } from '../umap/knn-cache.js';
+import {
+  layoutCacheProgress,
+  loadOrBuildLayout,
+  type LayoutCacheEvent,
+  type LayoutSettings,
+} from '../umap/layout-cache.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 
 export interface LayoutReport {
@@ -39,8 +45,15 @@ export async function runLayoutReport(o: {
   settings: LayoutSettings;
   count?: number;
   onEvent?: (e: LayoutReportEvent) => void;
+  onProgress?: OnProgress;
 }): Promise<LayoutReport> {
-  const emit = o.onEvent ?? (() => undefined);
+  const knnProgress = knnCacheProgress('layout', o.onProgress ?? (() => undefined)),
+    layoutProgress = layoutCacheProgress('layout', o.onProgress ?? (() => undefined));
+  const emit = (e: LayoutReportEvent) => {
+    o.onEvent?.(e);
+    if (e.type === 'knn') knnProgress(e.event);
+    else layoutProgress(e.event);
+  };
   const data = await loadDataset(o.dataDir);
   const n = o.count ?? DEFAULT_KNN_COUNT;
   if (data.train.images.count < n)
@@ -98,5 +111,10 @@ export async function runLayoutReport(o: {
     ),
   );
   await writeJsonAtomic(join(o.outDir, 'layout.json'), report);
+  stageProgress('layout', o.onProgress).done(
+    `${n} images, 5-NN ${report.knn.knn5.toFixed(4)}, 1-NN ${report.knn.knn1.toFixed(4)} ` +
+      `(last ${report.knn.queries} by the first ${reference}); optimised in ${report.buildSeconds.toFixed(1)} s; ` +
+      `wrote ${o.outDir}/layout.png, layout.json`,
+  );
   return report;
 }

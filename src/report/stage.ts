@@ -8,17 +8,18 @@ import { CLASS_NAMES, PIXELS } from '../data/fashion-mnist.js';
 import { readTrainManifest } from '../lib/manifests.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { openModel, runBatched } from '../lib/ort-session.js';
-import { codePlaneFromMetadata, codesOf, planeOf, walkGrid } from '../lib/code-range.js';
+import { codePlaneFromMetadata, planeOf } from '../lib/code-range.js';
+import { decodePlaneGrid, planeRect } from '../lib/decoder-grid.js';
 import { readEncodedCodes } from '../lib/code-files.js';
 import { reconstructionMetrics } from '../lib/reconstruction.js';
 import { checkDecoder, checkEncoder } from '../lib/model-interface.js';
-import { checkSameTrainingRun } from '../lib/training-run.js';
+import { TRAINING_RUN_KEY, checkSameTrainingRun } from '../lib/training-run.js';
 import { accuracy, nearestNeighbours, voteLabels } from '../lib/knn.js';
 import { overlapFromNeighbours, silhouette, trustworthiness } from '../lib/embedding-metrics.js';
 import { studyMetrics, type StudyMetrics } from '../umap/study-metrics.js';
 import { imageGridPng, lossCurvesPng, scatterPng } from '../lib/plots.js';
 import { permutation, seededRandom } from '../util/random.js';
-import type { OnProgress } from '../util/progress.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 import { scalePixels } from '../data/pixels.js';
 
 /** Sainburg, McInnes & Gentner (2021), Fashion-MNIST test set, 2-D embeddings. */
@@ -63,6 +64,8 @@ export const TRUSTWORTHINESS_SAMPLE = 2000;
 
 export interface ReportMetrics {
   stage: 'report';
+  /** The models' training run (their training_run metadata): the demo shows these numbers only for those models. */
+  trainingRun: string | null;
   latent: number;
   test: {
     images: number;
@@ -96,7 +99,9 @@ export interface ReportOptions {
 }
 
 export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
-  const step = (what: string) => o.onProgress?.({ type: 'step', stage: 'report', what });
+  const t0 = performance.now();
+  const p = stageProgress('report', o.onProgress);
+  const step = p.step;
   const encoder = await openModel(join(o.modelsDir, 'encoder.onnx'));
   const decoder = await openModel(join(o.modelsDir, 'decoder.onnx'));
   const latent = checkEncoder(encoder.info);
@@ -156,6 +161,7 @@ export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
 
   const metrics: ReportMetrics = {
     stage: 'report',
+    trainingRun: encoder.info.metadata[TRAINING_RUN_KEY] ?? null,
     latent,
     test: {
       images: n,
@@ -216,10 +222,9 @@ export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
   );
 
   const side = 20;
-  const [[x0, x1], [y0, y1]] = plane.range;
+  const [x0, x1, y0, y1] = planeRect(plane);
   // For latent > 2 each plane point maps back to a code through the PCA plane.
-  const walk = codesOf(walkGrid([x0, x1, y0, y1], side), latent, pca);
-  const manifold = await runBatched(decoder, walk, [latent]);
+  const manifold = await decodePlaneGrid(decoder, latent, [x0, x1, y0, y1], side, pca);
   await writeFileAtomic(
     join(o.outDir, 'manifold.png'),
     imageGridPng(manifold, side, side, {
@@ -261,6 +266,12 @@ export async function runReportStage(o: ReportOptions): Promise<ReportMetrics> {
 
   await writeJsonAtomic(join(o.outDir, 'metrics.json'), metrics);
   await writeFileAtomic(join(o.outDir, 'metrics.md'), metricsMarkdown(metrics));
+  const t = metrics.test;
+  p.done(
+    `test MSE ${t.mse.toFixed(4)}, BCE ${t.bce.toFixed(4)}, 1-NN ${t.knn1.toFixed(4)}, 5-NN ${t.knn5.toFixed(4)}, ` +
+      `trustworthiness ${t.trustworthiness5.toFixed(4)}, silhouette ${t.silhouette.toFixed(4)}; wrote ${o.outDir}/ ` +
+      `in ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+  );
   return metrics;
 }
 

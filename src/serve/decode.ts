@@ -1,7 +1,16 @@
-// Decoding codes back to images with onnxruntime-node: reading codes (.npy or the encode CSV).
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+// Decoding codes back to images with onnxruntime-node: reading codes (.npy or the encode CSV), and decodeFile,
+// the decode stage on files: codes (or a grid over the code plane) -> one PNG per code, or one PNG grid.
+import { readFile, writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import { readNpy } from '../lib/npy.js';
+import { openModel, runBatched } from '../lib/ort-session.js';
+import { checkDecoder } from '../lib/model-interface.js';
+import { codePlaneFromMetadata } from '../lib/code-range.js';
+import { decodePlaneGrid, planeRect } from '../lib/decoder-grid.js';
+import { imageGridPng, imageGridSize } from '../lib/plots.js';
+import { PIXELS } from '../data/fashion-mnist.js';
+import { writeFileAtomic, writeFilesIntoDirAtomic } from '../util/atomic.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 
 /** Reads codes [N, latent] from a float32 .npy or a CSV with z0..z{latent-1} columns (as encode writes). */
 export async function readCodes(path: string, latent: number): Promise<{ codes: Float32Array; count: number }> {
@@ -73,4 +82,80 @@ export function parseWalkRange(text: string): [number, number, number, number] {
     );
   }
   return v as [number, number, number, number];
+}
+
+export interface DecodeFileOptions {
+  /** The decoder model (models/decoder.onnx). */
+  onnx: string;
+  /** Codes: float32 .npy [N, latent] or the CSV encode writes; or leave it out and set `walk`. */
+  input?: string;
+  /** A folder for one PNG per code, or a .png with `grid` or `walk`. */
+  output: string;
+  /** All images in one PNG grid. */
+  grid?: boolean;
+  /** Decode a steps x steps grid over a rectangle of the code plane instead of codes. */
+  walk?: boolean;
+  /** With `walk`: [x0, x1, y0, y1] (default: the plane's range from the model's metadata). */
+  range?: [number, number, number, number];
+  /** With `walk`: grid points per side (DECODE_LIMITS.walkSteps). */
+  steps?: number;
+  /** PNG pixels per image pixel (DECODE_LIMITS.scale). */
+  scale?: number;
+  onProgress?: OnProgress;
+}
+
+/** Codes -> PNGs, written atomically; every input and size is checked before anything is drawn or written. */
+export async function decodeFile(o: DecodeFileOptions): Promise<{ count: number; output: string }> {
+  const p = stageProgress('decode', o.onProgress);
+  const scale = o.scale ?? 2,
+    steps = o.steps ?? 20;
+  if (!o.walk && !o.input) throw new Error('decode: give an input of codes, or walk');
+  const model = await openModel(o.onnx);
+  try {
+    const latent = checkDecoder(model.info);
+    let images: Float32Array, count: number, cols: number;
+    const grid = Boolean(o.walk || o.grid);
+    const layout = { scale, gap: o.walk ? 0 : 2 };
+    const check = (n: number, c: number) => {
+      const size = grid ? imageGridSize(Math.ceil(n / c), c, layout) : imageGridSize(1, 1, { scale, gap: 0 });
+      checkPngSize(
+        size.width,
+        size.height,
+        grid ? `--output ${o.output} (${n} images, --scale ${scale})` : `each image at --scale ${scale}`,
+      );
+    };
+    if (o.walk) {
+      // The code plane and its range come from the model's metadata (export wrote them); `range` overrides the range.
+      const plane = o.range && latent === 2 ? null : codePlaneFromMetadata(model.info.metadata, latent, o.onnx);
+      count = steps * steps;
+      cols = steps;
+      check(count, cols);
+      images = await decodePlaneGrid(model, latent, o.range ?? planeRect(plane!), steps, plane?.projection ?? null);
+    } else {
+      const read = await readCodes(o.input!, latent);
+      count = read.count;
+      cols = Math.ceil(Math.sqrt(count));
+      check(count, cols);
+      images = await runBatched(model, read.codes, [latent], 1024);
+    }
+    if (grid) {
+      await writeFileAtomic(o.output, imageGridPng(images, Math.ceil(count / cols), cols, layout));
+      p.done(`${count} images -> ${o.output}`);
+      return { count, output: o.output };
+    }
+    const width = String(count - 1).length;
+    await writeFilesIntoDirAtomic(o.output, async (tmp) => {
+      for (let i = 0; i < count; i++) {
+        await writeFile(
+          join(tmp, `${String(i).padStart(Math.max(5, width), '0')}.png`),
+          imageGridPng(images.subarray(i * PIXELS, (i + 1) * PIXELS), 1, 1, { scale, gap: 0 }),
+        );
+        p.progress('PNG files', i + 1, count, { unit: 'file' });
+      }
+    });
+    p.done(`${count} images -> ${o.output}/`);
+    return { count, output: o.output };
+  } finally {
+    await model.session.release();
+  }
 }

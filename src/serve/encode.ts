@@ -16,11 +16,14 @@ import {
   type SourceOptions,
 } from './image-sources.js';
 import { openCodeWriter, type CodeWriter } from './code-writers.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 import {
   inputIdentity,
   modelIdentity,
+  shardRecordPath,
   shardRange,
   writeShardRecord,
+  type EncodeRun,
   type ShardRecord,
   type ShardSpec,
 } from './shards.js';
@@ -127,41 +130,76 @@ export interface EncodeFileOptions extends SourceOptions {
   output: string;
   batchSize?: number;
   threads?: number;
-  /** Encode only slice `index` of `count` and write the shard record beside the output. */
+  /** Encode only slice `index` of `count` (the record beside the output then says which). */
   shard?: ShardSpec;
-  onProgress?: (p: EncodeProgress) => void;
+  onProgress?: OnProgress;
 }
 
-/** The encode stage on files: checks the model before touching the data, then input -> output (and shard record). */
+/**
+ * The encode stage on files: checks the model before touching the data, then input -> output, and always the
+ * record `<output>.shard.json` beside it (slice, input and model identity, output hash, and the run's counts,
+ * timing and peak memory; an unsharded run is shard 0 of 1).
+ */
 export interface EncodeFileResult extends EncodeResult {
   description: string;
   inputCount: number;
-  shard?: ShardRecord;
+  record: ShardRecord;
 }
 
 export async function encodeFile(o: EncodeFileOptions): Promise<EncodeFileResult> {
+  const p = stageProgress('encode', o.onProgress);
   const info = await inspectOnnx(o.onnx);
   const latent = checkEncoder(info);
-  const source = await openImageSource(o.input, o);
+  let skipped = 0;
+  const source = await openImageSource(o.input, {
+    ...o,
+    onSkip: (file, why) => {
+      skipped++;
+      o.onSkip?.(file, why);
+      p.note(`skipped ${file}: ${why}`);
+    },
+  });
   // Bytes go to the model's uint8 variant; floats (float32 .npy, decoded images) to the file as it is.
   const model = await openModel(info, { threads: o.threads, inputType: source.pixelType });
   try {
     const range = o.shard ? shardRange(source.count, o.shard) : undefined;
     const writer = await openCodeWriter(o.output, latent, { labels: source.hasLabels, names: source.hasNames });
     const batchSize = o.batchSize ?? DEFAULT_BATCH_SIZE;
-    const r = await encodeSource(model, source, writer, { batchSize, range, onProgress: o.onProgress });
-    const shard =
-      o.shard && range
-        ? await writeShardRecord(o.output, {
-            shard: o.shard,
-            range,
-            rows: r.count,
-            latent,
-            input: await inputIdentity(o.input, source.count, source.files),
-            model: modelIdentity(o.onnx, info.bytes),
-          })
-        : undefined;
-    return { ...r, description: source.description, inputCount: source.count, shard };
+    const r = await encodeSource(model, source, writer, {
+      batchSize,
+      range,
+      onProgress: (e) => p.progress('images', e.done, e.total, { rate: e.imagesPerSec, unit: 'img' }),
+    });
+    const cpu = process.cpuUsage();
+    const run: EncodeRun = {
+      images: r.count,
+      seconds: r.seconds,
+      imagesPerSec: r.imagesPerSec,
+      peakRssBytes: r.peakRssBytes,
+      processCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      batchSize,
+      skipped,
+    };
+    const record = await writeShardRecord(o.output, {
+      shard: o.shard ?? { index: 0, count: 1 },
+      range: range ?? { start: 0, end: source.count },
+      rows: r.count,
+      latent,
+      input: await inputIdentity(o.input, source.count, source.files),
+      model: modelIdentity(o.onnx, info.bytes),
+      run,
+    });
+    if (o.shard)
+      p.note(
+        `shard ${o.shard.index} of ${o.shard.count}: images [${record.range.start}, ${record.range.end}) of ${source.count}`,
+      );
+    p.done(
+      `${r.count} images from ${source.description} -> ${o.output} ([${r.count}, ${latent}] float32); ` +
+        `${Math.round(r.imagesPerSec)} images/s, ${r.seconds.toFixed(2)}s encoding, ` +
+        `peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, CPU ${run.processCpuSeconds.toFixed(2)}s; record ${shardRecordPath(o.output)}` +
+        (skipped ? `; ${skipped} unreadable file(s) skipped` : ''),
+    );
+    return { ...r, description: source.description, inputCount: source.count, record };
   } finally {
     await model.session.release();
   }

@@ -31,6 +31,21 @@ export interface InputIdentity {
   fingerprint: string;
 }
 
+/** How the encode run went: written by every run, read by bench instead of encode's stderr. */
+export interface EncodeRun {
+  /** Images encoded (after any skipped files). */
+  images: number;
+  /** The encode loop's wall time (reading, the model, writing), and its rate. */
+  seconds: number;
+  imagesPerSec: number;
+  /** Peak resident memory of the process, sampled after every chunk. */
+  peakRssBytes: number;
+  /** User + system CPU time of the process from its start to the record (all threads, onnxruntime's included). */
+  processCpuSeconds: number;
+  batchSize: number;
+  skipped: number;
+}
+
 export interface ShardRecord {
   kind: typeof SHARD_RECORD_KIND;
   shard: ShardSpec;
@@ -39,6 +54,8 @@ export interface ShardRecord {
   input: InputIdentity;
   model: { file: string; sha256: string };
   output: { file: string; format: '.npy' | '.csv' | '.jsonl'; latent: number; bytes: number; sha256: string };
+  /** Absent in records of older versions. */
+  run?: EncodeRun;
   createdAt: string;
 }
 
@@ -122,6 +139,7 @@ export async function writeShardRecord(
       rows: r.rows,
       input: r.input,
       model: r.model,
+      ...(r.run ? { run: r.run } : {}),
       output: {
         file: basename(output),
         format: checkOutputPath(output),
@@ -143,7 +161,8 @@ export function modelIdentity(path: string, bytes: Uint8Array): { file: string; 
   return { file: basename(path), sha256: sha256(bytes) };
 }
 
-async function readRecord(path: string): Promise<ShardRecord> {
+/** The record encode wrote beside `path` (its output), checked: every run writes one, a sharded run or not. */
+export async function readEncodeRecord(path: string): Promise<ShardRecord> {
   const recPath = shardRecordPath(path);
   const text = await readFile(recPath, 'utf8').catch(() => null);
   if (text === null)
@@ -156,6 +175,16 @@ async function readRecord(path: string): Promise<ShardRecord> {
   }
   if (rec.kind !== SHARD_RECORD_KIND || !rec.shard || !rec.range || !rec.input || !rec.model || !rec.output)
     throw new Error(`${recPath}: not a shard record of encode`);
+  const run = rec.run as Partial<EncodeRun> | undefined;
+  if (
+    run !== undefined &&
+    !(['images', 'seconds', 'imagesPerSec', 'peakRssBytes', 'processCpuSeconds'] as const).every(
+      (k) => typeof run[k] === 'number' && Number.isFinite(run[k]),
+    )
+  )
+    throw new Error(
+      `${recPath}: "run" needs finite numbers images, seconds, imagesPerSec, peakRssBytes, processCpuSeconds`,
+    );
   return rec;
 }
 
@@ -183,7 +212,7 @@ export async function mergeShards(paths: string[], output: string, o: { force?: 
     ))
   )
     throw new Error(`--output ${output} exists; pass --force to replace it`);
-  const records = await Promise.all(paths.map(readRecord));
+  const records = await Promise.all(paths.map(readEncodeRecord));
   const first = records[0]!,
     firstPath = paths[0]!;
   const n = first.shard.count;

@@ -15,9 +15,11 @@ import { checkpointIdentityOf, type TrainStageOptions } from './stage-options.js
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildAutoencoder, checkModelConfig } from './model.js';
 import { checkSettings, splitCounts, trainAutoencoder, type EpochRecord, type TrainEvent } from './trainer.js';
-import { evaluateAutoencoder, type TestMetrics } from './evaluate.js';
+import { evaluateAutoencoder, type TrainMetrics } from './evaluate.js';
 import { umapSamplingOf, umapWarmupOf } from './objective.js';
-import { DEFAULT_KNN_DIR } from '../umap/knn-cache.js';
+import { DEFAULT_KNN_DIR, knnCacheProgress } from '../umap/knn-cache.js';
+import { layoutCacheProgress } from '../umap/layout-cache.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 import { objectiveOf, type PrepareEvent } from './objectives/index.js';
 
 export interface TrainManifest {
@@ -31,7 +33,8 @@ export interface TrainManifest {
   parameters: number;
   data: { dir: string; trainImagesSha256: string; testImagesSha256: string; trainCount: number; valCount: number };
   history: EpochRecord[];
-  metrics: TestMetrics;
+  /** Validation kNN accuracy and the test codes' plane; the test-set metrics are the report stage's. */
+  metrics: TrainMetrics;
   timings: {
     /** Preparing the objective's inputs: the neighbour graph and the layout (from their caches, or built). */
     knnSeconds: number;
@@ -44,7 +47,62 @@ export interface TrainManifest {
   createdAt: string;
 }
 
-export type StageEvent = TrainEvent | PrepareEvent | { type: 'evaluate' } | { type: 'saved'; dir: string };
+export type StageEvent =
+  TrainEvent | PrepareEvent | { type: 'evaluate' } | { type: 'saved'; dir: string; manifest: TrainManifest };
+
+/**
+ * The train stage's events in the one progress protocol. The training loss is the objective's (for umap-ae:
+ * reconstruction BCE plus the weighted UMAP term; for layout, plus the weighted distance to the layout), so it
+ * is called `train loss`; the validation losses are
+ * reconstruction alone (BCE and MSE per pixel).
+ */
+export function trainProgress(
+  settings: { epochs: number; batchSize: number },
+  on: OnProgress,
+): (e: StageEvent) => void {
+  const p = stageProgress('train', on);
+  const knn = knnCacheProgress('train', on);
+  const layout = layoutCacheProgress('train', on);
+  let steps = 0;
+  return (e) => {
+    if (e.type === 'start') {
+      steps = e.stepsPerEpoch;
+      if (e.note) p.note(e.note);
+      p.note(
+        `engine ${e.engine} (${e.runtime}), ${e.threads} thread(s), ${e.parameters} parameters, ` +
+          `${e.trainCount} training / ${e.valCount} validation images, ${e.stepsPerEpoch} steps per epoch` +
+          (e.firstEpoch > 1 ? `, resuming at epoch ${e.firstEpoch}` : ''),
+      );
+    } else if (e.type === 'step') {
+      p.progress(`epoch ${e.epoch}/${settings.epochs}`, e.step, steps, {
+        rate: e.imagesPerSec / settings.batchSize,
+        unit: 'batch',
+        detail: `train loss ${e.loss.toFixed(4)}, ${Math.round(e.imagesPerSec)} img/s`,
+      });
+    } else if (e.type === 'epoch') {
+      const r = e.record;
+      p.note(
+        `epoch ${r.epoch}/${settings.epochs}: train loss ${r.trainLoss.toFixed(4)}, val BCE ${r.valLoss.toFixed(4)}, ` +
+          `val MSE ${r.valMse.toFixed(4)}, ${Math.round(r.imagesPerSec)} img/s, ${r.seconds.toFixed(1)}s`,
+      );
+    } else if (e.type === 'knn') knn(e.event);
+    else if (e.type === 'layout') layout(e.event);
+    else if (e.type === 'evaluate') p.step('validation kNN accuracy and the code plane of the test codes');
+    else p.done(trainSummary(e.manifest, e.dir));
+  };
+}
+
+/** The train stage's result line. */
+function trainSummary(m: TrainManifest, outDir: string): string {
+  const v = m.metrics.validation;
+  const val = v
+    ? `validation MSE ${m.history.at(-1)!.valMse.toFixed(4)}, 1-NN ${v.knn1.toFixed(4)}, 5-NN ${v.knn5.toFixed(4)}; `
+    : '';
+  return (
+    `${val}${m.timings.totalSeconds.toFixed(0)}s in all (${m.timings.evalSeconds.toFixed(0)}s evaluation); ` +
+    `wrote ${outDir} (test-set metrics: make report)`
+  );
+}
 
 export function defaultThreads(): number {
   return availableParallelism();
@@ -106,7 +164,6 @@ export async function runTrainStage(
   autoencoder.setWeights(result.state.weights.map((w, i) => tf.tensor(w, autoencoder.weights[i]!.shape as number[])));
   const metrics = evaluateAutoencoder(
     encoder,
-    decoder,
     { pixels, labels: data.train.labels.labels.subarray(0, limit), count: limit },
     { pixels: data.test.images.pixels, labels: data.test.labels.labels, count: data.test.images.count },
     splitCounts(limit).val,
@@ -162,6 +219,6 @@ export async function runTrainStage(
     createdAt: new Date().toISOString(),
   };
   await writeJsonAtomic(join(o.outDir, 'manifest.json'), manifest);
-  onEvent({ type: 'saved', dir: o.outDir });
+  onEvent({ type: 'saved', dir: o.outDir, manifest });
   return manifest;
 }

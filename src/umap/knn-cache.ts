@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { buildKnnGraph, type KnnGraph, type KnnProgress } from './knn-graph.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 
 export const KNN_CACHE_FORMAT = 'fashion-ae-onnx/knn-graph';
 export const KNN_CACHE_VERSION = 1;
@@ -65,6 +66,29 @@ export type KnnCacheEvent =
   | { type: 'rebuild'; problem: KnnCacheProblem; reason: string }
   | { type: 'progress'; progress: KnnProgress }
   | { type: 'written'; header: KnnCacheHeader; headerPath: string; graphPath: string };
+
+/** The cache's events in the one progress protocol, reported under `stage` (train, knn-graph). */
+export function knnCacheProgress(stage: string, on: OnProgress): (e: KnnCacheEvent) => void {
+  const p = stageProgress(stage, on);
+  return (e) => {
+    if (e.type === 'hit')
+      p.note(
+        `neighbour graph from the cache, verified: k ${e.header.k}, ${e.header.n} images, ` +
+          `data SHA-256 ${e.header.dataSha256.slice(0, 12)}, built ${e.header.createdAt} in ${e.header.buildSeconds.toFixed(1)} s`,
+      );
+    else if (e.type === 'rebuild') p.note(`building the neighbour graph (${e.reason})`);
+    else if (e.type === 'progress')
+      p.progress('kNN graph', e.progress.rowsDone, e.progress.rows, {
+        rate: e.progress.rowsDone / Math.max(e.progress.seconds, 1e-9),
+        unit: 'img',
+      });
+    else
+      p.note(
+        `neighbour graph of ${e.header.n} images, k ${e.header.k}, written to ${e.headerPath} ` +
+          `in ${e.header.buildSeconds.toFixed(1)} s (graph SHA-256 ${e.header.graphSha256.slice(0, 12)})`,
+      );
+  };
+}
 
 /** SHA-256 of the exact pixel bytes a graph over the first n images of `dim` pixels is built from. */
 export function pixelsSha256(pixels: Uint8Array, n: number, dim: number): string {

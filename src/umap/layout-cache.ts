@@ -17,6 +17,7 @@ import { optimizeLayout, LAYOUT_DEFAULTS } from './layout.js';
 import { initialLayout, SPECTRAL_ROUNDS } from './layout-init.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 
 export const LAYOUT_CACHE_FORMAT = 'fashion-ae-onnx/umap-layout';
 export const LAYOUT_CACHE_VERSION = 1;
@@ -52,6 +53,17 @@ export type LayoutCacheEvent =
   | { type: 'rebuild'; reason: string }
   | { type: 'progress'; epoch: number; epochs: number }
   | { type: 'written'; header: LayoutCacheHeader; path: string };
+
+/** The layout cache's events in the one progress protocol, reported under `stage`. */
+export function layoutCacheProgress(stage: string, on: OnProgress): (e: LayoutCacheEvent) => void {
+  const p = stageProgress(stage, on);
+  return (e) => {
+    if (e.type === 'hit') p.note(`UMAP layout from the cache (${e.header.n} images)`);
+    else if (e.type === 'rebuild') p.note(`optimising the UMAP layout (${e.reason})`);
+    else if (e.type === 'progress') p.progress('UMAP layout', e.epoch, e.epochs, { unit: 'epoch' });
+    else p.note(`UMAP layout written to ${e.path} (${e.header.buildSeconds.toFixed(1)} s)`);
+  };
+}
 
 /** The settings of `o` with the defaults filled in. */
 export function layoutSettingsOf(

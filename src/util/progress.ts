@@ -1,100 +1,45 @@
-// Progress rendering for CLIs: a redrawn bar on a terminal, greppable plain lines otherwise (one every
-// few seconds, so CI logs show a long step advancing). Library code never prints; it emits events that a
-// CLI hands to a ProgressLine.
+// The one progress protocol. Library code and stages never print: they emit ProgressEvents, and one renderer in
+// pipeline/progress.ts draws them (a bar on a terminal, plain greppable lines otherwise). Stages with richer events
+// of their own (a training epoch's record, a kNN cache hit) map them to these in their own folder.
 
 /**
- * The progress a library stage reports, keyed on `type` (as transformers.js's ProgressInfo is on status):
- * a step begins, a counted step advances, a one-off note, the stage is done. Stages with richer events of
- * their own (a training epoch's record) send those beside these.
+ * What a stage reports, keyed on `type` (as transformers.js's ProgressInfo is on status): a step begins, a
+ * counted step advances, a one-off note, the stage's result.
  */
 export type ProgressEvent =
   | { type: 'step'; stage: string; what: string }
-  | { type: 'progress'; stage: string; what: string; done: number; total: number; rate?: number; unit?: string }
+  | {
+      type: 'progress';
+      stage: string;
+      /** What is counted, e.g. `epoch 3/32` or `kNN graph`. */
+      what: string;
+      done: number;
+      total: number;
+      /** Units per second, shown with the unit name. */
+      rate?: number;
+      unit?: string;
+      /** Measured values, each named for what it measures (`train loss 0.2712`). */
+      detail?: string;
+    }
   | { type: 'note'; stage: string; message: string }
   | { type: 'done'; stage: string; message: string };
 
 export type OnProgress = (e: ProgressEvent) => void;
 
-export interface ProgressState {
-  label: string;
-  done: number;
-  total: number;
-  /** Units per second; shown with the unit name. */
-  rate?: number;
-  unit?: string;
-  extra?: string;
+/** The four kinds of event for one stage, for library code that reports several. */
+export interface StageProgress {
+  step(what: string): void;
+  progress(what: string, done: number, total: number, o?: { rate?: number; unit?: string; detail?: string }): void;
+  note(message: string): void;
+  done(message: string): void;
 }
 
-function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`;
-}
-
-export function formatRate(rate: number): string {
-  if (rate >= 1e6) return `${(rate / 1e6).toFixed(2)}M`;
-  if (rate >= 1e4) return `${(rate / 1e3).toFixed(1)}k`;
-  return rate.toFixed(rate >= 100 ? 0 : 1);
-}
-
-/** A plain progress line (no bar, no carriage return): `label 1200/10000 (12%) 5.1k img/s ETA 2s`. */
-export function plainProgress(p: ProgressState): string {
-  const pct = p.total > 0 ? ` (${Math.floor((100 * p.done) / p.total)}%)` : '';
-  const rate = p.rate !== undefined ? ` ${formatRate(p.rate)} ${p.unit ?? 'it'}/s` : '';
-  const eta = p.rate && p.rate > 0 && p.done < p.total ? ` ETA ${formatSeconds((p.total - p.done) / p.rate)}` : '';
-  return `${p.label} ${p.done}/${p.total}${pct}${rate}${eta}${p.extra ? ' ' + p.extra : ''}`;
-}
-
-export class ProgressLine {
-  private lastDraw = 0;
-  private lastPlain = 0;
-  private readonly tty: boolean;
-  private readonly plainEveryMs: number;
-  /** `plainEverySeconds`: off a terminal, the shortest gap between two plain progress lines. */
-  constructor(
-    private readonly stream: NodeJS.WriteStream = process.stderr,
-    opts: { plainEverySeconds?: number } = {},
-  ) {
-    this.tty = Boolean(stream.isTTY);
-    this.plainEveryMs = (opts.plainEverySeconds ?? 10) * 1000;
-    this.lastPlain = Date.now();
-  }
-
-  /** Renders a library ProgressEvent. */
-  handle(e: ProgressEvent): void {
-    if (e.type === 'progress')
-      this.update({ label: `${e.stage}: ${e.what}`, done: e.done, total: e.total, rate: e.rate, unit: e.unit });
-    else this.log(`${e.stage}: ${e.type === 'step' ? e.what : e.message}`);
-  }
-
-  /**
-   * Redraws the bar (at most 10 times a second) on a terminal; off a terminal, prints a plain line at most
-   * every `plainEverySeconds` and when the count completes.
-   */
-  update(p: ProgressState): void {
-    const now = Date.now();
-    if (!this.tty) {
-      if (now - this.lastPlain < this.plainEveryMs && p.done < p.total) return;
-      this.lastPlain = now;
-      this.stream.write(plainProgress(p) + '\n');
-      return;
-    }
-    if (now - this.lastDraw < 100 && p.done < p.total) return;
-    this.lastDraw = now;
-    const width = 24;
-    const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
-    const filled = Math.round(frac * width);
-    const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-    const eta = p.rate && p.rate > 0 ? (p.total - p.done) / p.rate : NaN;
-    const rate = p.rate !== undefined ? ` ${formatRate(p.rate)} ${p.unit ?? 'it'}/s` : '';
-    const line = `${p.label} [${bar}] ${p.done}/${p.total}${rate} ETA ${formatSeconds(eta)}${p.extra ? ' ' + p.extra : ''}`;
-    this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 120) - 1)}\x1b[K`);
-  }
-
-  /** Ends the bar and prints a permanent line (on every kind of stream). */
-  log(line: string): void {
-    if (this.tty) this.stream.write('\r\x1b[K');
-    this.stream.write(line + '\n');
-  }
+export function stageProgress(stage: string, on: OnProgress | undefined): StageProgress {
+  const emit: OnProgress = on ?? (() => undefined);
+  return {
+    step: (what) => emit({ type: 'step', stage, what }),
+    progress: (what, done, total, o = {}) => emit({ type: 'progress', stage, what, done, total, ...o }),
+    note: (message) => emit({ type: 'note', stage, message }),
+    done: (message) => emit({ type: 'done', stage, message }),
+  };
 }

@@ -15,6 +15,7 @@ import type { OnnxInfo } from '../onnx/inspect.js';
 import { sha256File } from '../util/hash.js';
 import { PARITY_ATOL } from './tolerance.js';
 import { scalePixels } from '../data/pixels.js';
+import { stageProgress, type OnProgress } from '../util/progress.js';
 
 export interface Diff {
   maxAbs: number;
@@ -81,8 +82,9 @@ export async function runValidateStage(o: {
   reportDir: string;
   backend?: BackendChoice;
   batch?: number;
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: OnProgress;
 }): Promise<ParityReport> {
+  const p = stageProgress('validate', o.onProgress);
   // Every input is checked before anything is computed or written: roles, training run, then data.
   const ortEnc = await openModel(join(o.onnxDir, 'encoder.onnx'));
   const ortDec = await openModel(join(o.onnxDir, 'decoder.onnx'));
@@ -139,7 +141,7 @@ export async function runValidateStage(o: {
     enc.add(ortCodes, tfCodes, s, latent);
     dec.add(ortImagesFromTfCodes, tfImages, s, PIXELS);
     chain.add(ortChain, tfImages, s, PIXELS);
-    o.onProgress?.(s + b, n);
+    p.progress('test images', s + b, n, { unit: 'img', rate: (s + b) / ((tfjsMs + onnxMs) / 1000) });
   }
   const report: ParityReport = {
     stage: 'validate',
@@ -156,6 +158,18 @@ export async function runValidateStage(o: {
   report.passed = [report.encoder, report.decoder, report.chain].every((d) => d.maxAbs <= PARITY_ATOL);
   await writeJsonAtomic(join(o.reportDir, 'parity.json'), report);
   await writeFileAtomic(join(o.reportDir, 'parity.md'), parityMarkdown(report));
+  for (const [k, d] of [
+    ['encoder', report.encoder],
+    ['decoder', report.decoder],
+    ['chain', report.chain],
+  ] as const)
+    p.note(
+      `${k.padEnd(7)} max abs ${d.maxAbs.toExponential(2)} (test image ${d.worstIndex}), mean abs ${d.meanAbs.toExponential(2)}`,
+    );
+  p.done(
+    `${n} images, tfjs ${report.timings.tfjsSeconds.toFixed(2)}s, onnxruntime ${report.timings.onnxSeconds.toFixed(2)}s; ` +
+      `wrote ${o.reportDir}/parity.json; ${report.passed ? 'passed' : 'FAILED'} (atol ${report.atol})`,
+  );
   return report;
 }
 
