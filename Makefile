@@ -15,6 +15,8 @@ TRAIN_CODES := reports/train-codes.npy
 METRICS  := reports/metrics.json
 LAYOUT   := reports/layout.json
 DEMO     := web-demo/dist/index.html
+PKG      := packages/tfjs2onnx/dist/index.js
+PKG_SOURCES := $(shell find packages/tfjs2onnx/src -name '*.ts' 2>/dev/null) packages/tfjs2onnx/tsconfig.json
 TS_SOURCES := $(shell find src pipeline test web-demo/src -name '*.ts' 2>/dev/null) tsconfig.json
 
 .PHONY: all deps build data train export validate encode report layout demo serve bench bench-train triton test lint format clean
@@ -26,8 +28,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
 	@touch $@
 
+# The converter package (packages/tfjs2onnx, an npm workspace) builds first: the rest imports its dist/.
+$(PKG): node_modules/.package-lock.json $(PKG_SOURCES)
+	npx tsc -p packages/tfjs2onnx/tsconfig.json
+	@chmod +x packages/tfjs2onnx/dist/bin.js
+	@touch $@
+
 build: .build-stamp
-.build-stamp: node_modules/.package-lock.json $(TS_SOURCES)
+.build-stamp: $(PKG) $(TS_SOURCES)
 	npx tsc -p tsconfig.json
 	npx tsc -p web-demo/tsconfig.json
 	@chmod +x pipeline/tfjs2onnx.js
@@ -83,10 +91,11 @@ bench-train: $(DATA) | .build-stamp
 	$(NODE) pipeline/bench-train.js
 
 # Lint: the import layers and cycles, typescript-eslint's rules, the format, and both typechecks.
-FORMATTED := 'src/**/*.ts' 'pipeline/**/*.ts' 'test/**/*.ts' 'web-demo/src/**/*.ts' eslint.config.js
-lint: node_modules/.package-lock.json
+FORMATTED := 'src/**/*.ts' 'pipeline/**/*.ts' 'test/**/*.ts' 'web-demo/src/**/*.ts' 'packages/*/src/**/*.ts' eslint.config.js
+lint: $(PKG)
 	npx eslint .
 	npx prettier --check $(FORMATTED)
+	npx tsc -p packages/tfjs2onnx/tsconfig.json --noEmit
 	npx tsc -p tsconfig.json --noEmit
 	npx tsc -p web-demo/tsconfig.json --noEmit
 
@@ -99,5 +108,5 @@ test: .build-stamp $(DATA)
 	$(NODE) --test --test-concurrency=1 test/*.test.js
 
 clean:
-	rm -rf models/tfjs models/*.onnx models/manifest.json reports web-demo/dist .build-stamp
+	rm -rf models/tfjs models/*.onnx models/manifest.json reports web-demo/dist .build-stamp packages/tfjs2onnx/dist
 	find src pipeline test web-demo/src -name '*.js' -delete

@@ -1,50 +1,83 @@
 // Lint: typescript-eslint's recommended rules, plus the house's layering, checked on imports.
-//   pipeline/  ->  src/bench  ->  stage folders  ->  shared library (src/lib, src/data, src/onnx, src/umap)  ->  src/util
-// A stage never imports another stage; a lower layer never imports a higher one; no import cycles.
-// src/bench measures stages (the trainer's throughput, the encoder's), so it sits above them.
+// Layers, bottom to top (a folder imports only folders of lower layers; an import up, or across to
+// another folder of its own layer, fails `make lint`, so no two folders import each other):
+//   src/util                                  helpers that know nothing of the project
+//   tfjs2onnx (packages/tfjs2onnx)            the converter and its ONNX toolkit, an npm workspace package
+//                                             reached only through its entries: 'tfjs2onnx', 'tfjs2onnx/onnx', 'tfjs2onnx/cli'
+//   src/train-graph                           ONNX training graphs (owns the loss constants)
+//   src/metrics                               knn, embedding metrics, reconstruction, the code plane
+//   src/artifacts                             checked readers and writers of the JSON/npy artifacts
+//   src/data                                  the dataset: IDX files, Fashion-MNIST, pixels
+//   src/runtime, src/plots, src/umap          onnxruntime sessions and tfjs back ends; PNG plots; UMAP
+//   stage folders (src/fetch, src/train, ...) one per pipeline stage; a stage never imports another
+//   src/bench                                 measures the stages
+//   pipeline/, test/                          entry points and tests
+// The web page (web-demo/src) may import the pure modules of src/data and src/metrics.
+// Library code never prints (no-console): it throws or emits progress events.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 const STAGES = ['fetch', 'train', 'export', 'validate', 'serve', 'report', 'demo'];
-const LIBRARY = ['lib', 'data', 'onnx', 'umap'];
-const ABOVE_STAGES = ['./src/bench', './pipeline', './test'];
-const ABOVE_LIBRARY = [...STAGES.map((s) => `./src/${s}`), ...ABOVE_STAGES];
+export const LAYERS = [
+  ['util'],
+  ['train-graph'],
+  ['metrics'],
+  ['artifacts'],
+  ['data'],
+  ['runtime', 'plots', 'umap'],
+  STAGES,
+  ['bench'],
+];
+const ABOVE_SRC = ['./pipeline', './test'];
+const PACKAGE = './packages/tfjs2onnx';
 
-const layerZones = [
-  // Each stage imports only the library below it, never another stage.
-  ...STAGES.map((stage) => ({
-    target: `./src/${stage}`,
-    from: [...STAGES.filter((s) => s !== stage).map((s) => `./src/${s}`), ...ABOVE_STAGES],
-    message: `src/${stage} is a stage: it may import the shared library (src/${LIBRARY.join(', src/')}) and src/util, not another stage. Move what both need into src/lib.`,
-  })),
-  // The library serves every stage and so imports none of them.
-  ...LIBRARY.map((lib) => ({
-    target: `./src/${lib}`,
-    from: ABOVE_LIBRARY,
-    message: `src/${lib} is shared library code: it may import other library folders and src/util, never a stage, pipeline/ or test/.`,
-  })),
+const layerZones = LAYERS.flatMap((layer, i) =>
+  layer.map((folder) => {
+    const higher = LAYERS.slice(i + 1).flat();
+    const siblings = layer.filter((f) => f !== folder);
+    const lower = LAYERS.slice(0, i).flat();
+    return {
+      target: `./src/${folder}`,
+      from: [...[...siblings, ...higher].map((f) => `./src/${f}`), ...ABOVE_SRC],
+      message:
+        `src/${folder} may import only lower layers (${lower.length ? lower.map((f) => `src/${f}`).join(', ') : 'nothing of the project'}` +
+        `${i > 0 ? ', the tfjs2onnx package' : ''}): the order is in eslint.config.js. Move what both sides need down a layer.`,
+    };
+  }),
+);
+
+const packageZones = [
   {
-    target: './src/bench',
-    from: ['./pipeline', './test'],
-    message: 'src/bench measures the stages: it may import them and the library, never pipeline/ or test/.',
+    // Its dist/ is what the bare specifiers resolve to; its exports map and no-restricted-imports below keep
+    // those to the three entries.
+    target: ['./src', './pipeline', './test', './web-demo/src'],
+    from: PACKAGE,
+    except: ['./dist'],
+    message: "The tfjs2onnx package is used like any other: import 'tfjs2onnx', 'tfjs2onnx/onnx' or 'tfjs2onnx/cli'.",
   },
   {
-    target: './src/util',
-    from: [...ABOVE_LIBRARY, ...LIBRARY.map((l) => `./src/${l}`)],
-    message: 'src/util is the bottom layer: it imports nothing else of the project.',
+    target: PACKAGE,
+    from: ['./src', './pipeline', './test', './web-demo'],
+    message: 'The tfjs2onnx package is published on its own: it imports nothing of this repository.',
+  },
+  {
+    target: `${PACKAGE}/src/onnx`,
+    from: `${PACKAGE}/src`,
+    except: ['./onnx'],
+    message: "The ONNX toolkit (proto, graph builder, inspect) is the package's bottom layer: it never imports the converter.",
   },
   {
     target: './web-demo/src',
-    from: [...ABOVE_LIBRARY],
-    message: 'The web page may share small library modules (src/lib, src/data), never a stage.',
+    from: [...LAYERS.flat().filter((f) => f !== 'data' && f !== 'metrics').map((f) => `./src/${f}`), ...ABOVE_SRC],
+    message: 'The web page may share the pure modules of src/data and src/metrics, nothing else of the library.',
   },
 ];
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', '**/*.js', '!eslint.config.js', 'web-demo/dist/', 'data/', 'models/', 'reports/', 'tmp/'],
+    ignores: ['node_modules/', 'packages/*/dist/', 'test/fixtures/lint/', '**/*.js', '!eslint.config.js', 'web-demo/dist/', 'data/', 'models/', 'reports/', 'tmp/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -56,10 +89,25 @@ export default tseslint.config(
       'import-x/extensions': ['.ts', '.js'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       // Resolves the `./x.js` specifiers NodeNext requires to the `./x.ts` sources beside them.
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'web-demo/tsconfig.json'], noWarnOnMultipleProjects: true })],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'web-demo/tsconfig.json', 'packages/tfjs2onnx/tsconfig.json'], noWarnOnMultipleProjects: true })],
     },
     rules: {
-      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+      'import-x/no-restricted-paths': ['error', { zones: [...layerZones, ...packageZones] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['tfjs2onnx/*', '!tfjs2onnx/onnx', '!tfjs2onnx/cli'],
+              message: "The tfjs2onnx package's entries are 'tfjs2onnx', 'tfjs2onnx/onnx' and 'tfjs2onnx/cli'; nothing reaches into its files.",
+            },
+            {
+              group: ['**/packages/**'],
+              message: "Import the tfjs2onnx package by name ('tfjs2onnx', 'tfjs2onnx/onnx', 'tfjs2onnx/cli'), not by path.",
+            },
+          ],
+        },
+      ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-explicit-any': 'error',
@@ -67,6 +115,11 @@ export default tseslint.config(
       'preserve-caught-error': 'off',
       'max-len': ['error', { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreUrls: true, ignoreComments: true, ignoreRegExpLiterals: true }],
     },
+  },
+  {
+    // Library code throws or emits progress events; only pipeline/ (and the package's command) prints.
+    files: ['src/**/*.ts', 'packages/*/src/**/*.ts'],
+    rules: { 'no-console': 'error' },
   },
   {
     // Tests may reach into anything and use `any` where a test feeds deliberately wrong input.

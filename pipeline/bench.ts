@@ -8,7 +8,7 @@ import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { scalePixels } from '../src/data/pixels.js';
-import { ort } from '../src/lib/ort-session.js';
+import { ort } from '../src/runtime/ort-session.js';
 import { loadLayersModel } from '../src/util/tfjs-io.js';
 import { flopsPerItem } from '../src/bench/flops.js';
 import { benchMarkdown, benchServing, bestCeiling, servingProgress } from '../src/bench/serving.js';

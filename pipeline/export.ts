@@ -2,7 +2,7 @@
 import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
 import { runExportStage } from '../src/export/stage.js';
 import { ProgressRenderer } from './progress.js';
-import { DEFAULT_OPSET, OPSET_RANGE } from '../src/onnx/convert.js';
+import { DEFAULT_OPSET, OPSET_RANGE } from 'tfjs2onnx';
 
 runCli(async () => {
   const argv = await cliArgs('export')

@@ -2,7 +2,7 @@
 import { capThreads, cliArgs, hideBin, runCli } from '../src/util/cli.js';
 import { ProgressRenderer } from './progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
+import { BACKEND_CHOICES } from '../src/runtime/tfjs-backend.js';
 import { ENGINE_CHOICES } from '../src/train/engine.js';
 import {
   LAYOUT_OBJECTIVE_DEFAULTS,

@@ -10,7 +10,7 @@ import {
   writeTritonRepository,
   type TritonBatching,
 } from '../src/export/triton.js';
-import { readBenchSummary } from '../src/lib/manifests.js';
+import { readBenchSummary } from '../src/artifacts/manifests.js';
 
 runCli(async () => {
   const argv = await yargs(hideBin(process.argv))

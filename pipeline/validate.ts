@@ -1,7 +1,7 @@
 // validate: numeric parity between tfjs and onnxruntime-node on the whole test set (see src/validate/stage.ts).
 import { cliArgs, runCli } from '../src/util/cli.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
-import { BACKEND_CHOICES } from '../src/lib/tfjs-backend.js';
+import { BACKEND_CHOICES } from '../src/runtime/tfjs-backend.js';
 import { runValidateStage } from '../src/validate/stage.js';
 import { ProgressRenderer } from './progress.js';
 

@@ -12,7 +12,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { buildAutoencoder } from '../src/train/model.js';
 import { saveLayersModel } from '../src/util/tfjs-io.js';
 import { runExportStage } from '../src/export/stage.js';
-import { npyHeader } from '../src/lib/npy.js';
+import { npyHeader } from '../src/artifacts/npy.js';
 import { sha256 } from '../src/util/hash.js';
 import type { TrainManifest } from '../src/train/stage.js';
 import { capThreads, checkFlagValues } from '../src/util/cli.js';
@@ -340,7 +340,7 @@ function corpus(fix: string): Case[] {
       args: [tfjsEnc, '-o', 'm.onnx', '--opset', '5'],
       expect: '--opset must be an integer in 11..21, got 5',
     },
-    { cli: 'tfjs2onnx', args: [], expect: 'Not enough non-option arguments' },
+    { cli: 'tfjs2onnx', args: [], expect: 'expected one model.json, got 0' },
 
     { cli: 'knn-graph', args: ['--count', 'all'], expect: '--count must be a number, got "all"' },
 

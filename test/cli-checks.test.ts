@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkTrainArgs } from '../src/train/cli-checks.js';
 import { checkDecodeArgs, checkEncodeArgs } from '../src/serve/cli-checks.js';
-import { checkTfjs2onnxArgs } from '../src/onnx/cli-checks.js';
+import { parseTfjs2onnxArgs } from 'tfjs2onnx/cli';
 
 test('train: --filters, --decoder-filters, --hidden, --threads, --limit and --seed', () => {
   assert.equal(checkTrainArgs({ filters: '16,32', 'decoder-filters': '8,16', hidden: '128,64', threads: 2 }), true);
@@ -83,15 +83,20 @@ test('decode: --input or --walk, .png for --grid/--walk, --range, --steps and --
   );
 });
 
-test('tfjs2onnx: --batch and --meta', () => {
-  assert.equal(checkTfjs2onnxArgs({ batch: 'dynamic', meta: ['a=b'] }), true);
-  assert.equal(checkTfjs2onnxArgs({ batch: '8', meta: [] }), true);
+test('tfjs2onnx: --batch, --meta, --opset and the one model.json', () => {
+  const ok = ['m.json', '-o', 'm.onnx'];
+  const a = parseTfjs2onnxArgs([...ok, '--batch', '8', '--meta', 'a=b=c', '--opset', '17']);
+  assert.deepEqual([a?.model, a?.output, a?.options.batch, a?.options.opset], ['m.json', 'm.onnx', 8, 17]);
+  assert.deepEqual(a?.options.metadata, { a: 'b=c' });
+  assert.equal(parseTfjs2onnxArgs([...ok])?.options.batch, 'dynamic');
+  assert.equal(parseTfjs2onnxArgs(['--help']), null);
   assert.throws(
-    () => checkTfjs2onnxArgs({ batch: '0', meta: [] }),
+    () => parseTfjs2onnxArgs([...ok, '--batch', '0']),
     /--batch must be "dynamic" or a positive integer, got "0"/,
   );
-  assert.throws(
-    () => checkTfjs2onnxArgs({ batch: 'dynamic', meta: ['novalue'] }),
-    /--meta takes key=value, got "novalue"/,
-  );
+  assert.throws(() => parseTfjs2onnxArgs([...ok, '--meta', 'novalue']), /--meta takes key=value, got "novalue"/);
+  assert.throws(() => parseTfjs2onnxArgs([...ok, '--opset', '10']), /--opset must be an integer in 11\.\.21, got 10/);
+  assert.throws(() => parseTfjs2onnxArgs(['m.json']), /--output \(-o\) is required/);
+  assert.throws(() => parseTfjs2onnxArgs([]), /expected one model.json, got 0/);
+  assert.throws(() => parseTfjs2onnxArgs([...ok, '--frm', 'x']), /Unknown option '--frm'/);
 });

@@ -1,8 +1,8 @@
 // The code plane stored with the model, and the validated manifest readers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { codePlane, codePlaneFromMetadata, codePlaneMetadata, codesOf, planeOf } from '../src/lib/code-range.js';
-import { checkDatasetManifest, checkTrainSummary } from '../src/lib/manifests.js';
+import { codePlane, codePlaneFromMetadata, codePlaneMetadata, codesOf, planeOf } from '../src/metrics/code-range.js';
+import { checkDatasetManifest, checkTrainSummary } from '../src/artifacts/manifests.js';
 import { seededRandom } from '../src/util/random.js';
 import { TOL, assertClose } from './tolerance.js';
 

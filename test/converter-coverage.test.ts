@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
 import { checkModel, modelArtifacts, randomizeWeights, type CheckOptions } from './helpers/convert-compare.js';
-import { convertLayersModel } from '../src/onnx/convert.js';
+import { convertLayersModel } from 'tfjs2onnx';
 import { maxAbsDiff, TOL } from './tolerance.js';
 
 before(async () => {

@@ -3,7 +3,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { convertAndCompare, modelArtifacts, randomizeWeights } from './helpers/convert-compare.js';
-import { convertLayersModel, type TfjsModelJson } from '../src/onnx/convert.js';
+import { convertLayersModel, type TfjsModelJson } from 'tfjs2onnx';
 import { seededRandom } from '../src/util/random.js';
 import { TOL } from './tolerance.js';
 

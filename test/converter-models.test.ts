@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { checkModel, modelArtifacts, randomizeWeights, type CheckOptions } from './helpers/convert-compare.js';
-import { tfjsToOnnx } from '../src/onnx/index.js';
+import { tfjsToOnnx } from 'tfjs2onnx';
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { scalePixels } from '../src/data/pixels.js';
-import { decodeModel, encodeModel, onnx } from '../src/onnx/proto.js';
-import { inspectOnnx } from '../src/onnx/inspect.js';
-import { openModel, runBatch } from '../src/lib/ort-session.js';
-import { UINT8_INPUT_NAME, uint8InputVariant } from '../src/lib/uint8-input.js';
+import { decodeModel, encodeModel, onnx } from 'tfjs2onnx/onnx';
+import { inspectOnnx } from 'tfjs2onnx/onnx';
+import { openModel, runBatch } from '../src/runtime/ort-session.js';
+import { UINT8_INPUT_NAME, uint8InputVariant } from '../src/runtime/uint8-input.js';
 import { writeProjectModels } from './helpers/project-models.js';
 import { TOL, maxAbsDiff } from './tolerance.js';
 

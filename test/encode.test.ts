@@ -9,8 +9,8 @@ import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { createCanvas } from '@napi-rs/canvas';
 import { encodeIdx } from '../src/data/idx.js';
-import { npyHeader, readNpy } from '../src/lib/npy.js';
-import { openModel, runBatch } from '../src/lib/ort-session.js';
+import { npyHeader, readNpy } from '../src/artifacts/npy.js';
+import { openModel, runBatch } from '../src/runtime/ort-session.js';
 import { writeProjectModels } from './helpers/project-models.js';
 import { TOL, assertClose } from './tolerance.js';
 

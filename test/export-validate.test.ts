@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { runTrainStage } from '../src/train/stage.js';
 import { runExportStage } from '../src/export/stage.js';
 import { runValidateStage } from '../src/validate/stage.js';
-import { inspectOnnx } from '../src/onnx/inspect.js';
+import { inspectOnnx } from 'tfjs2onnx/onnx';
 import { sha256File } from '../src/util/hash.js';
 import { TOL, assertClose } from './tolerance.js';
 import { DATA, skipWithoutData } from './helpers/dataset.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeIdx, parseImages, parseLabels, checkPairs } from '../src/data/idx.js';
 import { fetchDataset } from '../src/fetch/stage.js';
-import { MANIFEST_NAME } from '../src/lib/manifests.js';
+import { MANIFEST_NAME } from '../src/artifacts/manifests.js';
 import { DATASET_FILES, DEBIAN_DIR } from '../src/data/fashion-mnist.js';
 
 const images = (n: number, fill = 7) => encodeIdx([n, 2, 3], new Uint8Array(n * 6).fill(fill));

@@ -1,7 +1,7 @@
 // Metric code against small cases whose answers are worked out by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { knnAccuracy, knnPredict } from '../src/lib/knn.js';
+import { knnAccuracy, knnPredict } from '../src/metrics/knn.js';
 import {
   classOverlap,
   nearestOthers,
@@ -10,8 +10,8 @@ import {
   trustworthiness,
   trustworthinessFromPenalty,
   trustworthinessPenalty,
-} from '../src/lib/embedding-metrics.js';
-import { quantile } from '../src/lib/quantile.js';
+} from '../src/metrics/embedding-metrics.js';
+import { quantile } from '../src/metrics/quantile.js';
 import { seededRandom } from '../src/util/random.js';
 import { TOL, assertClose } from './tolerance.js';
 

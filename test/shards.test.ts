@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createCanvas } from '@napi-rs/canvas';
 import { encodeIdx } from '../src/data/idx.js';
-import { npyHeader } from '../src/lib/npy.js';
+import { npyHeader } from '../src/artifacts/npy.js';
 import { encodeFile } from '../src/serve/encode.js';
 import { mergeShards, parseShard, readEncodeRecord, shardRange } from '../src/serve/shards.js';
 import { checkEncodeArgs } from '../src/serve/cli-checks.js';
-import { decodeModel, encodeModel } from '../src/onnx/proto.js';
+import { decodeModel, encodeModel } from 'tfjs2onnx/onnx';
 import { writeProjectModels } from './helpers/project-models.js';
 
 let dir = '';

@@ -13,7 +13,7 @@ import {
   batchingFromBench,
   writeTritonRepository,
 } from '../src/export/triton.js';
-import { decodeModel, encodeModel } from '../src/onnx/proto.js';
+import { decodeModel, encodeModel } from 'tfjs2onnx/onnx';
 import { writeProjectModels } from './helpers/project-models.js';
 import { checkTritonConfig, loadModelConfigSchema } from './helpers/triton-config.js';
 

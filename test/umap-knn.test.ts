@@ -23,7 +23,7 @@ import { fuzzySimplicialSet, smoothKnnDist } from '../src/umap/fuzzy-set.js';
 import { EdgeSampler } from '../src/umap/edge-sampler.js';
 import { findAbParams } from '../src/umap/ab-params.js';
 import { umapLossAndGrad } from '../src/umap/loss.js';
-import { knnAccuracies } from '../src/lib/knn.js';
+import { knnAccuracies } from '../src/metrics/knn.js';
 import { seededRandom } from '../src/util/random.js';
 import { TOL } from './tolerance.js';
 

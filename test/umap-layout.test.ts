@@ -23,7 +23,7 @@ import { findAbParams } from '../src/umap/ab-params.js';
 import { optimizeLayout } from '../src/umap/layout.js';
 import { initialLayout } from '../src/umap/layout-init.js';
 import { layoutSettingsOf, loadOrBuildLayout, LAYOUT_FILE, type LayoutCacheEvent } from '../src/umap/layout-cache.js';
-import { nearestNeighbours, voteLabels } from '../src/lib/knn.js';
+import { nearestNeighbours, voteLabels } from '../src/metrics/knn.js';
 import { OrtReplica } from '../src/train/ort-replica.js';
 import { layoutObjective } from '../src/train/objectives/layout.js';
 import { buildAutoencoder, bceLoss, presetConfig, type ModelConfig } from '../src/train/model.js';

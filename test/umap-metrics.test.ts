@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { loadDataset } from '../src/data/dataset.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
 import { scalePixels } from '../src/data/pixels.js';
-import { knnAccuracies } from '../src/lib/knn.js';
-import { silhouette, trustworthiness } from '../src/lib/embedding-metrics.js';
+import { knnAccuracies } from '../src/metrics/knn.js';
+import { silhouette, trustworthiness } from '../src/metrics/embedding-metrics.js';
 import { pixelTrustworthiness, studyMetrics } from '../src/umap/study-metrics.js';
 import { TOL } from './tolerance.js';
 

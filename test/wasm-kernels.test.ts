@@ -3,7 +3,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../src/lib/tfjs-wasm-kernels.js';
+import { registerWasmTrainingKernels } from '../src/runtime/tfjs-wasm-kernels.js';
 import { buildAutoencoder, bceLoss } from '../src/train/model.js';
 import { seededRandom } from '../src/util/random.js';
 import { TOL, relativeError } from './tolerance.js';

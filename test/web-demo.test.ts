@@ -12,10 +12,10 @@ import * as tf from '@tensorflow/tfjs';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { buildDemo } from '../src/demo/build.js';
 import { resolveInside } from '../src/demo/server.js';
-import { openModel, runBatch } from '../src/lib/ort-session.js';
+import { openModel, runBatch } from '../src/runtime/ort-session.js';
 import { writeCodes, writeProjectModels } from './helpers/project-models.js';
 import { loadDataset } from '../src/data/dataset.js';
-import { codePlane } from '../src/lib/code-range.js';
+import { codePlane } from '../src/metrics/code-range.js';
 import { TOL, maxAbsDiff } from './tolerance.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -1,6 +1,6 @@
 // A one-node ONNX model, Y = A x B with B a constant, to measure the FLOP/s onnxruntime reaches here.
-import { GraphBuilder } from '../onnx/graph-builder.js';
-import { encodeModel, onnx } from '../onnx/proto.js';
+import { GraphBuilder } from 'tfjs2onnx/onnx';
+import { encodeModel, onnx } from 'tfjs2onnx/onnx';
 
 export function matmulModel(n: number): Uint8Array {
   const g = new GraphBuilder();

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DATASET_FILES, type DatasetFileKey } from './fashion-mnist.js';
-import { readDatasetManifest, type DatasetManifest } from '../lib/manifests.js';
+import { readDatasetManifest, type DatasetManifest } from '../artifacts/manifests.js';
 import { checkPairs, parseImages, parseLabels, type ImageSet, type LabelSet } from './idx.js';
 import { sha256 } from '../util/hash.js';
 

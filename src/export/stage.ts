@@ -3,13 +3,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASS_NAMES } from '../data/fashion-mnist.js';
-import { convertFile } from '../onnx/convert-file.js';
-import { DEFAULT_OPSET, PRODUCER, PRODUCER_VERSION } from '../onnx/convert.js';
+import { convertFile } from 'tfjs2onnx';
+import { DEFAULT_OPSET, PRODUCER, PRODUCER_VERSION } from 'tfjs2onnx';
 import { withOutputDir, writeFileSetAtomic } from '../util/atomic.js';
 import { sha256File } from '../util/hash.js';
-import { readTrainManifest, type TrainSummary } from '../lib/manifests.js';
-import { codePlaneMetadata } from '../lib/code-range.js';
-import { TRAINING_RUN_KEY } from '../lib/training-run.js';
+import { readTrainManifest, type TrainSummary } from '../artifacts/manifests.js';
+import { codePlaneMetadata } from '../metrics/code-range.js';
+import { TRAINING_RUN_KEY } from '../artifacts/training-run.js';
 import { writeTritonRepository } from './triton.js';
 import { stageProgress, type OnProgress } from '../util/progress.js';
 

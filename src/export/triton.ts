@@ -5,7 +5,7 @@
 // one machine"). Triton batches a model only if every input and output has a variable first dimension: checked.
 import { readFile, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeModel, onnx, type OnnxTypes } from '../onnx/proto.js';
+import { decodeModel, onnx, type OnnxTypes } from 'tfjs2onnx/onnx';
 import { writeDirAtomic } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
 

@@ -13,7 +13,7 @@ import {
 import { checkPairs, decompressIfGzip, parseImages, parseLabels } from '../data/idx.js';
 import { md5, sha256 } from '../util/hash.js';
 import { withOutputDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
-import { MANIFEST_NAME, checkDatasetManifest, type DatasetManifest, type SourceKind } from '../lib/manifests.js';
+import { MANIFEST_NAME, checkDatasetManifest, type DatasetManifest, type SourceKind } from '../artifacts/manifests.js';
 import { stageProgress, type OnProgress } from '../util/progress.js';
 
 export type FetchEvent =

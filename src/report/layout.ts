@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { loadDataset } from '../data/dataset.js';
 import { CLASS_NAMES, PIXELS } from '../data/fashion-mnist.js';
-import { accuracy, nearestNeighbours, voteLabels } from '../lib/knn.js';
-import { scatterPng } from '../lib/plots.js';
+import { accuracy, nearestNeighbours, voteLabels } from '../metrics/knn.js';
+import { scatterPng } from '../plots/plots.js';
 import { fuzzySimplicialSet } from '../umap/fuzzy-set.js';
 import { knnCacheProgress, loadOrBuildKnnGraph, DEFAULT_KNN_COUNT, type KnnCacheEvent } from '../umap/knn-cache.js';
 import {

@@ -4,7 +4,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { CLASS_NAMES } from '../data/fashion-mnist.js';
 import { ensureWritableDir, tempPathFor } from '../util/atomic.js';
-import { NpyWriter } from '../lib/npy.js';
+import { NpyWriter } from '../artifacts/npy.js';
 
 export interface CodeRows {
   start: number;

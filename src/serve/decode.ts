@@ -2,12 +2,12 @@
 // the decode stage on files: codes (or a grid over the code plane) -> one PNG per code, or one PNG grid.
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { readNpy } from '../lib/npy.js';
-import { openModel, runBatched } from '../lib/ort-session.js';
-import { checkDecoder } from '../lib/model-interface.js';
-import { codePlaneFromMetadata } from '../lib/code-range.js';
-import { decodePlaneGrid, planeRect } from '../lib/decoder-grid.js';
-import { imageGridPng, imageGridSize } from '../lib/plots.js';
+import { readNpy } from '../artifacts/npy.js';
+import { openModel, runBatched } from '../runtime/ort-session.js';
+import { checkDecoder } from '../runtime/model-interface.js';
+import { codePlaneFromMetadata } from '../metrics/code-range.js';
+import { decodePlaneGrid, planeRect } from '../runtime/decoder-grid.js';
+import { imageGridPng, imageGridSize } from '../plots/plots.js';
 import { PIXELS } from '../data/fashion-mnist.js';
 import { writeFileAtomic, writeFilesIntoDirAtomic } from '../util/atomic.js';
 import { stageProgress, type OnProgress } from '../util/progress.js';

@@ -5,9 +5,9 @@
 // whatever the input size.
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
-import { inspectOnnx } from '../onnx/inspect.js';
-import { openModel, runBatch, type OpenedModel } from '../lib/ort-session.js';
-import { checkEncoder } from '../lib/model-interface.js';
+import { inspectOnnx } from 'tfjs2onnx/onnx';
+import { openModel, runBatch, type OpenedModel } from '../runtime/ort-session.js';
+import { checkEncoder } from '../runtime/model-interface.js';
 import {
   openImageSource,
   type ImageChunk,

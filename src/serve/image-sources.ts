@@ -6,7 +6,7 @@ import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { decompressIfGzip, parseImages, parseImagesHeader, parseLabels } from '../data/idx.js';
-import { readNpyInfo } from '../lib/npy.js';
+import { readNpyInfo } from '../artifacts/npy.js';
 import { greyOf, isDarkOnLight } from '../data/pixels.js';
 import { checkImageComplete } from './image-check.js';
 

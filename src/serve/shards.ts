@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { ensureWritableDir, tempPathFor, writeJsonAtomic } from '../util/atomic.js';
 import { sha256, sha256File } from '../util/hash.js';
 import type { ImageRange } from './image-sources.js';
-import { NPY_STREAM_HEADER_BYTES, npyHeader, readNpyInfo } from '../lib/npy.js';
+import { NPY_STREAM_HEADER_BYTES, npyHeader, readNpyInfo } from '../artifacts/npy.js';
 import { checkOutputPath } from './code-writers.js';
 
 export interface ShardSpec {

@@ -3,8 +3,8 @@
 // the report stage's alone, measured once on the exported ONNX files.
 import * as tf from '@tensorflow/tfjs';
 import { PIXELS, IMAGE_SIZE } from '../data/fashion-mnist.js';
-import { knnAccuracies } from '../lib/knn.js';
-import { codePlane, type CodePlane } from '../lib/code-range.js';
+import { knnAccuracies } from '../metrics/knn.js';
+import { codePlane, type CodePlane } from '../metrics/code-range.js';
 import { scalePixels } from '../data/pixels.js';
 
 export interface TrainMetrics {

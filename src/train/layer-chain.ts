@@ -3,8 +3,8 @@
 // trainable weights as slots of one flat vector in the model's own trainableWeights order, so the flat
 // vector is the same one the tfjs engine, the optimizers and checkpoints use.
 import type * as tf from '@tensorflow/tfjs';
-import type { LayerSpec } from '../onnx/layer-context.js';
-import type { ParameterSlot } from '../onnx/grad/index.js';
+import type { LayerSpec } from 'tfjs2onnx/onnx';
+import type { ParameterSlot } from '../train-graph/index.js';
 
 type Json = Record<string, unknown>;
 const NESTED = new Set(['Sequential', 'Model', 'Functional']);

@@ -2,7 +2,7 @@
 // composed into one model for training. Layer initializers are seeded, so a seed fixes the start.
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE } from '../data/fashion-mnist.js';
-import { BCE_EPSILON } from '../lib/reconstruction.js';
+import { BCE_EPSILON } from '../train-graph/loss.js';
 
 export const SIZE_PRESETS = {
   /**

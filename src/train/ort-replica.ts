@@ -9,7 +9,7 @@ import { buildAutoencoder, type ModelConfig } from './model.js';
 import { layerChain } from './layer-chain.js';
 import { makeOptimizer, type FlatOptimizer, type OptimizerName, type OptimizerOptions } from './optimizer.js';
 import type { EvalSums, FlatState } from './replica.js';
-import { buildStepGraph, type TrainLoss } from '../onnx/grad/step-graph.js';
+import { buildStepGraph, type TrainLoss } from '../train-graph/step-graph.js';
 import { IMAGE_SIZE, PIXELS } from '../data/fashion-mnist.js';
 import { scalePixels } from '../data/pixels.js';
 import type { CodeInputs, ImageBatch, StepReplica } from './objectives/objective.js';

@@ -1,7 +1,7 @@
 // Messages between the training coordinator (main thread) and its replica workers.
 import type { ModelConfig } from './model.js';
 import type { OptimizerName, OptimizerOptions } from './optimizer.js';
-import type { BackendChoice } from '../lib/tfjs-backend.js';
+import type { BackendChoice } from '../runtime/tfjs-backend.js';
 import type { EngineName } from './engine.js';
 import type { CodeInputs, ObjectiveWorkerData } from './objectives/objective.js';
 import type { EvalSums, FlatState } from './replica.js';
@@ -70,4 +70,4 @@ export type FromWorker =
   | { type: 'error'; message: string };
 
 /** What runs the steps: a tfjs backend, or onnxruntime (the ort engine). */
-export type RuntimeName = import('../lib/tfjs-backend.js').BackendName | 'onnxruntime';
+export type RuntimeName = import('../runtime/tfjs-backend.js').BackendName | 'onnxruntime';

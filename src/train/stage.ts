@@ -10,7 +10,7 @@ import { loadDataset } from '../data/dataset.js';
 import { PIXELS } from '../data/fashion-mnist.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { saveLayersModel } from '../util/tfjs-io.js';
-import { initBackend } from '../lib/tfjs-backend.js';
+import { initBackend } from '../runtime/tfjs-backend.js';
 import { checkpointIdentityOf, type TrainStageOptions } from './stage-options.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildAutoencoder, checkModelConfig } from './model.js';

@@ -3,7 +3,7 @@
 import { ReplicaPool } from './data-parallel.js';
 import type { ModelConfig } from './model.js';
 import { checkOptimizerOptions, type OptimizerName } from './optimizer.js';
-import type { BackendChoice } from '../lib/tfjs-backend.js';
+import type { BackendChoice } from '../runtime/tfjs-backend.js';
 import { TRAIN_DEFAULTS } from './defaults.js';
 import { resolveEngine, type EngineChoice, type EngineName } from './engine.js';
 import type { RuntimeName } from './protocol.js';

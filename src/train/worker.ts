@@ -3,7 +3,7 @@
 // once when every gradient is written (then each rank averages its slice of the parameters), once when
 // the average is complete (then every rank applies it to its own copy of the weights).
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend } from '../lib/tfjs-backend.js';
+import { initBackend } from '../runtime/tfjs-backend.js';
 import { Replica } from './replica.js';
 import { OrtReplica } from './ort-replica.js';
 import { Barrier } from './barrier.js';

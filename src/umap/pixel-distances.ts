@@ -11,8 +11,8 @@
 // index), so only [rows, K] values leave onnxruntime; the `rows` form returns the whole [rows, n] block.
 import ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
-import { GraphBuilder } from '../onnx/graph-builder.js';
-import { encodeModel, onnx } from '../onnx/proto.js';
+import { GraphBuilder } from 'tfjs2onnx/onnx';
+import { encodeModel, onnx } from 'tfjs2onnx/onnx';
 
 type Dim = number | string;
 

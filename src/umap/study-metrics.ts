@@ -6,13 +6,13 @@
 // codes of the first `trustCount` (10,000) training images with their pixels (exact ranks: the pixel-space
 // distances come from onnxruntime in blocks, see pixel-distances.ts); silhouette by class over all
 // `fitCount` training codes, exact (every pair).
-import { accuracy, nearestNeighbours, voteLabels } from '../lib/knn.js';
+import { accuracy, nearestNeighbours, voteLabels } from '../metrics/knn.js';
 import {
   nearestOthers,
   silhouette,
   trustworthinessFromPenalty,
   trustworthinessPenalty,
-} from '../lib/embedding-metrics.js';
+} from '../metrics/embedding-metrics.js';
 import { PixelDistances } from './pixel-distances.js';
 
 export interface StudyMetrics {

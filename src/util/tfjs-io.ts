@@ -1,8 +1,9 @@
 // Saving and loading tfjs LayersModels as a folder (model.json + weights.bin), the same layout that
 // tfjs-node's `file://` handler writes, without needing tfjs-node.
 import * as tf from '@tensorflow/tfjs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join, dirname } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readModelFiles } from 'tfjs2onnx';
 import { writeDirAtomic } from './atomic.js';
 
 export const WEIGHTS_FILE = 'weights.bin';
@@ -52,40 +53,10 @@ export async function saveLayersModel(
   });
 }
 
-/** Reads model.json and its weight shards; `modelJsonPath` names the file in errors. */
+/** Reads model.json and its weight shards (the converter's reader); `modelJsonPath` names the file in errors. */
 export async function readModelArtifacts(modelJsonPath: string): Promise<{ json: ModelJson; weights: Uint8Array }> {
-  let json: ModelJson;
-  try {
-    json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as ModelJson;
-  } catch (err) {
-    throw new Error(`${modelJsonPath}: not a readable tfjs model.json (${(err as Error).message})`);
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new Error(
-      `${modelJsonPath}: not a tfjs model.json (the file holds ${json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json}`}, not an object)`,
-    );
-  }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new Error(`${modelJsonPath}: not a tfjs LayersModel (no modelTopology or weightsManifest)`);
-  }
-  const shards: Uint8Array[] = [];
-  for (const group of json.weightsManifest) {
-    for (const p of group.paths) {
-      const path = join(dirname(modelJsonPath), p);
-      try {
-        shards.push(await readFile(path));
-      } catch {
-        throw new Error(`${modelJsonPath}: weight shard ${path} is missing`);
-      }
-    }
-  }
-  const weights = new Uint8Array(shards.reduce((a, s) => a + s.length, 0));
-  let o = 0;
-  for (const s of shards) {
-    weights.set(s, o);
-    o += s.length;
-  }
-  return { json, weights };
+  const { json, weights } = await readModelFiles(modelJsonPath);
+  return { json: json as ModelJson, weights };
 }
 
 export async function loadLayersModel(modelJsonPath: string): Promise<tf.LayersModel> {

@@ -1,7 +1,7 @@
 // Converts an in-memory tfjs model to ONNX and compares onnxruntime-node with tfjs on random input.
 import * as tf from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
-import { convertLayersModel, type ConvertOptions, type TfjsModelJson } from '../../src/onnx/convert.js';
+import { convertLayersModel, type ConvertOptions, type TfjsModelJson } from 'tfjs2onnx';
 import { seededRandom } from '../../src/util/random.js';
 import { maxAbsDiff, TOL } from '../tolerance.js';
 

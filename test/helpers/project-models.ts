@@ -2,12 +2,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildAutoencoder } from '../../src/train/model.js';
-import { convertLayersModel } from '../../src/onnx/convert.js';
+import { convertLayersModel } from 'tfjs2onnx';
 import { IMAGE_SIZE } from '../../src/data/fashion-mnist.js';
 import { scalePixels } from '../../src/data/pixels.js';
-import { NpyWriter } from '../../src/lib/npy.js';
-import { codePlaneMetadata, type CodePlane } from '../../src/lib/code-range.js';
-import { openModel, runBatched } from '../../src/lib/ort-session.js';
+import { NpyWriter } from '../../src/artifacts/npy.js';
+import { codePlaneMetadata, type CodePlane } from '../../src/metrics/code-range.js';
+import { openModel, runBatched } from '../../src/runtime/ort-session.js';
 import { modelArtifacts, randomizeWeights } from './convert-compare.js';
 
 /** `plane`: the code plane to store in the metadata, as export does (default: [-1, 1] on z0 and z1). */

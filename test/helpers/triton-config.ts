@@ -6,7 +6,7 @@ import { fromBinary, toJson, type DescMessage } from '@bufbuild/protobuf';
 import { createFileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { fromText } from '@bufbuild/protobuf/txtpb';
-import { decodeModel } from '../../src/onnx/proto.js';
+import { decodeModel } from 'tfjs2onnx/onnx';
 
 export const MODEL_CONFIG_PROTO = 'vendor/triton/model_config.proto';
 
