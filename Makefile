@@ -30,6 +30,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 # The converter package (packages/tfjs2onnx, an npm workspace) builds first: the rest imports its dist/.
 $(PKG): node_modules/.package-lock.json $(PKG_SOURCES)
+	rm -rf packages/tfjs2onnx/dist
 	npx tsc -p packages/tfjs2onnx/tsconfig.json
 	@chmod +x packages/tfjs2onnx/dist/bin.js
 	@touch $@

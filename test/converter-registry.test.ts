@@ -1,7 +1,7 @@
 // Coverage against tfjs's own serialization registry: every layer class tfjs-layers can deserialize gets a
 // small sample model; the test counts how many convert and match tfjs, checks a sample of the converted
 // files with onnx.checker (full_check) and OpenCV 4.6's importer where Python has them, and (with
-// WRITE_COMPAT=1) writes the table in docs/converter-compat.md. Without it, the committed table must list
+// WRITE_COMPAT=1) writes the table in packages/tfjs2onnx/COMPATIBILITY.md. Without it, the committed table must list
 // the same classes and operators as this run.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ const hasPython = (mod: string) => {
     return false;
   }
 };
-const COMPAT = 'docs/converter-compat.md';
+const COMPAT = 'packages/tfjs2onnx/COMPATIBILITY.md';
 
 before(async () => {
   await tf.setBackend('cpu');
