@@ -1,5 +1,7 @@
 // What the page downloads from the built site (see src/demo/build.ts): meta.json, plane.f32 and labels.u8
 // first (the scatter), then codes.f32, and images/<k>.u8 chunks only when a point's image is needed.
+import { nearestNeighbours } from '../../src/metrics/knn.js';
+import type { CodePlane } from '../../src/metrics/code-range.js';
 import { PIXELS } from './dom.js';
 
 export interface Meta {
@@ -10,7 +12,7 @@ export interface Meta {
   /** Test images per images/<k>.u8 file. */
   imageChunk: number;
   /** For latent > 2: the plane is the top-2 principal components of the test codes. */
-  projection: { mean: number[]; components: [number[], number[]] } | null;
+  projection: CodePlane['projection'];
   /** The plane's extent: [[x0, x1], [y0, y1]]. */
   range: [[number, number], [number, number]];
   facts: Record<string, string>;
@@ -85,7 +87,7 @@ export class Images {
   }
 }
 
-/** The k nearest test codes to `code` by Euclidean distance in the full code space. */
+/** The k nearest test codes to `code` by Euclidean distance in the full code space (the project's kNN search). */
 export function nearest(
   codes: Float32Array,
   latent: number,
@@ -93,20 +95,15 @@ export function nearest(
   k: number,
   skip = -1,
 ): { index: number; distance: number }[] {
-  const best: { index: number; distance: number }[] = [];
+  const query = Float32Array.from({ length: latent }, (_, t) => code[t]!);
   const n = codes.length / latent;
-  for (let i = 0; i < n; i++) {
-    if (i === skip) continue;
-    let d = 0;
-    for (let t = 0; t < latent; t++) {
-      const u = codes[i * latent + t]! - code[t]!;
-      d += u * u;
-    }
-    if (best.length < k || d < best[best.length - 1]!.distance) {
-      best.push({ index: i, distance: d });
-      best.sort((p, q) => p.distance - q.distance);
-      if (best.length > k) best.pop();
-    }
-  }
-  return best.map((b) => ({ index: b.index, distance: Math.sqrt(b.distance) }));
+  const found = nearestNeighbours(codes, query, latent, Math.min(n, skip >= 0 ? k + 1 : k));
+  return Array.from(found)
+    .filter((i) => i !== skip)
+    .slice(0, k)
+    .map((index) => {
+      let d = 0;
+      for (let t = 0; t < latent; t++) d += (codes[index * latent + t]! - query[t]!) ** 2;
+      return { index, distance: Math.sqrt(d) };
+    });
 }

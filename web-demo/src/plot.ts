@@ -1,6 +1,7 @@
 // The scatter of test codes on a 2-D plane (the codes themselves, or their top-2 principal components):
 // a high-DPI canvas drawn in CSS pixels, a view with zoom limits, axes, class filtering and highlighting,
 // markers, a walk line, and thumbnails in place of dots when few points are in view.
+import { codesOf, planeOf } from '../../src/metrics/code-range.js';
 import type { Meta, Images } from './data.js';
 
 export interface View {
@@ -10,25 +11,20 @@ export interface View {
   y1: number;
 }
 
-/** Plane coordinates for codes, and codes for plane points (through the projection's inverse for latent > 2). */
+/** Plane coordinates for codes, and codes for plane points (the project's code plane, src/metrics/code-range.ts). */
 export class Plane {
   constructor(private readonly meta: Meta) {}
   toPlane(code: ArrayLike<number>): [number, number] {
-    const p = this.meta.projection;
-    if (!p) return [code[0]!, code[1]!];
-    let a = 0,
-      b = 0;
-    for (let d = 0; d < this.meta.latent; d++) {
-      const c = code[d]! - p.mean[d]!;
-      a += c * p.components[0][d]!;
-      b += c * p.components[1][d]!;
-    }
-    return [a, b];
+    const latent = this.meta.latent;
+    const p = planeOf(
+      Float32Array.from({ length: latent }, (_, d) => code[d]!),
+      latent,
+      this.meta.projection,
+    );
+    return [p[0]!, p[1]!];
   }
   toCode(a: number, b: number): Float32Array {
-    const p = this.meta.projection;
-    if (!p) return Float32Array.of(a, b);
-    return Float32Array.from(p.mean, (m, d) => m + a * p.components[0][d]! + b * p.components[1][d]!);
+    return codesOf(Float32Array.of(a, b), this.meta.latent, this.meta.projection);
   }
 }
 
