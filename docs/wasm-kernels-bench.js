@@ -1,4 +1,4 @@
-// Does the tfjs engine still need the project's wasm gradient kernels (src/lib/tfjs-wasm-kernels.ts)?
+// Does the tfjs engine still need the project's wasm gradient kernels (src/runtime/tfjs-wasm-kernels.ts)?
 // Times the engine's own training step (Replica.gradients + apply: forward, backward, RMSprop) on tfjs's wasm
 // backend, one thread, for one kernel set per process (kernel registration is global):
 //   all           the project's Conv2DBackpropFilter, Conv2DBackpropInput and BatchMatMul (what the engine runs)
@@ -14,7 +14,7 @@ const src = (p) => new URL(`../src/${p}`, import.meta.url).href;
 const { Replica } = await import(src('train/replica.js'));
 const { presetConfig } = await import(src('train/model.js'));
 const { loadDataset } = await import(src('data/dataset.js'));
-const { registerWasmTrainingKernels } = await import(src('lib/tfjs-wasm-kernels.js'));
+const { registerWasmTrainingKernels } = await import(src('runtime/tfjs-wasm-kernels.js'));
 
 if (variant === 'cpu') await tf.setBackend('cpu');
 else {

@@ -1,4 +1,4 @@
-// The encoder's uint8 variant (src/lib/uint8-input.ts) against the float model on real test images:
+// The encoder's uint8 variant (src/runtime/uint8-input.ts) against the float model on real test images:
 // the scale folded into the first Conv agrees within the parity bar (TOL.modelAbs); the Div fallback is bit-identical.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
