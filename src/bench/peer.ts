@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../train/model.js';
 
 const SCRIPT = fileURLToPath(new URL('./peer/torch_peer.py', import.meta.url));
@@ -77,4 +78,20 @@ export async function torchEncodeRate(
   const args = ['encode', '--data', o.dataDir, ...shapeArgs(config), '--threads', String(o.threads)];
   args.push('--batch', String(o.batch));
   return (JSON.parse(await run(peer.python, args, 300_000)) as { imagesPerSec: number }).imagesPerSec;
+}
+
+/** The encoder's shapes for the peer: its two conv layers' filters, its dense layers' units, the code's. */
+export type EncoderShape = Pick<ModelConfig, 'filters' | 'hidden' | 'latent'>;
+
+export function encoderShape(encoder: tf.LayersModel): EncoderShape {
+  const convs: number[] = [],
+    dense: number[] = [];
+  for (const layer of encoder.layers) {
+    const c = layer.getConfig() as { filters?: number; units?: number };
+    if (layer.getClassName() === 'Conv2D') convs.push(c.filters!);
+    else if (layer.getClassName() === 'Dense') dense.push(c.units!);
+  }
+  if (convs.length !== 2 || dense.length < 2)
+    throw new Error(`the encoder has ${convs.length} conv and ${dense.length} dense layers; the peer builds 2 and 2+`);
+  return { filters: [convs[0]!, convs[1]!], hidden: dense.slice(0, -1), latent: dense.at(-1)! };
 }
