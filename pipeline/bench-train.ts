@@ -78,20 +78,22 @@ runCli(async () => {
   const phases: PhaseRow[] = [];
   if (argv['phase-steps'] > 0 && argv.engines.split(',').includes('ort'))
     for (const size of argv.sizes.split(',') as SizePreset[])
-      for (const workers of threads) {
-        const row = await timePhases(images, count, {
-          size,
-          workers,
-          batch: argv['batch-size'],
-          steps: argv['phase-steps'],
-        });
-        phases.push(row);
-        progress.handle({
-          type: 'note',
-          stage: 'bench-train',
-          message: `phases, ${size} ort ${workers} worker(s): ${row.msPerStep.total.toFixed(2)} ms per step, session.run ${row.msPerStep.run.toFixed(2)} ms`,
-        });
-      }
+      for (const workers of threads)
+        for (const update of workers > 1 ? (['slice', 'all'] as const) : (['slice'] as const)) {
+          const row = await timePhases(images, count, {
+            size,
+            workers,
+            update,
+            batch: argv['batch-size'],
+            steps: argv['phase-steps'],
+          });
+          phases.push(row);
+          progress.handle({
+            type: 'note',
+            stage: 'bench-train',
+            message: `phases, ${size} ort ${workers} worker(s)${workers > 1 ? `, update ${update}` : ''}: ${row.msPerStep.total.toFixed(2)} ms per step, session.run ${row.msPerStep.run.toFixed(2)} ms`,
+          });
+        }
   const md = trainBenchTable(result) + (phases.length ? `\n${phaseTable(phases)}` : '');
   await writeJsonAtomic(join(argv.out, 'bench-train.json'), {
     cores,

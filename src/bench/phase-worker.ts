@@ -12,7 +12,7 @@ import { type Phase, type PhaseTimes, type PhaseWorkerData } from './train-phase
 
 const d = workerData as PhaseWorkerData;
 const replica = await OrtReplica.create(d.config, 'rmsprop', new Uint8Array(d.images), d.batch, { momentum: 0.9 });
-const times: PhaseTimes = { gather: 0, run: 0, copy: 0, wait1: 0, reduce: 0, wait2: 0, apply: 0, total: 0 };
+const times: PhaseTimes = { gather: 0, run: 0, copy: 0, wait1: 0, reduce: 0, apply: 0, wait2: 0, take: 0, total: 0 };
 let timing = false;
 const add = (phase: Phase, since: number) => {
   if (timing) times[phase] += performance.now() - since;
@@ -50,6 +50,11 @@ const [shardStart, shardEnd] = shards[d.rank]!;
 const [paramStart, paramEnd] = shardBounds(replica.parameterCount, d.ranks)[d.rank]!;
 const weights = shards.map(([a, b]) => (b - a) / d.batch);
 const mine = grads[d.rank]!;
+// As src/train/worker.ts: with more than one rank each applies the update to its own slice only (one shared
+// optimizer state) and takes the others' slices; `update: 'all'` times the former rule (every rank, every weight).
+const sliced = d.ranks > 1 && d.update === 'slice';
+const sharedWeights = new Float32Array(d.weights);
+if (sliced) replica.shareOptimizer(d.optimizer);
 const warmup = 3;
 let t0 = 0;
 for (let step = 0; step < warmup + d.steps; step++) {
@@ -68,19 +73,25 @@ for (let step = 0; step < warmup + d.steps; step++) {
   barrier.wait();
   add('wait1', t);
   t = performance.now();
-  avg.fill(0, paramStart, paramEnd);
-  for (let r = 0; r < d.ranks; r++) {
-    const g = grads[r]!,
-      w = weights[r]!;
-    for (let k = paramStart; k < paramEnd; k++) avg[k]! += g[k]! * w;
+  if (d.ranks > 1) {
+    avg.fill(0, paramStart, paramEnd);
+    for (let r = 0; r < d.ranks; r++) {
+      const g = grads[r]!,
+        w = weights[r]!;
+      for (let k = paramStart; k < paramEnd; k++) avg[k]! += g[k]! * w;
+    }
   }
   add('reduce', t);
+  t = performance.now();
+  if (sliced) replica.applySlice(avg, 1e-4, paramStart, paramEnd, sharedWeights);
+  add('apply', t);
   t = performance.now();
   barrier.wait();
   add('wait2', t);
   t = performance.now();
-  replica.apply(avg, 1e-4);
-  add('apply', t);
+  if (sliced) replica.takeWeights(sharedWeights, paramStart, paramEnd);
+  else replica.apply(d.ranks > 1 ? avg : mine, 1e-4);
+  add(sliced ? 'take' : 'apply', t);
 }
 times.total = performance.now() - t0;
 parentPort!.postMessage(times);

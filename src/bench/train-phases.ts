@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { presetConfig, type ModelConfig, type SizePreset } from '../train/model.js';
 import { Barrier } from '../train/barrier.js';
+import { optimizerStateBytes } from '../train/optimizer.js';
 
 export interface PhaseWorkerData {
   rank: number;
@@ -18,15 +19,20 @@ export interface PhaseWorkerData {
   grads: SharedArrayBuffer[];
   average: SharedArrayBuffer;
   barrier: SharedArrayBuffer;
+  weights: SharedArrayBuffer;
+  optimizer: SharedArrayBuffer;
+  /** How the ranks apply the update: each its own slice (the trainer's rule), or every rank all weights. */
+  update: 'slice' | 'all';
 }
 
-export const PHASES = ['gather', 'run', 'copy', 'wait1', 'reduce', 'wait2', 'apply'] as const;
+export const PHASES = ['gather', 'run', 'copy', 'wait1', 'reduce', 'apply', 'wait2', 'take'] as const;
 export type Phase = (typeof PHASES)[number];
 export type PhaseTimes = Record<Phase, number> & { total: number };
 
 export interface PhaseRow {
   size: SizePreset;
   workers: number;
+  update: 'slice' | 'all';
   batch: number;
   steps: number;
   imagesPerSec: number;
@@ -50,13 +56,15 @@ export function parameterCount(c: ModelConfig): number {
 export async function timePhases(
   images: SharedArrayBuffer,
   count: number,
-  o: { size: SizePreset; workers: number; batch: number; steps: number },
+  o: { size: SizePreset; workers: number; batch: number; steps: number; update?: 'slice' | 'all' },
 ): Promise<PhaseRow> {
   const bytes = parameterCount(presetConfig(o.size)) * Float32Array.BYTES_PER_ELEMENT;
   const shared = {
     grads: Array.from({ length: o.workers }, () => new SharedArrayBuffer(bytes)),
     average: new SharedArrayBuffer(bytes),
     barrier: Barrier.buffer(),
+    weights: new SharedArrayBuffer(bytes),
+    optimizer: new SharedArrayBuffer(optimizerStateBytes(bytes / Float32Array.BYTES_PER_ELEMENT)),
   };
   const url = new URL('./phase-worker.js', import.meta.url);
   const results = await Promise.all(
@@ -69,6 +77,7 @@ export async function timePhases(
         count,
         batch: o.batch,
         steps: o.steps,
+        update: o.update ?? 'slice',
         ...shared,
       };
       const w = new Worker(url, { workerData: data });
@@ -85,6 +94,7 @@ export async function timePhases(
   return {
     size: o.size,
     workers: o.workers,
+    update: o.update ?? 'slice',
     batch: o.batch,
     steps: o.steps,
     imagesPerSec: o.batch / (msPerStep.total / 1000),
@@ -94,13 +104,13 @@ export async function timePhases(
 
 export function phaseTable(rows: PhaseRow[]): string {
   const lines = [
-    '| model | workers | batch | images/s | ms per step | gather + scale | session.run | gradient copy-out | barrier 1 wait | all-reduce | barrier 2 wait | optimizer apply |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| model | workers | update | batch | images/s | ms per step | gather + scale | session.run | gradient copy-out | barrier 1 wait | all-reduce | optimizer apply | barrier 2 wait | take the other slices |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const m = r.msPerStep;
     lines.push(
-      `| ${r.size} | ${r.workers} | ${r.batch} | ${r.imagesPerSec.toFixed(0)} | ${m.total.toFixed(2)} | ` +
+      `| ${r.size} | ${r.workers} | ${r.workers > 1 ? (r.update === 'slice' ? 'own slice' : 'all weights') : ''} | ${r.batch} | ${r.imagesPerSec.toFixed(0)} | ${m.total.toFixed(2)} | ` +
         PHASES.map((p) => m[p].toFixed(2)).join(' | ') +
         ' |',
     );
