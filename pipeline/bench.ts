@@ -13,6 +13,7 @@ import { loadLayersModel } from '../src/util/tfjs-io.js';
 import { flopsPerItem } from '../src/bench/flops.js';
 import { benchMarkdown, benchServing, bestCeiling, servingProgress } from '../src/bench/serving.js';
 import { ProgressRenderer } from './progress.js';
+import { encoderShape, findTorchPeer } from '../src/bench/peer.js';
 import { writeFileAtomic, writeJsonAtomic, ensureWritableDir } from '../src/util/atomic.js';
 
 runCli(async () => {
@@ -22,6 +23,7 @@ runCli(async () => {
     .option('models', { type: 'string', default: 'models' })
     .option('tfjs', { type: 'string', default: 'models/tfjs' })
     .option('out', { type: 'string', default: 'reports' })
+    .option('peer', { type: 'boolean', default: true, describe: 'time the PyTorch peer too (when torch imports)' })
     .option('big', { type: 'number', default: 1_000_000, describe: 'images in the end-to-end inputs (0 skips them)' })
     .option('tmp', {
       type: 'string',
@@ -39,6 +41,10 @@ runCli(async () => {
   const data = await loadDataset(argv.data, { which: 'test' });
   const tfEncoder = await loadLayersModel(join(argv.tfjs, 'encoder', 'model.json'));
   const flops = flopsPerItem(tfEncoder);
+  const progress = new ProgressRenderer();
+  const found = argv.peer ? await findTorchPeer() : { missing: '--no-peer' };
+  if ('missing' in found)
+    progress.handle({ type: 'note', stage: 'bench', message: `PyTorch peer skipped: ${found.missing}` });
   const r = await benchServing({
     encoderPath: join(argv.models, 'encoder.onnx'),
     tfEncoder,
@@ -47,7 +53,8 @@ runCli(async () => {
     bigImages: argv.big,
     tmpDir: argv.tmp,
     encodeScript: 'pipeline/encode.js',
-    onEvent: servingProgress(new ProgressRenderer().handle),
+    peer: 'missing' in found ? found : { peer: found, shape: encoderShape(tfEncoder), dataDir: argv.data },
+    onEvent: servingProgress(progress.handle),
   });
   const ceiling = bestCeiling(r).flops;
   const result = {
@@ -59,6 +66,8 @@ runCli(async () => {
       shareOfCeiling: (o.imagesPerSec * flops) / ceiling,
     })),
     tfjs: r.tfjs,
+    peer: r.peer,
+    torch: r.torch.map((t) => ({ ...t, gflops: (t.imagesPerSec * flops) / 1e9 })),
     matmulCeiling: {
       size: r.ceilingSize,
       gflops: ceiling / 1e9,

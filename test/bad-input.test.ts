@@ -347,6 +347,11 @@ function corpus(fix: string): Case[] {
     { cli: 'bench', args: ['--big', '-1'], expect: '--big must be an integer in 0..100000000, got -1' },
     { cli: 'bench-train', args: ['--seconds', '0'], expect: '--seconds must be in (0, 120], got 0' },
     { cli: 'bench-train', args: ['--sizes', 'huge'], expect: '--sizes: unknown preset "huge"' },
+    {
+      cli: 'bench-train',
+      args: ['--phase-steps', '2.5'],
+      expect: '--phase-steps must be an integer in 0..10000, got 2.5',
+    },
   ];
 }
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { makeOptimizer, RMSPROP, ADAM, type OptimizerName } from '../src/train/optimizer.js';
+import { makeOptimizer, optimizerStateBytes, RMSPROP, ADAM, type OptimizerName } from '../src/train/optimizer.js';
 import { seededRandom } from '../src/util/random.js';
 import { TOL, maxAbsDiff } from './tolerance.js';
 
@@ -90,4 +90,40 @@ test('momentum is checked: in range, and for RMSprop only', () => {
   assert.throws(() => makeOptimizer('rmsprop', 4, { momentum: 1 }), /--momentum must be in 0\.\.0\.99, got 1/);
   assert.throws(() => makeOptimizer('rmsprop', 4, { momentum: -0.1 }), /--momentum must be in/);
   assert.throws(() => makeOptimizer('adam', 4, { momentum: 0.9 }), /--momentum applies to rmsprop only/);
+});
+
+for (const [name, momentum] of CASES) {
+  test(`${name}${momentum ? ` with momentum ${momentum}` : ''}: ranks sharing the state and stepping their slices give the whole step's weights and state`, () => {
+    const random = seededRandom(11);
+    const n = 1001,
+      cut = 377;
+    const start = Float32Array.from({ length: n }, () => random() - 0.5);
+    const whole = makeOptimizer(name, n, { momentum });
+    const state = new SharedArrayBuffer(optimizerStateBytes(n));
+    const ranks = [makeOptimizer(name, n, { momentum }), makeOptimizer(name, n, { momentum })];
+    ranks.forEach((r) => r.share(state));
+    const a = start.slice(),
+      b = start.slice();
+    for (const lr of LRS) {
+      const g = Float32Array.from({ length: n }, () => (random() - 0.5) * 10 ** Math.floor(random() * 4 - 2));
+      whole.step(a, g, lr);
+      ranks[0]!.step(b, g, lr, 0, cut);
+      ranks[1]!.step(b, g, lr, cut, n);
+    }
+    // The same element-wise arithmetic in the same order: bit-identical, not merely close.
+    assert.deepEqual(b, a);
+    const ws = whole.slots();
+    for (const r of ranks) assert.deepEqual(r.slots(), ws);
+    assert.ok(
+      a.some((v, i) => v !== start[i]),
+      'the steps moved the weights',
+    );
+  });
+}
+
+test('a shared optimizer state of the wrong size is refused', () => {
+  assert.throws(
+    () => makeOptimizer('rmsprop', 10).share(new SharedArrayBuffer(8)),
+    /optimizer state of 8 bytes for 10 weights/,
+  );
 });

@@ -263,6 +263,18 @@ test(
       assert.deepEqual(w, twoAgain.state.weights[i], `weight ${i} differs between two identical 2-worker runs`);
     });
     assert.ok(worst <= TOL.dataParallelAbs, `1 vs 2 workers: max abs weight difference ${worst}`);
+    // Each of the 2 workers updates its own slice of one shared optimizer state: rank 0's checkpoint has all.
+    assert.deepEqual(
+      two.state.optimizer.map((s) => s.name),
+      one.state.optimizer.map((s) => s.name),
+    );
+    two.state.optimizer.forEach((slot, i) => {
+      const ref = one.state.optimizer[i]!.data;
+      const scale = ref.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+      assert.ok(scale > 0, `slot ${slot.name} is all zero on 1 worker`);
+      const d = maxAbsDiff(ref, slot.data).max / scale;
+      assert.ok(d <= TOL.dataParallelSlotRelative, `slot ${slot.name}: 1 vs 2 workers differ by ${d} of its scale`);
+    });
   },
 );
 

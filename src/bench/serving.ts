@@ -16,6 +16,7 @@ import { npyHeader } from '../lib/npy.js';
 import { ort, openModel, runBatch } from '../lib/ort-session.js';
 import { initBackend, type BackendName } from '../lib/tfjs-backend.js';
 import { matmulModel } from './matmul-model.js';
+import { torchEncodeRate, type EncoderShape, type TorchPeer } from './peer.js';
 import { readEncodeRecord, shardRecordPath } from '../serve/shards.js';
 import { stageProgress, type OnProgress } from '../util/progress.js';
 
@@ -27,6 +28,12 @@ export interface OrtRow {
   input: 'float32' | 'uint8';
   imagesPerSec: number;
   imagesPerCpuSec: number;
+}
+/** The PyTorch peer (peer.ts) on the same encoder shapes, random weights, the same test images. */
+export interface TorchRow {
+  threads: number;
+  batch: number;
+  imagesPerSec: number;
 }
 export interface TfjsRow {
   backend: BackendName;
@@ -50,6 +57,9 @@ export interface ServingBench {
   cores: number;
   ort: OrtRow[];
   tfjs: TfjsRow[];
+  /** PyTorch's version and rows when the peer ran; else why not. */
+  peer: { torch: string } | { missing: string };
+  torch: TorchRow[];
   /** MatMul FLOP/s measurements (1 thread and all threads), in the order taken; the best is the ceiling. */
   ceilingRuns: { threads: number; flops: number }[];
   ceilingSize: number;
@@ -61,6 +71,7 @@ export interface ServingBench {
 export type ServingEvent =
   | { type: 'ort'; row: OrtRow }
   | { type: 'tfjs'; row: TfjsRow }
+  | { type: 'torch'; row: TorchRow }
   | { type: 'tfjs-missing'; backend: BackendName }
   | { type: 'ceiling'; threads: number; gflops: number }
   | { type: 'end-to-end'; row: EndToEndRow };
@@ -74,6 +85,8 @@ export function servingProgress(on: OnProgress): (e: ServingEvent) => void {
       p.note(`onnxruntime-node ${e.row.threads} thread(s), batch ${e.row.batch}: ${k(e.row.imagesPerSec)} images/s`);
     else if (e.type === 'tfjs') p.note(`tfjs ${e.row.backend}, batch 256: ${k(e.row.imagesPerSec)} images/s`);
     else if (e.type === 'tfjs-missing') p.note(`tfjs ${e.backend}: not available here`);
+    else if (e.type === 'torch')
+      p.note(`PyTorch ${e.row.threads} thread(s), batch ${e.row.batch}: ${k(e.row.imagesPerSec)} images/s`);
     else if (e.type === 'ceiling') p.note(`MatMul ceiling, ${e.threads} thread(s): ${e.gflops.toFixed(1)} GFLOP/s`);
     else
       p.note(
@@ -191,6 +204,8 @@ export async function writeRepeated(
     );
     const n = pixels.length / PIXELS;
     for (let s = 0; s < count; s += n) await fh.write(pixels.subarray(0, Math.min(n, count - s) * PIXELS));
+    // On disk before the timed run: else the kernel writes the 784 MB back while the encode CLI runs, on its cores.
+    await fh.sync();
   } finally {
     await fh.close();
   }
@@ -234,6 +249,8 @@ export async function benchServing(o: {
   bigImages: number;
   tmpDir: string;
   encodeScript: string;
+  /** The PyTorch peer with the encoder's shapes and the data folder, or why there is none. */
+  peer: { peer: TorchPeer; shape: EncoderShape; dataDir: string } | { missing: string };
   onEvent?: (e: ServingEvent) => void;
 }): Promise<ServingBench> {
   const emit = o.onEvent ?? (() => undefined);
@@ -249,6 +266,7 @@ export async function benchServing(o: {
     }
   };
   const ortRows: OrtRow[] = [];
+  const torchRows: TorchRow[] = [];
   for (const threads of [...new Set([1, cores])]) {
     await ceiling();
     for (const batch of [1, 32, 256, 1024]) {
@@ -260,6 +278,14 @@ export async function benchServing(o: {
       };
       ortRows.push(row);
       emit({ type: 'ort', row });
+    }
+    // The peer right after onnxruntime at the same threads, at the largest batch of the grid.
+    if ('peer' in o.peer) {
+      const { peer, shape, dataDir } = o.peer;
+      const row = { threads, batch: 1024, imagesPerSec: 0 };
+      row.imagesPerSec = await torchEncodeRate(peer, { dataDir, config: shape, threads, batch: row.batch });
+      torchRows.push(row);
+      emit({ type: 'torch', row });
     }
   }
   const tfjs: TfjsRow[] = [];
@@ -325,6 +351,8 @@ export async function benchServing(o: {
     cores,
     ort: ortRows,
     tfjs,
+    peer: 'peer' in o.peer ? { torch: o.peer.peer.version } : o.peer,
+    torch: torchRows,
     ceilingRuns,
     ceilingSize: size,
     endToEnd,
@@ -351,6 +379,10 @@ export function benchMarkdown(r: ServingBench, flops: number): string {
       (o) =>
         `| onnxruntime-node | ${o.threads} | ${o.batch} | ${num(o.imagesPerSec)} | ${((o.imagesPerSec * flops) / 1e9).toFixed(1)} | ${share(o.imagesPerSec)} |`,
     ),
+    ...r.torch.map(
+      (t) =>
+        `| PyTorch (CPU) | ${t.threads} | ${t.batch} | ${num(t.imagesPerSec)} | ${((t.imagesPerSec * flops) / 1e9).toFixed(1)} | ${share(t.imagesPerSec)} |`,
+    ),
     ...r.tfjs.map(
       (t) =>
         `| tfjs ${t.backend} | ${t.backend === 'tensorflow' ? 'all' : 1} | 256 | ${num(t.imagesPerSec)} | ${((t.imagesPerSec * flops) / 1e9).toFixed(1)} | |`,
@@ -358,6 +390,17 @@ export function benchMarkdown(r: ServingBench, flops: number): string {
     '',
     `onnxruntime-node's best (${r.bestOrt.threads} threads, batch ${r.bestOrt.batch}, ${r.bestOrt.input === 'uint8' ? 'the uint8 variant on bytes' : 'the float model'}; remeasured beside the end-to-end runs on both): ${num(r.bestOrt.imagesPerSec)} images/s, ` +
       `${share(r.bestOrt.imagesPerSec)} of the MatMul ceiling${r.tfjs.length ? `, ${(r.bestOrt.imagesPerSec / bestTf).toFixed(1)}x the fastest tfjs backend here` : ''}.`,
+    '',
+    'torch' in r.peer
+      ? `PyTorch ${r.peer.torch} (src/bench/peer/torch_peer.py: the encoder's layer shapes, NCHW, inference mode, best of 3 passes over the test images): ` +
+        r.torch
+          .map((t) => {
+            const o = r.ort.find((x) => x.threads === t.threads && x.batch === t.batch);
+            return `${t.threads} thread${t.threads > 1 ? 's' : ''}, batch ${t.batch}: onnxruntime-node ${o ? `${(o.imagesPerSec / t.imagesPerSec).toFixed(2)}x` : '?'} PyTorch`;
+          })
+          .join('; ') +
+        '.'
+      : `PyTorch peer skipped: ${r.peer.missing}.`,
   ];
   if (r.endToEnd.length > 0) {
     const pct = (a: number | null, b: number) => (a === null ? '?' : `${((100 * a) / b).toFixed(0)}%`);

@@ -1,5 +1,7 @@
 // Training throughput, side by side in one run: engine (tfjs-wasm, ort) x model preset x worker threads,
-// full steps (forward, backward, optimizer update) on real images through the trainer's own ReplicaPool.
+// full steps (forward, backward, optimizer update) on real images through the trainer's own ReplicaPool,
+// and the PyTorch peer (peer.ts) on the same shapes, batch, loss and optimizer with as many threads,
+// interleaved with them (ort 1 thread, torch 1 thread, ort 2 threads, torch 2 threads).
 // Each figure is also put against the 1-thread MatMul ceiling measured in the same run (several times,
 // interleaved with the training runs, best kept), so machine noise moves both sides alike.
 import { matmulCeiling } from './serving.js';
@@ -7,11 +9,15 @@ import { ReplicaPool } from '../train/data-parallel.js';
 import { presetConfig, type ModelConfig, type SizePreset } from '../train/model.js';
 import { TRAIN_DEFAULTS } from '../train/defaults.js';
 import type { EngineName } from '../train/engine.js';
+import { torchTrainRate, type TorchPeer } from './peer.js';
 import { stageProgress, type OnProgress } from '../util/progress.js';
+
+/** The project's engines, and `torch`: the PyTorch peer on as many intra-op threads. */
+export type BenchEngine = EngineName | 'torch';
 
 export interface TrainBenchRow {
   size: SizePreset;
-  engine: EngineName;
+  engine: BenchEngine;
   threads: number;
   batch: number;
   steps: number;
@@ -24,6 +30,8 @@ export interface TrainBenchRow {
 }
 
 export interface TrainBenchResult {
+  /** PyTorch's version when the peer ran; else why its rows are missing. */
+  peer: { torch: string } | { missing: string };
   ceilingGflops: number;
   ceilingRuns: number[];
   rows: TrainBenchRow[];
@@ -105,7 +113,16 @@ async function timeSteps(
 export async function benchTraining(
   images: SharedArrayBuffer,
   count: number,
-  opts: { sizes: SizePreset[]; engines: EngineName[]; threads: number[]; batch: number; seconds: number },
+  opts: {
+    sizes: SizePreset[];
+    engines: EngineName[];
+    threads: number[];
+    batch: number;
+    seconds: number;
+    /** The PyTorch peer, or why there is none (its rows are then skipped). */
+    peer: TorchPeer | { missing: string };
+    dataDir: string;
+  },
   onEvent: (e: TrainBenchEvent) => void = () => undefined,
 ): Promise<TrainBenchResult> {
   const ceilingRuns = [await oneThreadCeiling()];
@@ -123,6 +140,13 @@ export async function benchTraining(
         raw.push(row);
         onEvent({ type: 'row', row });
       }
+      if ('python' in opts.peer) {
+        const config = presetConfig(size);
+        const t = await torchTrainRate(opts.peer, { ...opts, config, threads, count });
+        const row = { size, engine: 'torch' as const, threads, batch: opts.batch, ...t, flopPerImage };
+        raw.push(row);
+        onEvent({ type: 'row', row });
+      }
       ceilingRuns.push(await oneThreadCeiling());
       onEvent({ type: 'ceiling', gflops: ceilingRuns.at(-1)! });
     }
@@ -132,26 +156,57 @@ export async function benchTraining(
     const gflops = (r.imagesPerSec * r.flopPerImage) / 1e9;
     return { ...r, gflops, shareOfCeiling: gflops / (r.threads * ceilingGflops) };
   });
-  return { ceilingGflops, ceilingRuns, rows };
+  const peer = 'python' in opts.peer ? { torch: opts.peer.version } : opts.peer;
+  return { peer, ceilingGflops, ceilingRuns, rows };
 }
 
-/** The markdown table: each row with its ratios to tfjs at the same threads and to its own 1-thread figure. */
+const ENGINE_LABEL: Record<BenchEngine, string> = { tfjs: 'tfjs-wasm', ort: 'ort', torch: 'PyTorch' };
+
+/**
+ * The markdown table: each row with its ratios to tfjs and to PyTorch at the same threads and to its own
+ * 1-thread figure; then, per model, ort against PyTorch at each one's better thread count.
+ */
 export function trainBenchTable(result: TrainBenchResult): string {
   const find = (size: string, engine: string, threads: number) =>
     result.rows.find((r) => r.size === size && r.engine === engine && r.threads === threads);
   const lines = [
-    '| model | engine | threads | batch | images/s | s per 55k epoch | GFLOP/s | share of 1-thread MatMul ceiling per thread | vs tfjs | vs 1 thread |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| model | engine | threads | batch | images/s | s per 55k epoch | GFLOP/s | share of 1-thread MatMul ceiling per thread | vs tfjs | vs PyTorch | vs 1 thread |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const ratio = (a: TrainBenchRow | undefined, b: TrainBenchRow | undefined) =>
+    a && b ? `${(a.imagesPerSec / b.imagesPerSec).toFixed(2)}x` : '';
   for (const r of result.rows) {
     const tfjs = find(r.size, 'tfjs', r.threads),
+      torch = find(r.size, 'torch', r.threads),
       one = find(r.size, r.engine, 1);
     lines.push(
-      `| ${r.size} | ${r.engine === 'tfjs' ? 'tfjs-wasm' : 'ort'} | ${r.threads} | ${r.batch} | ${r.imagesPerSec.toFixed(0)} | ${(55000 / r.imagesPerSec).toFixed(1)} | ` +
-        `${r.gflops.toFixed(1)} | ${(100 * r.shareOfCeiling).toFixed(1)} % | ${r.engine !== 'tfjs' && tfjs ? `${(r.imagesPerSec / tfjs.imagesPerSec).toFixed(2)}x` : ''} | ` +
-        `${r.threads > 1 && one ? `${(r.imagesPerSec / one.imagesPerSec).toFixed(2)}x` : ''} |`,
+      `| ${r.size} | ${ENGINE_LABEL[r.engine]} | ${r.threads} | ${r.batch} | ${r.imagesPerSec.toFixed(0)} | ${(55000 / r.imagesPerSec).toFixed(1)} | ` +
+        `${r.gflops.toFixed(1)} | ${(100 * r.shareOfCeiling).toFixed(1)} % | ${r.engine === 'ort' ? ratio(r, tfjs) : ''} | ` +
+        `${r.engine === 'ort' ? ratio(r, torch) : ''} | ${r.threads > 1 ? ratio(r, one) : ''} |`,
     );
   }
+  const best = (size: string, engine: BenchEngine) =>
+    result.rows
+      .filter((r) => r.size === size && r.engine === engine)
+      .reduce<TrainBenchRow | undefined>((a, b) => (a && a.imagesPerSec >= b.imagesPerSec ? a : b), undefined);
+  const sizes = [...new Set(result.rows.map((r) => r.size))];
+  if ('torch' in result.peer) {
+    lines.push('');
+    for (const size of sizes) {
+      const o = best(size, 'ort'),
+        t = best(size, 'torch');
+      if (o && t)
+        lines.push(
+          `- ${size}: ort ${o.imagesPerSec.toFixed(0)} images/s (${o.threads} thread${o.threads > 1 ? 's' : ''}) vs PyTorch ${t.imagesPerSec.toFixed(0)} ` +
+            `(${t.threads} thread${t.threads > 1 ? 's' : ''}), each at its better thread count: ${ratio(o, t)}.`,
+        );
+    }
+    lines.push(
+      '',
+      `PyTorch ${result.peer.torch} on CPU (src/bench/peer/torch_peer.py): the same layer shapes, batch, BCE loss and RMSprop with momentum on the same images, ` +
+        `torch.set_num_threads as the ort row's workers; it runs NCHW and adds RMSprop's epsilon outside the square root (tfjs: inside), which changes no FLOP count.`,
+    );
+  } else lines.push('', `PyTorch peer skipped: ${result.peer.missing}.`);
   lines.push(
     '',
     `1-thread MatMul ceiling (1024³, onnxruntime, best of ${result.ceilingRuns.length} runs interleaved with the rows): ${result.ceilingGflops.toFixed(1)} GFLOP/s.`,

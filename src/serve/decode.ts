@@ -7,7 +7,6 @@ import { openModel, runBatched } from '../lib/ort-session.js';
 import { checkDecoder } from '../lib/model-interface.js';
 import { codePlaneFromMetadata } from '../lib/code-range.js';
 import { decodePlaneGrid, planeRect } from '../lib/decoder-grid.js';
-import { imageGridPng, imageGridSize } from '../lib/plots.js';
 import { PIXELS } from '../data/fashion-mnist.js';
 import { writeFileAtomic, writeFilesIntoDirAtomic } from '../util/atomic.js';
 import { stageProgress, type OnProgress } from '../util/progress.js';
@@ -106,6 +105,8 @@ export interface DecodeFileOptions {
 
 /** Codes -> PNGs, written atomically; every input and size is checked before anything is drawn or written. */
 export async function decodeFile(o: DecodeFileOptions): Promise<{ count: number; output: string }> {
+  // Loaded here: the encode CLI imports this module for its flag checks and never pays for the native canvas.
+  const { imageGridPng, imageGridSize } = await import('../lib/plots.js');
   const p = stageProgress('decode', o.onProgress);
   const scale = o.scale ?? 2,
     steps = o.steps ?? 20;

@@ -128,6 +128,7 @@ async function idxSource(path: string): Promise<ImageSource> {
     await fh.close();
     throw err;
   }
+  await fh.close();
   const labels = await readLabelsBeside(path, count);
   return {
     description: `${path} (idx, ${count} images)`,
@@ -135,21 +136,35 @@ async function idxSource(path: string): Promise<ImageSource> {
     hasLabels: !!labels,
     hasNames: false,
     pixelType: 'uint8',
-    async *chunks(size, range) {
-      try {
-        const { start, end } = checkRange(range, count, path);
-        const nextBuffer = byteBuffers(Math.min(size, end - start) * PIXELS);
-        for (let s = start; s < end; s += size) {
-          const n = Math.min(size, end - s);
-          const pixels = nextBuffer().subarray(0, n * PIXELS);
-          await fh.read(pixels, 0, pixels.length, 16 + s * PIXELS);
-          yield { start: s, count: n, pixels, labels: labels?.subarray(s, s + n) };
-        }
-      } finally {
-        await fh.close();
-      }
-    },
+    chunks: (size, range) => rawByteChunks(path, 16, count, size, range, labels),
   };
+}
+
+/**
+ * Chunks of an uncompressed idx file or uint8 .npy array: both are the images' raw bytes after a header, so both
+ * take this one path (the file opened per pass, two read buffers used in turn).
+ */
+async function* rawByteChunks(
+  path: string,
+  dataOffset: number,
+  count: number,
+  size: number,
+  range: ImageRange | undefined,
+  labels?: Uint8Array,
+): AsyncGenerator<ImageChunk> {
+  const { start, end } = checkRange(range, count, path);
+  const fh = await open(path, 'r');
+  try {
+    const nextBuffer = byteBuffers(Math.min(size, end - start) * PIXELS);
+    for (let s = start; s < end; s += size) {
+      const n = Math.min(size, end - s);
+      const pixels = nextBuffer().subarray(0, n * PIXELS);
+      await fh.read(pixels, 0, pixels.length, dataOffset + s * PIXELS);
+      yield { start: s, count: n, pixels, labels: labels?.subarray(s, s + n) };
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 async function npySource(path: string): Promise<ImageSource> {
@@ -158,46 +173,50 @@ async function npySource(path: string): Promise<ImageSource> {
   const ok = (s.length === 3 || (s.length === 4 && s[3] === 1)) && s[1] === IMAGE_SIZE && s[2] === IMAGE_SIZE;
   if (!ok) throw new Error(`${path}: shape [${s.join(', ')}]; expected [N, 28, 28] or [N, 28, 28, 1]`);
   const count = s[0]!;
-  const itemBytes = info.dtype === 'float32' ? 4 : 1;
   return {
     description: `${path} (.npy ${info.dtype}, ${count} images)`,
     count,
     hasLabels: false,
     hasNames: false,
     pixelType: info.dtype,
-    async *chunks(size, range) {
-      const { start, end } = checkRange(range, count, path);
-      const fh = await open(path, 'r');
-      const nextBuffer = info.dtype === 'uint8' ? byteBuffers(Math.min(size, end - start) * PIXELS) : null;
-      try {
-        for (let st = start; st < end; st += size) {
-          const n = Math.min(size, end - st);
-          if (nextBuffer) {
-            const raw = nextBuffer().subarray(0, n * PIXELS);
-            await fh.read(raw, 0, raw.length, info.dataOffset + st * PIXELS);
-            yield { start: st, count: n, pixels: raw };
-            continue;
-          }
-          const pixels = new Float32Array(n * PIXELS);
-          await fh.read(new Uint8Array(pixels.buffer), 0, pixels.byteLength, info.dataOffset + st * PIXELS * itemBytes);
-          for (let i = 0; i < pixels.length; i++) {
-            const v = pixels[i]!;
-            if (!(v >= 0 && v <= 1)) {
-              const where = `image ${st + Math.floor(i / PIXELS)}, pixel ${i % PIXELS}`;
-              throw new Error(
-                Number.isNaN(v)
-                  ? `${path}: NaN at ${where}`
-                  : `${path}: value ${v} at ${where} is outside [0, 1]; float32 input must be scaled like training (pixel / 255)`,
-              );
-            }
-          }
-          yield { start: st, count: n, pixels };
-        }
-      } finally {
-        await fh.close();
-      }
-    },
+    chunks: (size, range) =>
+      info.dtype === 'uint8'
+        ? rawByteChunks(path, info.dataOffset, count, size, range)
+        : floatChunks(path, info.dataOffset, count, size, range),
   };
+}
+
+/** Chunks of a float32 .npy array, each checked to hold values in [0, 1] (pixel / 255, as in training). */
+async function* floatChunks(
+  path: string,
+  dataOffset: number,
+  count: number,
+  size: number,
+  range: ImageRange | undefined,
+): AsyncGenerator<ImageChunk> {
+  const { start, end } = checkRange(range, count, path);
+  const fh = await open(path, 'r');
+  try {
+    for (let st = start; st < end; st += size) {
+      const n = Math.min(size, end - st);
+      const pixels = new Float32Array(n * PIXELS);
+      await fh.read(new Uint8Array(pixels.buffer), 0, pixels.byteLength, dataOffset + st * PIXELS * 4);
+      for (let i = 0; i < pixels.length; i++) {
+        const v = pixels[i]!;
+        if (!(v >= 0 && v <= 1)) {
+          const where = `image ${st + Math.floor(i / PIXELS)}, pixel ${i % PIXELS}`;
+          throw new Error(
+            Number.isNaN(v)
+              ? `${path}: NaN at ${where}`
+              : `${path}: value ${v} at ${where} is outside [0, 1]; float32 input must be scaled like training (pixel / 255)`,
+          );
+        }
+      }
+      yield { start: st, count: n, pixels };
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Decodes one image file to 28x28 grey in [0, 1], light object on dark ground like Fashion-MNIST. */

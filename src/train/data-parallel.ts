@@ -10,6 +10,7 @@ import type { EvalSums, FlatState } from './replica.js';
 import type { RuntimeName } from './protocol.js';
 import { Barrier } from './barrier.js';
 import { shardBounds } from './shards.js';
+import { optimizerStateBytes } from './optimizer.js';
 
 class WorkerChannel {
   private readonly inbox: FromWorker[] = [];
@@ -75,6 +76,8 @@ export class ReplicaPool {
       average: new SharedArrayBuffer(bytes),
       losses: new SharedArrayBuffer(channels.length * Float64Array.BYTES_PER_ELEMENT),
       barrier: Barrier.buffer(),
+      weights: new SharedArrayBuffer(bytes),
+      optimizer: new SharedArrayBuffer(optimizerStateBytes(parameters)),
     };
     for (const c of channels) c.send(buffers);
   }

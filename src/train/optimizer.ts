@@ -15,8 +15,16 @@ export interface OptimizerSlot {
 
 export interface FlatOptimizer {
   readonly name: OptimizerName;
-  /** Updates `weights` in place from `grads` at learning rate `lr`. */
-  step(weights: Float32Array, grads: Float32Array, lr: number): void;
+  /**
+   * Updates `weights` in place from `grads` at learning rate `lr`; with `start`/`end`, only the weights in
+   * [start, end) (data-parallel ranks that share their state each update their own slice).
+   */
+  step(weights: Float32Array, grads: Float32Array, lr: number, start?: number, end?: number): void;
+  /**
+   * Moves the per-weight slots into `state` (optimizerStateBytes(size) bytes, e.g. shared memory that
+   * every rank's optimizer then views), keeping their values.
+   */
+  share(state: SharedArrayBuffer): void;
   slots(): OptimizerSlot[];
   setSlots(slots: OptimizerSlot[]): void;
 }
@@ -36,6 +44,22 @@ export function checkOptimizerOptions(name: OptimizerName, o: OptimizerOptions):
     throw new RangeError(`--momentum must be in ${MOMENTUM_RANGE[0]}..${MOMENTUM_RANGE[1]}, got ${mu}`);
   if (mu !== 0 && name !== 'rmsprop')
     throw new RangeError(`--momentum applies to rmsprop only (Adam's momentum is its fixed beta1 ${ADAM.beta1})`);
+}
+
+/** Bytes of the per-weight slots (two float32 per weight, either optimizer), for FlatOptimizer.share. */
+export function optimizerStateBytes(size: number): number {
+  return 2 * size * Float32Array.BYTES_PER_ELEMENT;
+}
+
+/** Two float32 slots of `size` in `state`, holding the values of `a` and `b`. */
+function sharedSlots(state: SharedArrayBuffer, a: Float32Array, b: Float32Array): [Float32Array, Float32Array] {
+  if (state.byteLength !== optimizerStateBytes(a.length))
+    throw new RangeError(`optimizer state of ${state.byteLength} bytes for ${a.length} weights`);
+  const x = new Float32Array(state, 0, a.length),
+    y = new Float32Array(state, a.length * Float32Array.BYTES_PER_ELEMENT, a.length);
+  x.set(a);
+  y.set(b);
+  return [x, y];
 }
 
 export function makeOptimizer(name: OptimizerName, size: number, options: OptimizerOptions = {}): FlatOptimizer {
@@ -64,9 +88,9 @@ function restore(owner: string, slots: OptimizerSlot[], into: Record<string, Flo
  */
 class RmsProp implements FlatOptimizer {
   readonly name = 'rmsprop';
-  private readonly meanSquare: Float32Array;
+  private meanSquare: Float32Array;
   /** Stays zero without momentum (the update is then exactly plain RMSprop's), and is not checkpointed. */
-  private readonly moment: Float32Array;
+  private moment: Float32Array;
 
   constructor(
     size: number,
@@ -76,12 +100,16 @@ class RmsProp implements FlatOptimizer {
     this.moment = new Float32Array(size);
   }
 
-  step(weights: Float32Array, grads: Float32Array, lr: number): void {
+  share(state: SharedArrayBuffer): void {
+    [this.meanSquare, this.moment] = sharedSlots(state, this.meanSquare, this.moment);
+  }
+
+  step(weights: Float32Array, grads: Float32Array, lr: number, start = 0, end = weights.length): void {
     const ms = this.meanSquare,
       mom = this.moment,
       mu = this.momentum,
       { rho, epsilon } = RMSPROP;
-    for (let i = 0; i < weights.length; i++) {
+    for (let i = start; i < end; i++) {
       const g = grads[i]!;
       const m = rho * ms[i]! + (1 - rho) * g * g;
       ms[i] = m;
@@ -109,8 +137,9 @@ class RmsProp implements FlatOptimizer {
 /** m, v: first and second moments; w −= lr·m̂ / (sqrt(v̂) + ε) with bias-corrected m̂, v̂. */
 class Adam implements FlatOptimizer {
   readonly name = 'adam';
-  private readonly m: Float32Array;
-  private readonly v: Float32Array;
+  private m: Float32Array;
+  private v: Float32Array;
+  /** The iteration count is each instance's own: every rank steps once per training step, whatever its slice. */
   private readonly t = new Float32Array(1);
 
   constructor(size: number) {
@@ -118,14 +147,18 @@ class Adam implements FlatOptimizer {
     this.v = new Float32Array(size);
   }
 
-  step(weights: Float32Array, grads: Float32Array, lr: number): void {
+  share(state: SharedArrayBuffer): void {
+    [this.m, this.v] = sharedSlots(state, this.m, this.v);
+  }
+
+  step(weights: Float32Array, grads: Float32Array, lr: number, start = 0, end = weights.length): void {
     const { beta1, beta2, epsilon } = ADAM;
     const t = ++this.t[0]!;
     const c1 = 1 - beta1 ** t,
       c2 = 1 - beta2 ** t;
     const m = this.m,
       v = this.v;
-    for (let i = 0; i < weights.length; i++) {
+    for (let i = start; i < end; i++) {
       const g = grads[i]!;
       const mi = beta1 * m[i]! + (1 - beta1) * g;
       const vi = beta2 * v[i]! + (1 - beta2) * g * g;

@@ -189,6 +189,26 @@ export class OrtReplica implements StepReplica {
     this.optimizer.step(this.weights, flatGrads, lr);
   }
 
+  /**
+   * Data-parallel ranks split the update: the optimizer's slots move to `optimizerState` (shared by all ranks),
+   * each rank steps its slice of the weights (applySlice) and takes the others' slices (takeWeights).
+   */
+  shareOptimizer(optimizerState: SharedArrayBuffer): void {
+    this.optimizer.share(optimizerState);
+  }
+
+  /** Steps the weights in [start, end) and writes them to `shared` for the other ranks. */
+  applySlice(flatGrads: Float32Array, lr: number, start: number, end: number, shared: Float32Array): void {
+    this.optimizer.step(this.weights, flatGrads, lr, start, end);
+    shared.set(this.weights.subarray(start, end), start);
+  }
+
+  /** Takes the weights outside [start, end) from `shared` (onnxruntime does not read shared memory). */
+  takeWeights(shared: Float32Array, start: number, end: number): void {
+    this.weights.set(shared.subarray(0, start));
+    this.weights.set(shared.subarray(end), end);
+  }
+
   async evaluate(indices: ArrayLike<number>, chunk = 500): Promise<EvalSums> {
     const sums: EvalSums = { bce: 0, squaredError: 0, pixels: 0 };
     for (let start = 0; start < indices.length; start += chunk) {

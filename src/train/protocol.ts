@@ -27,7 +27,9 @@ export type ToWorker =
   | { type: 'set-state'; state: FlatState }
   /**
    * Shared memory for training: every rank's gradient slot (rank r writes grads[r]), the averaged gradient
-   * (each rank averages its own slice of the parameters), each rank's weighted loss, and the barrier.
+   * (each rank averages its own slice of the parameters), each rank's weighted loss, and the barrier. With
+   * more than one ort rank, `weights` and `optimizer` too: each rank updates only its slice of the weights and
+   * of the optimizer's state (shared by all), writes that slice to `weights`, and takes the others' from it.
    */
   | {
       type: 'buffers';
@@ -35,6 +37,8 @@ export type ToWorker =
       average: SharedArrayBuffer;
       losses: SharedArrayBuffer;
       barrier: SharedArrayBuffer;
+      weights: SharedArrayBuffer;
+      optimizer: SharedArrayBuffer;
     }
   /**
    * Steps s = 0.. over `order`: step s trains on order[s·perStep, (s+1)·perStep) (with `tails`, the edges

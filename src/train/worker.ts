@@ -21,6 +21,8 @@ interface Shared {
   average: Float32Array;
   losses: Float64Array;
   barrier: Barrier;
+  /** ort ranks (more than one): where each writes its slice of the updated weights for the others. */
+  weights: Float32Array | null;
 }
 let shared: Shared | null = null;
 
@@ -90,20 +92,27 @@ async function train(replica: Replica | OrtReplica, s: Shared, m: Extract<ToWork
     s.losses[rank] = loss * weights[rank]!;
     s.barrier.wait();
     objective.betweenBarriers?.();
-    // Sum in rank order: the result does not depend on which thread finished first.
-    avg.fill(0, paramStart, paramEnd);
-    for (let r = 0; r < ranks; r++) {
-      const g = s.grads[r]!,
-        w = weights[r]!;
-      for (let k = paramStart; k < paramEnd; k++) avg[k]! += g[k]! * w;
+    // Sum in rank order: the result does not depend on which thread finished first. One rank's own
+    // gradient is the average (x 1, + 0: the same bits), so it skips the copy.
+    if (ranks > 1) {
+      avg.fill(0, paramStart, paramEnd);
+      for (let r = 0; r < ranks; r++) {
+        const g = s.grads[r]!,
+          w = weights[r]!;
+        for (let k = paramStart; k < paramEnd; k++) avg[k]! += g[k]! * w;
+      }
     }
     if (rank === 0) {
       let stepLoss = 0;
       for (let r = 0; r < ranks; r++) stepLoss += s.losses[r]!;
       send({ type: 'progress', step, loss: stepLoss });
     }
+    const lr = m.lrs[step]!;
+    // ort ranks each update their own slice (one optimizer state, shared) instead of all the weights.
+    if (s.weights) (replica as OrtReplica).applySlice(avg, lr, paramStart, paramEnd, s.weights);
     s.barrier.wait();
-    replica.apply(avg, m.lrs[step]!);
+    if (s.weights) (replica as OrtReplica).takeWeights(s.weights, paramStart, paramEnd);
+    else replica.apply(ranks > 1 ? avg : mine, lr);
   }
 }
 
@@ -115,7 +124,9 @@ async function handle(replica: Replica | OrtReplica, m: ToWorker): Promise<void>
         average: new Float32Array(m.average),
         losses: new Float64Array(m.losses),
         barrier: new Barrier(m.barrier, m.grads.length),
+        weights: replica instanceof OrtReplica && m.grads.length > 1 ? new Float32Array(m.weights) : null,
       };
+      if (shared.weights) (replica as OrtReplica).shareOptimizer(m.optimizer);
       return;
     case 'train':
       if (!shared) throw new Error('training buffers not set');
