@@ -2,6 +2,9 @@
 // stay inside), the right MIME types, precompressed `.br` / `.gz` siblings sent with Content-Encoding,
 // ETag / Last-Modified with 304s, and the COOP/COEP headers that let onnxruntime-web use threads
 // (switchable off to test the fallback). No request, however malformed, may stop the process.
+// Its limits are explicit (SERVER_LIMITS): how long a client may take to send its headers and its request, how long
+// an idle keep-alive or stalled socket stays open, how large the headers may be, and how many connections are held
+// at once (a connection past the cap is closed at once, without a reply).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, type Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -26,11 +29,55 @@ const ENCODINGS = [
   { name: 'gzip', ext: '.gz' },
 ] as const;
 
+/** What the server tolerates from its clients; times in milliseconds. */
+export interface ServerLimits {
+  /** Time to receive a request's complete headers (a slow or half-sent request gets a 408 and is closed). */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included (>= headersTimeoutMs). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long (announced as `keep-alive: timeout=<s>`). */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic for this long (a client that stopped reading a reply) is destroyed. */
+  socketIdleTimeoutMs: number;
+  /** How often the header and request timeouts are checked. */
+  timeoutCheckIntervalMs: number;
+  /** Connections held at once; one more is closed without a reply until one ends. */
+  maxConnections: number;
+  /** Largest request head in bytes (larger: 431). */
+  maxHeaderBytes: number;
+}
+
+export const SERVER_LIMITS: Readonly<ServerLimits> = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  socketIdleTimeoutMs: 60_000,
+  timeoutCheckIntervalMs: 1_000,
+  maxConnections: 1_000,
+  maxHeaderBytes: 16 * 1024,
+};
+
 export interface ServeOptions {
   root: string;
   port: number;
   host: string;
   isolation: boolean;
+  /** Overrides of SERVER_LIMITS. */
+  limits?: Partial<ServerLimits>;
+}
+
+/** SERVER_LIMITS with `overrides`, checked: a RangeError names the limit and what it must be. */
+export function serverLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
+  const l = { ...SERVER_LIMITS, ...overrides };
+  for (const [name, value] of Object.entries(l)) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`server limit ${name} must be a positive integer, got ${value}`);
+  }
+  if (l.requestTimeoutMs < l.headersTimeoutMs)
+    throw new RangeError(
+      `server limit requestTimeoutMs (${l.requestTimeoutMs}) must be >= headersTimeoutMs (${l.headersTimeoutMs})`,
+    );
+  return l;
 }
 
 /** Maps a URL path to a file inside root, or null for anything that would leave it (by its text). */
@@ -141,7 +188,15 @@ async function handle(o: ServeOptions, realRoot: string, req: IncomingMessage, r
 
 export async function startServer(o: ServeOptions): Promise<Server> {
   const realRoot = await realpath(resolve(o.root));
-  const server = createServer((req, res) => {
+  const limits = serverLimits(o.limits);
+  const options = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+    maxHeaderSize: limits.maxHeaderBytes,
+  };
+  const server = createServer(options, (req, res) => {
     handle(o, realRoot, req, res).catch(() => {
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
@@ -149,11 +204,21 @@ export async function startServer(o: ServeOptions): Promise<Server> {
       } else res.destroy();
     });
   });
-  // Requests node's parser rejects (bad request lines, oversized headers) get a 400 and a closed socket.
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  // Requests node's parser rejects get a closed socket after a status line: 408 for a request not received within
+  // the header or request timeout, 431 for headers over maxHeaderBytes, 400 for the rest (bad request lines).
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
+  server.maxConnections = limits.maxConnections;
+  // Without a 'timeout' listener node destroys a socket that stays silent this long.
+  server.setTimeout(limits.socketIdleTimeoutMs);
   return new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(o.port, o.host, () => ok(server));
