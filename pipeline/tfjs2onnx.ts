@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tfjs2onnx: converts a tfjs LayersModel (model.json + weight shards) into an ONNX model.
 import { cliArgs, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { convertFile } from '../src/onnx/convert-file.js';
 import { DEFAULT_OPSET, OPSET_RANGE, formatSummary } from '../src/onnx/convert.js';
 import { checkTfjs2onnxArgs } from '../src/onnx/cli-checks.js';
@@ -42,6 +43,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(argv.output); // one writer per output (src/util/lock.ts)
 
   const metadata = Object.fromEntries(argv.meta.map((m) => [m.slice(0, m.indexOf('=')), m.slice(m.indexOf('=') + 1)]));
   const r = await convertFile(argv.model as string, argv.output, {

@@ -5,10 +5,10 @@
 // run, since each row's code does not depend on its batch and the text formats number rows from the whole input.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ensureWritableDir, tempPathFor, writeJsonAtomic } from '../util/atomic.js';
+import { ensureWritableDir, renameIntoPlace, tempPathFor, writeError, writeJsonAtomic } from '../util/atomic.js';
 import { sha256, sha256File } from '../util/hash.js';
 import type { ImageRange } from './image-sources.js';
 import { NPY_STREAM_HEADER_BYTES, npyHeader, readNpyInfo } from '../lib/npy.js';
@@ -278,11 +278,12 @@ export async function mergeShards(paths: string[], output: string, o: { force?: 
       rows += s.record.rows;
     }
     await out.close();
-    await rename(tmp, output);
+    await renameIntoPlace(tmp, output);
   } catch (err) {
     await out.close().catch(() => undefined);
     await rm(tmp, { force: true });
-    throw err;
+    // A read error names its input already; a failed write is named here (a file-system write error has no path).
+    throw (err as NodeJS.ErrnoException).path || !(err as NodeJS.ErrnoException).code ? err : writeError(output, err);
   }
   return { shards: n, rows, format, bytes: (await stat(output)).size };
 }
