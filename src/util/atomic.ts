@@ -4,7 +4,7 @@
 // so no CLI leaves `.name.tmp-PID-*` files behind when stopped. A full disk, a quota or a file-size limit
 // (ENOSPC, EDQUOT, EFBIG) is reported as one line naming the artifact being written and what to do.
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, writeFile, stat } from 'node:fs/promises';
 import { dirname, basename, join, relative } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -72,8 +72,48 @@ export function untrackTemporary(path: string): void {
   if (pending.delete(path) && pending.size === 0) setSignalHandlers(false);
 }
 
+const TEMPORARY_NAME = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}(\.old)?$/;
+const swept = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporaries in `dir` left by processes that no longer run (SIGKILL gives no chance to clean up), so a
+ * rerun after `kill -9` leaves the folder as an uninterrupted run would. A folder moved aside mid-swap
+ * (`.name.tmp-PID-x.old`) is put back when its place is empty. Runs once per folder per process.
+ */
+export function sweepStaleTemporaries(dir: string): void {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMPORARY_NAME.exec(name);
+    if (!m || Number(m[2]) === process.pid || isAlive(Number(m[2]))) continue;
+    const path = join(dir, name);
+    try {
+      if (m[3] && !existsSync(join(dir, m[1]!))) renameSync(path, join(dir, m[1]!));
+      else rmSync(path, { recursive: true, force: true });
+    } catch {
+      /* another run swept it first */
+    }
+  }
+}
+
 /** A fresh temporary path beside `path`, registered for removal if the process is stopped. */
 export function tempPathFor(path: string): string {
+  sweepStaleTemporaries(dirname(path));
   return trackTemporary(join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`));
 }
 

@@ -24,7 +24,7 @@ export async function pauseAt(point: string): Promise<void> {
   const n = (seen.get(point) ?? 0) + 1;
   seen.set(point, n);
   if (n !== w.nth) return;
-  const line = `pause: ${point} pid ${process.pid}\n`;
+  const line = `pause: ${process.env.FASHION_AE_PAUSE_AT} pid ${process.pid}\n`;
   const marker = process.env.FASHION_AE_PAUSE_MARKER;
   if (marker) writeFileSync(marker, line);
   process.stderr.write(line);
