@@ -3,7 +3,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { CLASS_NAMES } from '../data/fashion-mnist.js';
-import { ensureWritableDir, renameIntoPlace, tempPathFor, writeError } from '../util/atomic.js';
+import { ensureWritableDir, renameIntoPlace, tempPathFor, writeError, writeFully } from '../util/atomic.js';
 import { NpyWriter } from '../lib/npy.js';
 
 export interface CodeRows {
@@ -51,7 +51,7 @@ class TextWriter implements CodeWriter {
 
   private async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
-    await this.fh.write(this.buffer.join('\n') + '\n').catch((err: unknown) => {
+    await writeFully(this.fh, this.buffer.join('\n') + '\n').catch((err: unknown) => {
       throw writeError(this.path, err);
     });
     this.buffer = [];

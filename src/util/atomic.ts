@@ -5,7 +5,7 @@
 // (ENOSPC, EDQUOT, EFBIG) is reported as one line naming the artifact being written and what to do.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, writeFile, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join, relative } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { pauseAt } from './pause.js';
@@ -111,6 +111,18 @@ export function sweepStaleTemporaries(dir: string): void {
   }
 }
 
+/**
+ * Writes all of `data` at the file handle's position: FileHandle.write may write part of it and report no error (the
+ * last bytes a full disk or a file-size limit allows); the rest is written again, so that the error shows.
+ */
+export async function writeFully(fh: FileHandle, data: Uint8Array | string): Promise<void> {
+  let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  while (bytes.length > 0) {
+    const { bytesWritten } = await fh.write(bytes, 0, bytes.length);
+    bytes = bytes.subarray(bytesWritten);
+  }
+}
+
 /** A fresh temporary path beside `path`, registered for removal if the process is stopped. */
 export function tempPathFor(path: string): string {
   sweepStaleTemporaries(dirname(path));
@@ -142,7 +154,9 @@ const FULL_DISK = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 /** Whether `err` (or the error it was folded into) is a full disk, an exhausted quota or a file-size limit. */
 export function isFullDiskError(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException | undefined;
-  return !!e && (FULL_DISK.has(e.code ?? '') || FULL_DISK.has((e.cause as NodeJS.ErrnoException | undefined)?.code ?? ''));
+  return (
+    !!e && (FULL_DISK.has(e.code ?? '') || FULL_DISK.has((e.cause as NodeJS.ErrnoException | undefined)?.code ?? ''))
+  );
 }
 
 const FULL_DISK_ADVICE = 'free space on the device (or raise the quota or file-size limit) or choose another output';
@@ -156,7 +170,9 @@ export function writeError(path: string, err: unknown): Error {
   const e = err as NodeJS.ErrnoException;
   if (!e?.code) return new Error(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
   const advice = isFullDiskError(e) ? `; ${FULL_DISK_ADVICE}` : '';
-  return Object.assign(new Error(`cannot write ${path}: ${describeFsError(e)}${advice}`, { cause: e }), { named: true });
+  return Object.assign(new Error(`cannot write ${path}: ${describeFsError(e)}${advice}`, { cause: e }), {
+    named: true,
+  });
 }
 
 /** `err` named by `writeError` when it is a full disk, quota or file-size limit; otherwise `err` unchanged. */

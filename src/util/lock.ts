@@ -54,7 +54,9 @@ function tryCreate(path: string, record: LockRecord): boolean {
   try {
     const fd = openSync(tmp, 'wx');
     try {
-      writeSync(fd, JSON.stringify(record) + '\n');
+      const text = Buffer.from(JSON.stringify(record) + '\n');
+      // A short write (a file-size limit) would leave a lock nobody can read: no lock rather than a broken one.
+      if (writeSync(fd, text) !== text.length) throw Object.assign(new Error('short write'), { code: 'EFBIG' });
     } finally {
       closeSync(fd);
     }
