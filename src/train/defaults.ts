@@ -25,7 +25,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainDefaults> = {
   /** layout won on the validation split (docs/training-experiments.md); `--objective ae` is the original experiment. */
   objective: 'layout',
   layoutWeight: 1,
-  layoutSchedule: 'cosine',
+  layoutSchedule: 'constant',
 };
 
 /**

@@ -95,7 +95,7 @@ export const LAYOUT_SCHEDULES = ['constant', 'cosine'] as const;
 export type LayoutSchedule = (typeof LAYOUT_SCHEDULES)[number];
 
 export const LAYOUT_OBJECTIVE_DEFAULTS: Required<LayoutObjectiveSettings> = {
-  weight: 0.1,
+  weight: 1,
   epochs: 200,
   warmup: 0,
   schedule: 'constant',
