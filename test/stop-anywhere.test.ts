@@ -181,7 +181,8 @@ before(
   async () => {
     root = await mkdtemp(join(tmpdir(), 'stop-anywhere-'));
     ref = join(root, 'ref');
-    await mkdir(ref);
+    // reports/ as validate leaves it (STOP_ANYWHERE_ONLY=... may leave validate out).
+    await mkdir(join(ref, 'reports'), { recursive: true });
     for (const s of STAGES) {
       const r = await runStage(ref, s.cli, s.args);
       assert.equal(r.code, 0, `reference ${s.name}: ${r.stderr}`);
@@ -199,7 +200,7 @@ test(
   { timeout: 900_000 },
   async () => {
     const work = join(root, 'work');
-    await mkdir(work);
+    await mkdir(join(work, 'reports'), { recursive: true });
     const problems: string[] = [];
     for (const s of STAGES) {
       // The expected bytes: an uninterrupted run on the same inputs (a record holds its inputs' hashes, and the
