@@ -1,5 +1,6 @@
 // decode: codes -> PNG images with onnxruntime-node (decodeFile in src/serve/decode.ts).
 import { cliArgs, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { DECODE_LIMITS, decodeFile, parseWalkRange } from '../src/serve/decode.js';
 import { checkDecodeArgs } from '../src/serve/cli-checks.js';
 import { ProgressRenderer } from './progress.js';
@@ -44,6 +45,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(argv.output); // one writer per output (src/util/lock.ts)
 
   await decodeFile({
     onnx: argv.onnx,

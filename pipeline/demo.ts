@@ -1,5 +1,6 @@
 // demo: builds the static web demo into web-demo/dist (see src/demo/build.ts).
 import { cliArgs, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { buildDemo } from '../src/demo/build.js';
 import { ProgressRenderer } from './progress.js';
@@ -31,6 +32,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(argv.out); // one writer per output (src/util/lock.ts)
   await buildDemo({
     modelsDir: argv.models,
     dataDir: argv.data,

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { ProgressRenderer } from './progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { DEFAULT_BATCH_SIZE, encodeFile } from '../src/serve/encode.js';
@@ -57,6 +58,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(argv.output); // one writer per output (src/util/lock.ts)
 
   const progress = new ProgressRenderer();
   await encodeFile({

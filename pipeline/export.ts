@@ -1,5 +1,7 @@
 // export: the trained tfjs encoder and decoder as ONNX files (see src/export/stage.ts).
+import { join } from 'node:path';
 import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { runExportStage } from '../src/export/stage.js';
 import { ProgressRenderer } from './progress.js';
 import { DEFAULT_OPSET, OPSET_RANGE } from 'tfjs2onnx';
@@ -20,6 +22,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(join(argv.out, 'manifest.json')); // one writer per output (src/util/lock.ts)
   const progress = new ProgressRenderer();
   await runExportStage({ tfjsDir: argv.tfjs, outDir: argv.out, opset: argv.opset, onProgress: progress.handle });
 });

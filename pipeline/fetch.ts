@@ -3,6 +3,7 @@ import { fetchDataset, fetchProgress } from '../src/fetch/stage.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { ProgressRenderer } from './progress.js';
 import { checkIntegerFlag, cliArgs, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 
 runCli(async () => {
   const argv = await cliArgs('fetch')
@@ -26,6 +27,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(argv.out); // one writer per output (src/util/lock.ts)
 
   const progress = new ProgressRenderer();
   await fetchDataset({

@@ -1,6 +1,7 @@
 // knn-graph: builds (or verifies) the cached exact kNN graph of the training images (src/umap/knn-cache.ts).
 import { availableParallelism } from 'node:os';
 import { capThreads, cliArgs, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { ProgressRenderer } from './progress.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { DEFAULT_DATA_DIR, PIXELS } from '../src/data/fashion-mnist.js';
@@ -45,6 +46,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(argv.out); // one writer per output (src/util/lock.ts)
 
   const data = await loadDataset(argv.data);
   if (data.train.images.count < argv.count)

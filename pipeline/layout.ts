@@ -1,6 +1,8 @@
 // layout: the training images' UMAP layout (src/umap/layout.ts) as a picture and a number: reports/layout.png
+import { join } from 'node:path';
 // and reports/layout.json (see src/report/layout.ts). Reuses the layout the layout objective cached.
 import { cliArgs, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { ProgressRenderer } from './progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { DEFAULT_KNN_DIR } from '../src/umap/knn-cache.js';
@@ -45,6 +47,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(join(argv.out, 'layout.json')); // one writer per output (src/util/lock.ts)
 
   await runLayoutReport({
     dataDir: argv.data,

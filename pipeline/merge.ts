@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { checkOutputPath } from '../src/serve/code-writers.js';
 import { mergeShards } from '../src/serve/shards.js';
 
@@ -30,6 +31,7 @@ runCli(async () => {
     .strictOptions()
     .help()
     .parse();
+  lockOutput(argv.output); // one writer per output (src/util/lock.ts)
   const r = await mergeShards(argv._.map(String), argv.output, { force: argv.force });
   process.stderr.write(
     `merge: ${r.shards} shards, ${r.rows} rows -> ${argv.output} (${r.bytes} bytes) in ${((performance.now() - t0) / 1000).toFixed(2)}s\n`,

@@ -1,5 +1,7 @@
 // report: pictures and metrics of what the autoencoder learned (see src/report/stage.ts).
+import { join } from 'node:path';
 import { cliArgs, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { runReportStage } from '../src/report/stage.js';
 import { ProgressRenderer } from './progress.js';
@@ -27,6 +29,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(join(argv.out, 'metrics.json')); // one writer per output (src/util/lock.ts)
   await runReportStage({
     dataDir: argv.data,
     modelsDir: argv.models,

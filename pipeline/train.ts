@@ -1,5 +1,6 @@
 // train: the convolutional autoencoder on Fashion-MNIST, on the onnxruntime or the tfjs engine (see src/train/stage.ts).
 import { capThreads, cliArgs, hideBin, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { ProgressRenderer } from './progress.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/runtime/tfjs-backend.js';
@@ -151,6 +152,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(argv.out); // one writer per output (src/util/lock.ts)
 
   const preset = SIZE_PRESETS[argv.size as SizePreset];
   const numbers = (v: string) => v.split(',').map(Number);

@@ -1,5 +1,7 @@
 // validate: numeric parity between tfjs and onnxruntime-node on the whole test set (see src/validate/stage.ts).
+import { join } from 'node:path';
 import { cliArgs, runCli } from '../src/util/cli.js';
+import { lockOutput } from '../src/util/lock.js';
 import { DEFAULT_DATA_DIR } from '../src/data/fashion-mnist.js';
 import { BACKEND_CHOICES } from '../src/runtime/tfjs-backend.js';
 import { runValidateStage } from '../src/validate/stage.js';
@@ -19,6 +21,7 @@ runCli(async () => {
     .strict()
     .help()
     .parse();
+  lockOutput(join(argv.report, 'parity.json')); // one writer per output (src/util/lock.ts)
   const progress = new ProgressRenderer();
   const r = await runValidateStage({
     dataDir: argv.data,

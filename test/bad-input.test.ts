@@ -460,46 +460,64 @@ async function exportTinyModels(root: string, models: string): Promise<void> {
   await runExportStage({ tfjsDir: join(root, 'tfjs'), outDir: models });
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  test(
-    `encode stopped by ${signal} mid-run removes its temporary output and exits ${signal === 'SIGINT' ? 130 : 143}`,
-    { timeout: 90_000 },
-    async () => {
+/**
+ * Starts a CLI with the test-only stop point FASHION_AE_PAUSE_AT=`point` (src/util/pause.ts) and resolves once it
+ * has announced that it stopped there: no guess about how long the CLI runs, so no flake on a loaded machine.
+ */
+function spawnPaused(cli: string, args: string[], point: string, cwd = REPO) {
+  const child = spawn(process.execPath, [join(REPO, 'pipeline', `${cli}.js`), ...args], {
+    cwd,
+    env: { ...process.env, DEBUG: '', FASHION_AE_PAUSE_AT: point },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<{ code: number | null; sig: string | null; stderr: string }>((done) =>
+    child.on('close', (code, sig) => done({ code, sig, stderr })),
+  );
+  const paused = new Promise<void>((done, fail) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (stderr.includes(`pause: ${point} pid ${child.pid}`)) done();
+    });
+    void exited.then((r) => fail(new Error(`${cli} ended (${r.code ?? r.sig}) before ${point}: ${r.stderr}`)));
+  });
+  return { child, paused, exited };
+}
+
+const EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+// Stopped with its temporary complete, or just after renaming it (no temporary tracked: the moment the old
+// handlers, installed only while a temporary existed, left to the signal's default action).
+for (const point of ['write:codes.npy', 'done:codes.npy'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    test(`encode stopped by ${signal} at ${point} exits ${EXIT_CODES[signal]} and leaves no temporary`, async () => {
       const root = await mkdtemp(join(tmpdir(), 'signal-'));
-      // Enough images that decoding them outlasts the signal's delivery; the temporary output exists from the start.
-      await buildImageFolder(join(root, 'in'), 1500);
+      await buildImageFolder(join(root, 'in'), 20);
       await exportTinyModels(root, join(root, 'models'));
       const out = join(root, 'out');
       await mkdir(out);
-      const child = spawn(
-        process.execPath,
-        [
-          join(REPO, 'pipeline', 'encode.js'),
-          '--onnx',
-          join(root, 'models', 'encoder.onnx'),
-          '--input',
-          join(root, 'in'),
-          '-o',
-          join(out, 'codes.npy'),
-        ],
-        { stdio: 'ignore' },
+      const run = spawnPaused(
+        'encode',
+        ['--onnx', join(root, 'models', 'encoder.onnx'), '--input', join(root, 'in'), '-o', join(out, 'codes.npy')],
+        point,
       );
-      const exited = new Promise<{ code: number | null; sig: string | null }>((done) =>
-        child.on('exit', (code, sig) => done({ code, sig })),
+      await run.paused;
+      const during = await readdir(out);
+      assert.ok(
+        point === 'write:codes.npy' ? during.some((n) => n.includes('.tmp-')) : during.includes('codes.npy'),
+        `at ${point}, ${out} holds ${during.join(', ')}`,
       );
-      let sawTemporary = false;
-      for (let i = 0; i < 2000 && !sawTemporary; i++) {
-        sawTemporary = (await readdir(out)).some((n) => n.includes('.tmp-'));
-        if (!sawTemporary) await new Promise((r) => setTimeout(r, 10));
-      }
-      assert.ok(sawTemporary, 'encode never created its temporary output');
-      child.kill(signal);
-      const { code } = await exited;
-      assert.equal(code, signal === 'SIGINT' ? 130 : 143);
-      assert.deepEqual(await readdir(out), [], 'temporaries or a partial output were left behind');
+      run.child.kill(signal);
+      const { code, sig } = await run.exited;
+      assert.equal(code, EXIT_CODES[signal], `exit ${code}, signal ${sig}`);
+      const left = await readdir(out);
+      assert.deepEqual(
+        left,
+        point === 'write:codes.npy' ? [] : ['codes.npy'],
+        'temporaries, a lock or a partial output left behind',
+      );
       await rm(root, { recursive: true, force: true });
-    },
-  );
+    });
+  }
 }
 
 // A read-only file system needs a private mount namespace (root in a container, or a user namespace); skipped without one.

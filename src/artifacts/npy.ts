@@ -1,6 +1,7 @@
 // NumPy .npy files (format version 1.0): a header describing dtype and shape, then raw little-endian data.
 // Reading is chunked through a file handle so inputs larger than memory stream through.
 import { open, type FileHandle } from 'node:fs/promises';
+import { writeFully } from '../util/atomic.js';
 
 export type NpyDtype = 'float32' | 'uint8';
 const DESCR: Record<NpyDtype, string> = { float32: '<f4', uint8: '|u1' };
@@ -106,12 +107,12 @@ export class NpyWriter {
 
   static async create(path: string, rowShape: number[]): Promise<NpyWriter> {
     const fh = await open(path, 'w');
-    await fh.write(npyHeader('float32', [0, ...rowShape], NpyWriter.HEADER_BYTES));
+    await writeFully(fh, npyHeader('float32', [0, ...rowShape], NpyWriter.HEADER_BYTES));
     return new NpyWriter(fh, rowShape);
   }
 
   async write(chunk: Float32Array): Promise<void> {
-    await this.fh.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    await writeFully(this.fh, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.rows += chunk.length / this.rowShape.reduce((a, b) => a * b, 1);
   }
 

@@ -1,9 +1,9 @@
 // Writers for encoded codes, chosen by the output's extension: .npy (float32 [N, latent]), .csv, .jsonl.
 // Each writes to a temporary file and renames it into place on close; abort leaves nothing behind.
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { CLASS_NAMES } from '../data/fashion-mnist.js';
-import { ensureWritableDir, tempPathFor } from '../util/atomic.js';
+import { ensureWritableDir, renameIntoPlace, tempPathFor, writeError, writeFully } from '../util/atomic.js';
 import { NpyWriter } from '../artifacts/npy.js';
 
 export interface CodeRows {
@@ -51,7 +51,9 @@ class TextWriter implements CodeWriter {
 
   private async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
-    await this.fh.write(this.buffer.join('\n') + '\n');
+    await writeFully(this.fh, this.buffer.join('\n') + '\n').catch((err: unknown) => {
+      throw writeError(this.path, err);
+    });
     this.buffer = [];
     this.size = 0;
   }
@@ -79,8 +81,10 @@ class TextWriter implements CodeWriter {
 
   async close(): Promise<void> {
     await this.flush();
-    await this.fh.close();
-    await rename(this.tmp, this.path);
+    await this.fh.close().catch((err: unknown) => {
+      throw writeError(this.path, err);
+    });
+    await renameIntoPlace(this.tmp, this.path);
   }
 
   async abort(): Promise<void> {
@@ -96,11 +100,15 @@ class NpyCodeWriter implements CodeWriter {
     private readonly path: string,
   ) {}
   write(r: CodeRows): Promise<void> {
-    return this.w.write(r.codes);
+    return this.w.write(r.codes).catch((err: unknown) => {
+      throw writeError(this.path, err);
+    });
   }
   async close(): Promise<void> {
-    await this.w.close();
-    await rename(this.tmp, this.path);
+    await this.w.close().catch((err: unknown) => {
+      throw writeError(this.path, err);
+    });
+    await renameIntoPlace(this.tmp, this.path);
   }
   async abort(): Promise<void> {
     await this.w.abort();
@@ -124,8 +132,11 @@ export async function openCodeWriter(
   const ext = checkOutputPath(path);
   await ensureWritableDir(dirname(path), false);
   const tmp = tempPathFor(path);
-  if (ext === '.npy') return new NpyCodeWriter(await NpyWriter.create(tmp, [latent]), tmp, path);
-  const fh = await open(tmp, 'w');
+  const fail = (err: unknown) => {
+    throw writeError(path, err);
+  };
+  if (ext === '.npy') return new NpyCodeWriter(await NpyWriter.create(tmp, [latent]).catch(fail), tmp, path);
+  const fh = await open(tmp, 'w').catch(fail);
   if (ext === '.jsonl') return new TextWriter(fh, tmp, path, latent, 'jsonl');
   const header = [
     'index',

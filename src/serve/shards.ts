@@ -5,10 +5,17 @@
 // run, since each row's code does not depend on its batch and the text formats number rows from the whole input.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ensureWritableDir, tempPathFor, writeJsonAtomic } from '../util/atomic.js';
+import {
+  ensureWritableDir,
+  renameIntoPlace,
+  tempPathFor,
+  writeError,
+  writeFully,
+  writeJsonAtomic,
+} from '../util/atomic.js';
 import { sha256, sha256File } from '../util/hash.js';
 import type { ImageRange } from './image-sources.js';
 import { NPY_STREAM_HEADER_BYTES, npyHeader, readNpyInfo } from '../artifacts/npy.js';
@@ -265,7 +272,8 @@ export async function mergeShards(paths: string[], output: string, o: { force?: 
   try {
     const shards = ordered.map((k) => ({ path: paths[k]!, record: records[k]! }));
     const total = shards.reduce((a, s) => a + s.record.rows, 0);
-    if (format === '.npy') await out.write(npyHeader('float32', [total, first.output.latent], NPY_STREAM_HEADER_BYTES));
+    if (format === '.npy')
+      await writeFully(out, npyHeader('float32', [total, first.output.latent], NPY_STREAM_HEADER_BYTES));
     for (const [i, s] of shards.entries()) {
       // Rows are numbered from the whole input; a shard that skipped bad images shifts the ones after it.
       const offset = rows - s.record.range.start;
@@ -278,11 +286,12 @@ export async function mergeShards(paths: string[], output: string, o: { force?: 
       rows += s.record.rows;
     }
     await out.close();
-    await rename(tmp, output);
+    await renameIntoPlace(tmp, output);
   } catch (err) {
     await out.close().catch(() => undefined);
     await rm(tmp, { force: true });
-    throw err;
+    // A read error names its input already; a failed write is named here (a file-system write error has no path).
+    throw (err as NodeJS.ErrnoException).path || !(err as NodeJS.ErrnoException).code ? err : writeError(output, err);
   }
   return { shards: n, rows, format, bytes: (await stat(output)).size };
 }
@@ -300,7 +309,7 @@ async function appendShard(
         `${path}: holds ${info.dtype} [${info.shape.join(', ')}], but its record says float32 [${o.rows}, ${o.latent}]`,
       );
     }
-    for await (const part of createReadStream(path, { start: info.dataOffset })) await out.write(part as Buffer);
+    for await (const part of createReadStream(path, { start: info.dataOffset })) await writeFully(out, part as Buffer);
     return;
   }
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
@@ -321,9 +330,9 @@ async function appendShard(
           ),
     );
     if (batch.length >= 16384) {
-      await out.write(batch.join('\n') + '\n');
+      await writeFully(out, batch.join('\n') + '\n');
       batch = [];
     }
   }
-  if (batch.length > 0) await out.write(batch.join('\n') + '\n');
+  if (batch.length > 0) await writeFully(out, batch.join('\n') + '\n');
 }

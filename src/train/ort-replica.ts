@@ -1,5 +1,5 @@
 // A data-parallel replica on onnxruntime: the whole training step (forward, loss, backward) is one ONNX
-// graph (src/onnx/grad/step-graph.ts) run with one session.run; the flat optimizer (optimizer.ts) then
+// graph (src/train-graph/step-graph.ts) run with one session.run; the flat optimizer (optimizer.ts) then
 // updates the flat weights in JS, as the tfjs replica does, so both engines share the update rules, the
 // weight order and the checkpoint layout. The model itself is still the tfjs LayersModel of model.ts,
 // built here only for its layer configs and seeded initial weights.

@@ -1,12 +1,14 @@
 // Atomic writes: every artifact is written to a sibling temporary path and renamed into place,
 // so an interrupted or failed run never leaves a half-written file behind. Every temporary path is
 // registered here; on SIGINT, SIGTERM or SIGHUP (and at exit) the ones still on disk are removed,
-// so no CLI leaves `.name.tmp-PID-*` files behind when stopped.
+// so no CLI leaves `.name.tmp-PID-*` files behind when stopped. A full disk, a quota or a file-size limit
+// (ENOSPC, EDQUOT, EFBIG) is reported as one line naming the artifact being written and what to do.
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync, rmSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, writeFile, stat } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, rmdir, writeFile, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, basename, join, relative } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import { pauseAt } from './pause.js';
 
 /** Temporaries of this process that may be on disk; the value, when set, is where it is put back instead. */
 const pending = new Map<string, string | null>();
@@ -31,13 +33,26 @@ const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
   process.exit(SIGNAL_EXIT_CODES[signal]);
 };
 
-// The signal handlers are installed only while temporaries exist: the rest of the time a signal keeps
-// its default effect, which stops the process at once even in the middle of long synchronous work.
+// In a library caller the signal handlers are installed only while temporaries exist: the rest of the time a
+// signal keeps its default effect. The CLIs install them for the whole run (installSignalHandlers, from runCli),
+// so a signal at any moment ends the process with the documented code (130, 143, 129) and no leftovers.
+let permanent = false;
 function setSignalHandlers(on: boolean): void {
-  if (!isMainThread) return;
+  if (!isMainThread || permanent) return;
   for (const signal of Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[]) {
     if (on) process.on(signal, onSignal);
     else process.removeListener(signal, onSignal);
+  }
+}
+
+/** Handles SIGINT, SIGTERM and SIGHUP for the rest of the process: temporaries removed, exit 130, 143 or 129. */
+export function installSignalHandlers(): void {
+  if (!isMainThread || permanent) return;
+  if (pending.size === 0) setSignalHandlers(true);
+  permanent = true;
+  if (!exitHookInstalled) {
+    process.on('exit', removeTemporariesSync);
+    exitHookInstalled = true;
   }
 }
 
@@ -57,8 +72,60 @@ export function untrackTemporary(path: string): void {
   if (pending.delete(path) && pending.size === 0) setSignalHandlers(false);
 }
 
+const TEMPORARY_NAME = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}(\.old)?$/;
+const swept = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporaries in `dir` left by processes that no longer run (SIGKILL gives no chance to clean up), so a
+ * rerun after `kill -9` leaves the folder as an uninterrupted run would. A folder moved aside mid-swap
+ * (`.name.tmp-PID-x.old`) is put back when its place is empty. Runs once per folder per process.
+ */
+export function sweepStaleTemporaries(dir: string): void {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMPORARY_NAME.exec(name);
+    if (!m || Number(m[2]) === process.pid || isAlive(Number(m[2]))) continue;
+    const path = join(dir, name);
+    try {
+      if (m[3] && !existsSync(join(dir, m[1]!))) renameSync(path, join(dir, m[1]!));
+      else rmSync(path, { recursive: true, force: true });
+    } catch {
+      /* another run swept it first */
+    }
+  }
+}
+
+/**
+ * Writes all of `data` at the file handle's position: FileHandle.write may write part of it and report no error (the
+ * last bytes a full disk or a file-size limit allows); the rest is written again, so that the error shows.
+ */
+export async function writeFully(fh: FileHandle, data: Uint8Array | string): Promise<void> {
+  let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  while (bytes.length > 0) {
+    const { bytesWritten } = await fh.write(bytes, 0, bytes.length);
+    bytes = bytes.subarray(bytesWritten);
+  }
+}
+
 /** A fresh temporary path beside `path`, registered for removal if the process is stopped. */
 export function tempPathFor(path: string): string {
+  sweepStaleTemporaries(dirname(path));
   return trackTemporary(join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`));
 }
 
@@ -68,6 +135,7 @@ const ERRNO_TEXT: Record<string, string> = {
   EPERM: 'operation not permitted',
   ENOSPC: 'no space left on device',
   EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large for the file-size limit of this process or file system',
   ENOTDIR: 'a part of the path is a file, not a folder',
   EISDIR: 'is a folder',
   ENOENT: 'no such file or folder',
@@ -79,6 +147,44 @@ const ERRNO_TEXT: Record<string, string> = {
 export function describeFsError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e.code && ERRNO_TEXT[e.code] ? `${ERRNO_TEXT[e.code]} (${e.code})` : (e.message ?? String(err));
+}
+
+const FULL_DISK = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/** Whether `err` (or the error it was folded into) is a full disk, an exhausted quota or a file-size limit. */
+export function isFullDiskError(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return (
+    !!e && (FULL_DISK.has(e.code ?? '') || FULL_DISK.has((e.cause as NodeJS.ErrnoException | undefined)?.code ?? ''))
+  );
+}
+
+const FULL_DISK_ADVICE = 'free space on the device (or raise the quota or file-size limit) or choose another output';
+
+/**
+ * The error for a failed write of the artifact `path`: one line naming it and the cause; for a full disk, quota or
+ * file-size limit also what to do. An error already named by an inner writer passes through unchanged.
+ */
+export function writeError(path: string, err: unknown): Error {
+  if (err instanceof Error && (err as Error & { named?: boolean }).named) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (!e?.code) return new Error(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  const advice = isFullDiskError(e) ? `; ${FULL_DISK_ADVICE}` : '';
+  return Object.assign(new Error(`cannot write ${path}: ${describeFsError(e)}${advice}`, { cause: e }), {
+    named: true,
+  });
+}
+
+/** `err` named by `writeError` when it is a full disk, quota or file-size limit; otherwise `err` unchanged. */
+function nameIfFullDisk(path: string, err: unknown): unknown {
+  return isFullDiskError(err) ? writeError(path, err) : err;
+}
+
+/** The artifact a path inside the temporary folder `tmp` stands for, once `tmp` is renamed to `dir`. */
+function inFinalPlace(tmp: string, dir: string, path: string | undefined): string {
+  if (!path) return dir;
+  const rel = relative(tmp, path);
+  return rel.startsWith('..') ? dir : join(dir, rel);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -135,17 +241,30 @@ export async function withOutputDir<T>(dir: string, body: () => Promise<T>): Pro
   }
 }
 
+/**
+ * For writers that stream into a temporary of their own (from `tempPathFor`): renames the complete temporary
+ * into place, with the `write:` and `done:` stop points of src/util/pause.ts around it.
+ */
+export async function renameIntoPlace(tmp: string, path: string): Promise<void> {
+  await pauseAt(`write:${basename(path)}`);
+  await rename(tmp, path);
+  untrackTemporary(tmp);
+  await pauseAt(`done:${basename(path)}`);
+}
+
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = tempPathFor(path);
   try {
     await writeFile(tmp, data);
+    await pauseAt(`write:${basename(path)}`);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new Error(`cannot write ${path}: ${describeFsError(err)}`);
+    throw writeError(path, err);
   } finally {
     untrackTemporary(tmp);
   }
+  await pauseAt(`done:${basename(path)}`);
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
@@ -162,7 +281,10 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   await mkdir(dirname(dir), { recursive: true });
   try {
     await mkdir(tmp);
-    await fill(tmp);
+    await fill(tmp).catch((err: NodeJS.ErrnoException) => {
+      throw nameIfFullDisk(inFinalPlace(tmp, dir, err?.path), err);
+    });
+    await pauseAt(`write:${basename(dir)}`);
     const existed = await exists(dir);
     // Stopped between the two renames, the old folder goes back into place.
     if (existed) {
@@ -178,8 +300,9 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     untrackTemporary(tmp);
-    throw err;
+    throw nameIfFullDisk(dir, err);
   }
+  await pauseAt(`done:${basename(dir)}`);
 }
 
 /**
@@ -192,15 +315,19 @@ export async function writeFilesIntoDirAtomic(dir: string, fill: (tmpDir: string
   const tmp = tempPathFor(join(dir, 'files'));
   try {
     await mkdir(tmp);
-    await fill(tmp);
+    await fill(tmp).catch((err: NodeJS.ErrnoException) => {
+      throw nameIfFullDisk(inFinalPlace(tmp, dir, err?.path), err);
+    });
+    await pauseAt(`write:${basename(dir)}`);
     for (const name of await readdir(tmp)) await rename(join(tmp, name), join(dir, name));
     await rmdir(tmp);
   } catch (err) {
     await rm(created ? dir : tmp, { recursive: true, force: true });
-    throw err;
+    throw nameIfFullDisk(dir, err);
   } finally {
     untrackTemporary(tmp);
   }
+  await pauseAt(`done:${basename(dir)}`);
 }
 
 /**
@@ -215,9 +342,13 @@ export async function writeFileSetAtomic(
   write: (tmps: string[]) => Promise<void>,
 ): Promise<void> {
   const tmps = paths.map((p) => tempPathFor(p));
+  const record = paths[paths.length - 1]!;
   try {
-    await write(tmps);
-    const record = paths[paths.length - 1]!;
+    await write(tmps).catch((err: NodeJS.ErrnoException) => {
+      const i = err?.path ? tmps.indexOf(err.path) : -1;
+      throw nameIfFullDisk(i >= 0 ? paths[i]! : paths.join(', '), err);
+    });
+    await pauseAt(`write:${basename(record)}`);
     await rm(record, { force: true });
     for (let i = 0; i < paths.length; i++) {
       await rename(tmps[i]!, paths[i]!);
@@ -225,8 +356,9 @@ export async function writeFileSetAtomic(
     }
   } catch (err) {
     await Promise.all(tmps.map((t) => rm(t, { force: true })));
-    throw err;
+    throw nameIfFullDisk(paths.join(', '), err);
   } finally {
     for (const t of tmps) untrackTemporary(t);
   }
+  await pauseAt(`done:${basename(record)}`);
 }

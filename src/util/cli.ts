@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import type yargsType from 'yargs';
 import type { Argv } from 'yargs';
 import type * as yargsHelpers from 'yargs/helpers';
+import { installSignalHandlers } from './atomic.js';
 
 // yargs' ESM build wraps help text with a character splitter that cuts words ("man/ifest.json");
 // its CommonJS build wraps at word boundaries. Same parser otherwise. The helpers come from the CommonJS
@@ -100,7 +101,12 @@ export function capThreads(requested: number, note: (line: string) => void, core
   return cores;
 }
 
+/**
+ * Runs a CLI's main: signals handled from the first moment (SIGINT, SIGTERM, SIGHUP end it with 130, 143, 129
+ * and remove its temporaries and locks), and any error printed as one `error:` line with exit status 1.
+ */
 export function runCli(main: () => Promise<void>): void {
+  installSignalHandlers();
   main().catch((err: unknown) => {
     const e = err instanceof Error ? err : new Error(String(err));
     process.stderr.write(`error: ${e.message}\n`);

@@ -11,7 +11,7 @@ import type { KnnCacheEvent } from '../../umap/knn-cache.js';
 import type { LayoutCacheEvent } from '../../umap/layout-cache.js';
 import type { TrainSettings } from '../trainer.js';
 
-/** What a replica's training graph takes at the code layer (src/onnx/grad/step-graph.ts). */
+/** What a replica's training graph takes at the code layer (src/train-graph/step-graph.ts). */
 export interface CodeInputs {
   /** `code_grad`: an extra gradient at the code layer, computed by the objective from the codes. */
   codeGrad: boolean;
