@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASS_NAMES } from '../data/fashion-mnist.js';
-import { convertFile } from 'tfjs2onnx';
+import { convertLayersModel, readModelFiles } from 'tfjs2onnx';
 import { DEFAULT_OPSET, PRODUCER, PRODUCER_VERSION } from 'tfjs2onnx';
 import { withOutputDir, writeFileSetAtomic } from '../util/atomic.js';
 import { sha256File } from '../util/hash.js';
@@ -107,7 +107,11 @@ export async function runExportStage(o: {
   const trainingRun = await sha256File(join(o.tfjsDir, 'manifest.json'));
   const one = async (role: 'encoder' | 'decoder', file: string): Promise<ExportedModel> => {
     const [inputName, outputName] = role === 'encoder' ? ['image', 'code'] : ['code', 'image'];
-    const r = await convertFile(join(o.tfjsDir, role, 'model.json'), file, {
+    // Converted in memory and written here, inside the set's temporaries, so a full disk is named like any writer's.
+    const modelJson = join(o.tfjsDir, role, 'model.json');
+    const { json, weights } = await readModelFiles(modelJson);
+    const r = convertLayersModel(json, weights, {
+      source: modelJson,
       opset,
       inputName,
       outputName,
@@ -118,6 +122,7 @@ export async function runExportStage(o: {
           ? `Fashion-MNIST autoencoder, encoder: image [batch,28,28,1] float32 in [0,1] (pixel/255, NHWC) -> code [batch,${latent}].`
           : `Fashion-MNIST autoencoder, decoder: code [batch,${latent}] -> image [batch,28,28,1] float32 in [0,1] (NHWC).`,
     });
+    await writeFile(file, r.bytes);
     const dims = (s: (number | null)[]) => s.map((d) => d ?? 'batch');
     return {
       file: `${role}.onnx`,

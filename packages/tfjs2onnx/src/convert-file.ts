@@ -53,7 +53,12 @@ export async function convertFile(
     await rename(tmp, outPath);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new Error(`cannot write ${outPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    // The cause's code (ENOSPC, EFBIG, EACCES, ...) stays on the error for callers that act on it.
+    const e = err as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`cannot write ${outPath}: ${e.code ?? e.message}`, { cause: err }), {
+      code: e.code,
+      path: outPath,
+    });
   }
   return result;
 }
