@@ -23,9 +23,9 @@ import { trainAutoencoder } from '../src/train/trainer.js';
 import { findAbParams } from '../src/umap/ab-params.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
-import { scalePixels } from '../src/data/pixels.js';
 import { seededRandom } from '../src/util/random.js';
 import { TOL, relativeError } from './tolerance.js';
+import { flatGradients, imageBatch } from './helpers/tfjs-gradients.js';
 
 const skip = skipWithoutData;
 
@@ -55,17 +55,6 @@ function umapLossTf(
   );
   const negative = tf.neg(tf.log(tf.clipByValue(tf.sub(1, qn), UMAP_EPS, 1)));
   return tf.div(tf.add(tf.sum(positive), tf.sum(negative)), b + negHead.length) as tf.Scalar;
-}
-
-/** tfjs's gradients of `vars`, flattened in their order (the replicas' flat weight layout). */
-function flatGradients(vars: tf.Variable[], grads: tf.NamedTensorMap): Float32Array {
-  const flat = new Float32Array(vars.reduce((n, v) => n + v.size, 0));
-  let offset = 0;
-  for (const v of vars) {
-    flat.set(grads[v.name]!.dataSync() as Float32Array, offset);
-    offset += v.size;
-  }
-  return flat;
 }
 
 test(
@@ -101,12 +90,7 @@ test(
     // The same model (seeded initialisers) and the same negatives, in tfjs.
     const { encoder, decoder, autoencoder } = buildAutoencoder(config);
     const neg = negativePairs(b, negativeRate, seededRandom(seed * 7919 + negativeSeed), true);
-    const x = tf.tensor4d(
-      scalePixels(
-        Uint8Array.from([...heads, ...tails].flatMap((i) => Array.from(images.subarray(i * PIXELS, (i + 1) * PIXELS)))),
-      ),
-      [2 * b, 28, 28, 1],
-    );
+    const x = imageBatch(images, [...heads, ...tails]);
     const vars = autoencoder.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads: ref } = tf.variableGrads(() => {
       const codes = encoder.apply(x, { training: true }) as tf.Tensor2D;
@@ -166,12 +150,7 @@ test(
 
     // tfjs: the same seeded model; the neighbour loss's gradient at tfjs's own codes enters as sum(codes * g).
     const { encoder, decoder, autoencoder } = buildAutoencoder(config);
-    const x = tf.tensor4d(
-      scalePixels(
-        Uint8Array.from([...heads].flatMap((i) => Array.from(images.subarray(i * PIXELS, (i + 1) * PIXELS)))),
-      ),
-      [heads.length, 28, 28, 1],
-    );
+    const x = imageBatch(images, heads);
     const tfCodes = (encoder.predict(x) as tf.Tensor2D).dataSync() as Float32Array;
     assert.ok(relativeError(r.codes, tfCodes) < TOL.modelGradRelative, 'the step returns the fresh codes');
     const ref = neighbourLossAndGrad(tfCodes, heads, table, rows, 2, {

@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DATA, skipWithoutData } from './helpers/dataset.js';
 import { TOL, relativeError } from './tolerance.js';
+import { flatGradients, imageBatch } from './helpers/tfjs-gradients.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { PIXELS } from '../src/data/fashion-mnist.js';
-import { scalePixels } from '../src/data/pixels.js';
 import { buildKnnGraph } from '../src/umap/knn-graph.js';
 import { fuzzySimplicialSet, type FuzzyGraph } from '../src/umap/fuzzy-set.js';
 import { findAbParams } from '../src/umap/ab-params.js';
@@ -167,12 +167,7 @@ test(
     await replica.close();
 
     const { encoder, decoder, autoencoder } = buildAutoencoder(config);
-    const x = tf.tensor4d(
-      scalePixels(
-        Uint8Array.from([...heads].flatMap((i) => Array.from(images.subarray(i * PIXELS, (i + 1) * PIXELS)))),
-      ),
-      [heads.length, 28, 28, 1],
-    );
+    const x = imageBatch(images, heads);
     const t = tf.tensor2d(Float32Array.from([...heads].flatMap((i) => [targets[i * 2]!, targets[i * 2 + 1]!])), [
       heads.length,
       2,
@@ -186,12 +181,7 @@ test(
     }, vars);
     const expected = value.dataSync()[0]!;
     assert.ok(Math.abs(loss - expected) / expected < TOL.layoutStepRelative, `loss ${loss} vs tfjs ${expected}`);
-    const flat = new Float32Array(grads.length);
-    let offset = 0;
-    for (const v of vars) {
-      flat.set(ref[v.name]!.dataSync() as Float32Array, offset);
-      offset += v.size;
-    }
+    const flat = flatGradients(vars, ref);
     const err = relativeError(grads, flat);
     assert.ok(err < TOL.layoutStepRelative, `whole gradient: relative error ${err}`);
     tf.dispose([x, t, value, ...Object.values(ref)]);
