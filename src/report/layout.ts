@@ -8,14 +8,9 @@ import { loadDataset } from '../data/dataset.js';
 import { CLASS_NAMES, PIXELS } from '../data/fashion-mnist.js';
 import { accuracy, nearestNeighbours, voteLabels } from '../metrics/knn.js';
 import { scatterPng } from '../plots/plots.js';
-import { fuzzySimplicialSet } from '../umap/fuzzy-set.js';
-import { knnCacheProgress, loadOrBuildKnnGraph, DEFAULT_KNN_COUNT, type KnnCacheEvent } from '../umap/knn-cache.js';
-import {
-  layoutCacheProgress,
-  loadOrBuildLayout,
-  type LayoutCacheEvent,
-  type LayoutSettings,
-} from '../umap/layout-cache.js';
+import { knnCacheProgress, DEFAULT_KNN_COUNT, type KnnCacheEvent } from '../umap/knn-cache.js';
+import { loadOrBuildGraphLayout } from '../umap/training-graph.js';
+import { layoutCacheProgress, type LayoutCacheEvent, type LayoutSettings } from '../umap/layout-cache.js';
 import { stageProgress, type OnProgress } from '../util/progress.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 
@@ -60,22 +55,16 @@ export async function runLayoutReport(o: {
     throw new Error(`${o.dataDir} has only ${data.train.images.count} training images, not ${n}`);
   await ensureWritableDir(o.outDir);
   const pixels = data.train.images.pixels.subarray(0, n * PIXELS);
-  const { graph, header } = await loadOrBuildKnnGraph({
-    dir: o.knnCacheDir,
+  const built = await loadOrBuildGraphLayout({
+    knnDir: o.knnCacheDir,
+    layoutDir: o.knnCacheDir,
     pixels,
     n,
     dim: PIXELS,
     k: o.k,
-    onEvent: (event) => emit({ type: 'knn', event }),
-  });
-  const built = await loadOrBuildLayout({
-    dir: o.knnCacheDir,
-    graph: fuzzySimplicialSet(graph),
-    graphSha256: header.graphSha256,
-    pixels,
-    pixelDim: PIXELS,
     settings: o.settings,
-    onEvent: (event) => emit({ type: 'layout', event }),
+    onKnn: (event) => emit({ type: 'knn', event }),
+    onLayout: (event) => emit({ type: 'layout', event }),
   });
   const { layout } = built;
   const dim = o.settings.dim;
@@ -96,7 +85,7 @@ export async function runLayoutReport(o: {
       knn1: accuracy(voteLabels(nn, 5, 1, labels), truth),
       knn5: accuracy(voteLabels(nn, 5, 5, labels), truth),
     },
-    graphSha256: header.graphSha256,
+    graphSha256: built.knn.graphSha256,
     createdAt: new Date().toISOString(),
   };
   const plane = dim === 2 ? layout : layout.filter((_, i) => i % dim < 2);

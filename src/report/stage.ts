@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { loadDataset } from '../data/dataset.js';
 import { CLASS_NAMES, PIXELS } from '../data/fashion-mnist.js';
-import { readTrainManifest } from '../artifacts/manifests.js';
+import { readTrainManifest, type ReportSummary } from '../artifacts/manifests.js';
 import { ensureWritableDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { openModel, runBatched } from '../runtime/ort-session.js';
 import { codePlaneFromMetadata, planeOf } from '../metrics/code-range.js';
@@ -67,16 +67,8 @@ export interface ReportMetrics {
   /** The models' training run (their training_run metadata): the demo shows these numbers only for those models. */
   trainingRun: string | null;
   latent: number;
-  test: {
-    images: number;
-    mse: number;
-    bce: number;
-    knn1: number;
-    knn5: number;
-    trustworthiness5: number;
-    trustworthinessSample: number;
-    silhouette: number;
-  };
+  /** What the demo's card reads (ReportSummary), and the trustworthiness sample's size. */
+  test: ReportSummary['test'] & { trustworthinessSample: number };
   /** The same codes measured the reference study's way (kNN fitted on 50,000 training codes, trustworthiness on 10,000 training images, silhouette on 50,000 training codes). */
   study: StudyMetrics;
   perClassMse: Record<string, number>;

@@ -80,7 +80,7 @@ export function layoutSettingsOf(
   };
 }
 
-/** Why the cached layout cannot serve (n, graph, settings), or null when it can. */
+/** The cached layout when it serves (n, graph, settings, intact file), else why it cannot. */
 async function readLayoutCache(
   dir: string,
   n: number,

@@ -121,11 +121,6 @@ export function pcaLayout(pixels: Uint8Array, n: number, pixelDim: number, dim: 
   return scaleLayout(out, n, dim, seed);
 }
 
-/** Orthonormalises the columns in order, each against `fixed` and the ones before it. */
-function orthonormaliseAgainst(fixed: Float64Array, columns: Float64Array[]): void {
-  orthonormalise([fixed, ...columns]);
-}
-
 /**
  * Smooths `start` [n, dim] towards the graph's spectral layout: `rounds` rounds of subspace iteration with the
  * lazy normalised adjacency, orthogonal to its trivial eigenvector. Returns the new coordinates [n, dim].
@@ -146,7 +141,7 @@ export function spectralSmoothing(graph: FuzzyGraph, start: Float32Array, dim: n
     for (let i = 0; i < n; i++) v[i] = start[i * dim + c]! * root[i]!;
     return v;
   });
-  orthonormaliseAgainst(trivial, columns);
+  orthonormalise([trivial, ...columns]);
   for (let r = 0; r < rounds; r++) {
     columns = columns.map((v) => {
       const out = new Float64Array(n);
@@ -154,7 +149,7 @@ export function spectralSmoothing(graph: FuzzyGraph, start: Float32Array, dim: n
       for (let i = 0; i < n; i++) out[i] = 0.5 * (out[i]! + v[i]!);
       return out;
     });
-    orthonormaliseAgainst(trivial, columns);
+    orthonormalise([trivial, ...columns]);
   }
   const out = new Float32Array(n * dim);
   columns.forEach((v, c) => {

@@ -5,12 +5,12 @@
 // layout regressed alone, then a decoder trained on the frozen codes, loses reconstruction: docs/umap.md).
 // The pull enters the training graph as its code_target inputs, so a step costs one graph run, as ae's does.
 // The first `warmup` epochs train reconstruction alone.
-import { PIXELS } from '../../data/fashion-mnist.js';
-import { layoutSettingsOf, loadOrBuildLayout, standardisedLayout } from '../../umap/layout-cache.js';
+import { layoutSettingsOf, standardisedLayout } from '../../umap/layout-cache.js';
+import { loadOrBuildGraphLayout } from '../../umap/training-graph.js';
 import { checkUmapSettings, LAYOUT_SCHEDULES, type LayoutObjectiveSettings } from '../objective.js';
 import type { ObjectiveDefinition } from './objective.js';
 import { epochPermutation } from './epoch-order.js';
-import { prepareNeighbourGraph } from './neighbour-graph.js';
+import { graphSourceOf } from './neighbour-graph.js';
 import { checkOrtOnly } from './umap-params.js';
 import type { TrainSettings } from '../trainer.js';
 
@@ -48,14 +48,10 @@ export const layoutObjective: ObjectiveDefinition = {
       );
   },
   async prepare(settings, ctx) {
-    const { graph, graphSha256 } = await prepareNeighbourGraph(settings, ctx);
     const u = settings.umap!;
-    const { layout } = await loadOrBuildLayout({
-      dir: ctx.layoutCacheDir,
-      graph,
-      graphSha256,
-      pixels: ctx.pixels,
-      pixelDim: PIXELS,
+    const { layout } = await loadOrBuildGraphLayout({
+      ...graphSourceOf(settings, ctx),
+      layoutDir: ctx.layoutCacheDir,
       settings: layoutSettingsOf({
         dim: settings.model.latent,
         nEpochs: layoutOf(settings).epochs,
@@ -64,7 +60,7 @@ export const layoutObjective: ObjectiveDefinition = {
         negativeRate: u.negativeRate,
         seed: settings.model.seed,
       }),
-      onEvent: (event) => ctx.onEvent({ type: 'layout', event }),
+      onLayout: (event) => ctx.onEvent({ type: 'layout', event }),
     });
     return { layout };
   },

@@ -20,7 +20,7 @@ export const umapEdgesObjective: ObjectiveDefinition = {
         `--batch-size must be even with --objective umap-ae (each step draws batch / 2 edges), got ${settings.batchSize}`,
       );
   },
-  prepare: async (settings, ctx) => ({ graph: (await prepareNeighbourGraph(settings, ctx)).graph }),
+  prepare: async (settings, ctx) => ({ graph: await prepareNeighbourGraph(settings, ctx) }),
   start({ settings, inputs, batchSize }) {
     const graph = requireGraph(inputs.graph, 'umap-ae');
     const perStep = batchSize / 2;

@@ -59,7 +59,7 @@ export const umapNeighboursObjective: ObjectiveDefinition = {
         `--umap-warmup ${settings.umap.warmup} leaves no UMAP epoch in --epochs ${settings.epochs}: give fewer warm-up epochs`,
       );
   },
-  prepare: async (settings, ctx) => ({ graph: (await prepareNeighbourGraph(settings, ctx)).graph }),
+  prepare: async (settings, ctx) => ({ graph: await prepareNeighbourGraph(settings, ctx) }),
   start({ settings, inputs, trainCount, batchSize }) {
     const table = sharedNeighbourTable(
       requireGraph(inputs.graph, 'umap-ae'),
